@@ -1,0 +1,72 @@
+import re
+from collections import Counter
+
+import pytest
+
+from layerviz import catalogue
+from layerviz.catalogue import CASES, CONFIGS, UnknownNameError, get_case, select
+
+
+def test_every_seed_configuration_in_every_colour_space():
+    # The seed post: 6 merging layers, 2 poolings, 4 dense activations plus the
+    # flatten model, 9 one-layer and 4 two-layer convolutions, 7 transposes.
+    assert Counter(c.section for c in CONFIGS) == {
+        "merging": 6,
+        "pooling": 2,
+        "dense": 4,
+        "dense-flatten": 1,
+        "conv2d": 9,
+        "conv2d-two": 4,
+        "conv2d-transpose": 7,
+    }
+    assert len(CASES) == 132
+    for config in CONFIGS:
+        assert [c.colorspace for c in CASES if c.config is config] == ["luminance", "rgb", "hsv", "ycbcr"]
+
+
+def test_ids_are_unique_readable_and_filesystem_safe():
+    ids = [case.id for case in CASES]
+    assert len(set(ids)) == len(ids)
+    for case_id in ids:
+        assert re.fullmatch(r"[a-z0-9-]+/[a-z0-9-]+/(luminance|rgb|hsv|ycbcr)", case_id), case_id
+    for expected in ("merging/maximum/ycbcr", "conv2d/k7-tanh/hsv", "conv2d-transpose/k2-s4-tanh/rgb"):
+        assert get_case(expected).id == expected
+
+
+def test_transpose_and_two_layer_configurations_match_the_post():
+    transposes = {
+        (s.options["kernel_size"], s.options["strides"], s.options["activation"])
+        for c in CONFIGS
+        if c.section == "conv2d-transpose"
+        for s in c.steps
+    }
+    assert transposes == {
+        (2, 2, "relu"), (2, 2, "sigmoid"), (2, 4, "tanh"), (4, 2, "relu"),
+        (4, 2, "tanh"), (8, 2, "relu"), (8, 2, "tanh"),
+    }
+    stacks = {tuple(s.options["activation"] for s in c.steps) for c in CONFIGS if c.section == "conv2d-two"}
+    assert stacks == {("relu", "relu"), ("relu", "tanh"), ("tanh", "relu"), ("tanh", "tanh")}
+
+
+def test_only_seed_options_are_set_so_keras_defaults_stay_in_force():
+    allowed = {"units", "activation", "filters", "kernel_size", "strides", "pool_size", "target_shape"}
+    for config in CONFIGS:
+        for step in config.steps:
+            assert set(step.options) <= allowed, (config.id, step)
+
+
+def test_select_filters_and_rejects_unknown_names():
+    pooling = select(sections=["pooling"])
+    assert [c.id for c in pooling][:2] == ["pooling/max/luminance", "pooling/max/rgb"]
+    assert len(pooling) == 8
+    assert len(select(colorspaces=["hsv"])) == 33
+    with pytest.raises(UnknownNameError, match="unknown section 'poolin'"):
+        select(sections=["poolin"])
+    with pytest.raises(UnknownNameError, match="layerviz list"):
+        get_case("merging/add/lab")
+
+
+def test_sections_follow_the_post_order():
+    assert catalogue.SECTIONS == (
+        "merging", "pooling", "dense", "dense-flatten", "conv2d", "conv2d-two", "conv2d-transpose",
+    )

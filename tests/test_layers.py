@@ -1,0 +1,151 @@
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+
+from layerviz.catalogue import CASES, get_case
+from layerviz.images import load_sample
+from layerviz.layers import case_inputs, make_layer, parameter_count, run_case, summary
+from layerviz.catalogue import Step
+from layerviz.seeds import derive_seed
+
+
+def test_seeds_are_stable_distinct_int32():
+    seed = derive_seed("conv2d/k3-relu/rgb", "0.kernel_initializer")
+    assert seed == derive_seed("conv2d/k3-relu/rgb", "0.kernel_initializer", 0)
+    assert 0 <= seed < 2**31
+    others = {
+        derive_seed("conv2d/k3-relu/hsv", "0.kernel_initializer"),
+        derive_seed("conv2d/k3-relu/rgb", "1.kernel_initializer"),
+        derive_seed("conv2d/k3-relu/rgb", "0.kernel_initializer", suite_seed=1),
+    }
+    assert seed not in others and len(others) == 3
+
+
+def test_a_case_does_not_depend_on_what_ran_before_or_the_global_seed():
+    case = get_case("conv2d/k3-tanh/rgb")
+    first = run_case(case)
+    keras.utils.set_random_seed(1234)
+    run_case(get_case("conv2d/k7-relu/rgb"))
+    np.random.seed(99)
+    np.testing.assert_array_equal(run_case(case), first)
+
+
+def test_a_case_renders_the_same_in_a_fresh_interpreter():
+    case = get_case("conv2d-two/k3-relu-tanh/ycbcr")
+    script = (
+        "import sys, numpy as np; from layerviz.layers import run_case; "
+        "from layerviz.catalogue import get_case; "
+        f"sys.stdout.buffer.write(run_case(get_case({case.id!r})).tobytes())"
+    )
+    alone = subprocess.run([sys.executable, "-c", script], capture_output=True, check=True).stdout
+    run_case(get_case("conv2d/k3-relu/ycbcr"))  # something else first, in this process
+    assert run_case(case).tobytes() == alone
+
+
+def test_different_cases_get_different_weights():
+    a = make_layer(Step("Conv2D", {"filters": 3, "kernel_size": 3}), 0, (8, 8, 3), (8, 8, 3), "x/a/rgb")
+    b = make_layer(Step("Conv2D", {"filters": 3, "kernel_size": 3}), 0, (8, 8, 3), (8, 8, 3), "x/b/rgb")
+    a2 = make_layer(Step("Conv2D", {"filters": 3, "kernel_size": 3}), 0, (8, 8, 3), (8, 8, 3), "x/a/rgb")
+    for layer in (a, b, a2):
+        layer.build((None, 8, 8, 3))
+    assert not np.array_equal(a.kernel.numpy(), b.kernel.numpy())
+    np.testing.assert_array_equal(a.kernel.numpy(), a2.kernel.numpy())
+
+
+@pytest.mark.parametrize("layer", ["Conv2D", "Conv2DTranspose", "Dense"])
+def test_seeding_keeps_keras_default_initializers_and_padding(layer):
+    options = {"units": 3} if layer == "Dense" else {"filters": 3, "kernel_size": 3}
+    ours = make_layer(Step(layer, options), 0, (8, 8, 3), (8, 8, 3), "x/y/rgb")
+    plain = getattr(keras.layers, layer)(**options)
+    assert type(ours.kernel_initializer) is type(plain.kernel_initializer)
+    assert type(ours.bias_initializer) is type(plain.bias_initializer)
+    assert ours.kernel_initializer.get_config()["seed"] is not None
+    if layer != "Dense":
+        assert ours.padding == plain.padding
+
+
+def expected_shape(case) -> tuple[int, ...]:
+    """Output sizes from Keras's formulas for "valid" padding.
+
+    A transposed convolution gives (H - 1) * s + max(k, s): when the stride exceeds
+    the kernel Keras pads the output to whole strides (keras/src/backend/common/
+    backend_utils.py, `_get_output_shape_given_tf_padding`).
+    """
+    config, size = case.config, case.config.size
+    depth = 1 if case.colorspace == "luminance" else 3
+    side = size
+    for step in config.steps:
+        if step.layer == "Conv2D":
+            side = side - step.options["kernel_size"] + 1
+        elif step.layer == "Conv2DTranspose":
+            side = (side - 1) * step.options["strides"] + max(step.options["kernel_size"], step.options["strides"])
+    return (side, side, depth)
+
+
+@pytest.mark.parametrize("case", CASES[::4] + CASES[1::4], ids=lambda c: c.id)
+def test_output_shape_and_dtype(case):
+    output = run_case(case)
+    assert output.dtype == np.float32
+    assert output.shape == expected_shape(case)
+
+
+def test_flatten_dense_parameter_count_matches_the_seed_summary():
+    case = get_case("dense-flatten/s32/luminance")
+    assert parameter_count(case) == 1_049_600
+    text = summary(case)
+    for expected in ("Flatten", "Dense", "Reshape", "1,049,600", "(None, 1024)"):
+        assert expected in text
+    assert parameter_count(get_case("dense-flatten/s32/rgb")) == 3072 * 3072 + 3072
+
+
+def test_conv_and_dense_parameter_counts():
+    assert parameter_count(get_case("conv2d/k3-relu/rgb")) == 3 * 3 * 3 * 3 + 3
+    assert parameter_count(get_case("conv2d/k7-tanh/luminance")) == 7 * 7 + 1
+    assert parameter_count(get_case("conv2d-two/k3-relu-relu/hsv")) == 2 * (3 * 3 * 3 * 3 + 3)
+    assert parameter_count(get_case("dense/relu/rgb")) == 3 * 3 + 3
+    assert parameter_count(get_case("merging/add/rgb")) == 0
+
+
+@pytest.mark.parametrize(
+    ("layer", "reference"),
+    [
+        ("add", np.add),
+        ("subtract", np.subtract),
+        ("multiply", np.multiply),
+        ("average", lambda a, b: (a + b) / 2),
+        ("maximum", np.maximum),
+        ("minimum", np.minimum),
+    ],
+)
+def test_merging_layers_equal_numpy(layer, reference):
+    case = get_case(f"merging/{layer}/rgb")
+    a, b = case_inputs(case)
+    np.testing.assert_allclose(run_case(case), reference(a, b), rtol=1e-6, atol=1e-7)
+
+
+def test_maximum_is_never_below_either_input():
+    case = get_case("merging/maximum/luminance")
+    a, b = case_inputs(case)
+    output = run_case(case)
+    assert (output >= a).all() and (output >= b).all()
+
+
+def test_pooling_is_repeated_back_to_input_size():
+    output = run_case(get_case("pooling/max/luminance"))
+    assert output.shape == (128, 128, 1)
+    np.testing.assert_array_equal(output[0::2, 0::2], output[1::2, 1::2])
+    y = case_inputs(get_case("pooling/max/luminance"))[0]
+    np.testing.assert_array_equal(output[0, 0, 0], y[:2, :2].max())
+
+
+def test_user_photos_replace_the_bundled_pair():
+    case = get_case("merging/subtract/rgb")
+    astronaut, chelsea = load_sample("astronaut"), load_sample("chelsea")
+    np.testing.assert_allclose(run_case(case, [astronaut, chelsea]), astronaut - chelsea, atol=1e-6)
+    small = run_case(get_case("dense-flatten/s32/rgb"), [astronaut])
+    assert small.shape == (32, 32, 3)
+    with pytest.raises(ValueError, match="needs 2 photos"):
+        run_case(case, [astronaut])
