@@ -1,0 +1,130 @@
+"""Baseline files: where each case's PNG and statistics live, atomic writes, provenance.
+
+Layout: `<root>/<section>/<config>/<colourspace>.png` with `<colourspace>.stats.json`
+beside it, and `<root>/MANIFEST.json` describing the environment that made them.
+"""
+
+from __future__ import annotations
+
+import datetime
+import importlib
+import json
+import os
+import platform
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from layerviz.images import DEFAULT_PAIR, WORKING_SIZE, sample_sha256
+from layerviz.render import Rendering, Stats, decode_png, encode_png
+
+MANIFEST = "MANIFEST.json"
+WEIGHT_MODE = "keras"  # Keras's own default initializers with per-case seeds
+REGEN_HINT = "pytest --regen-all -k '{case_id}'"
+
+
+class BaselineError(Exception):
+    """A baseline file that is missing or unreadable; the message names it and the fix."""
+
+
+def png_path(root: Path, case_id: str) -> Path:
+    return root.joinpath(*case_id.split("/")).with_suffix(".png")
+
+
+def stats_path(png: Path) -> Path:
+    return png.with_name(png.stem + ".stats.json")
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write via a temporary file and rename, so a reader (or a crash) never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def save(rendering: Rendering, png: Path) -> list[Path]:
+    """Write the case's PNG and statistics; return the files whose content changed.
+
+    Identical files are left alone, so regenerating an unchanged tree changes nothing.
+    """
+    written = []
+    for path, data in (
+        (stats_path(png), rendering.stats.to_json(rendering.case_id).encode()),
+        (png, encode_png(rendering.pixels)),
+    ):
+        if not (path.is_file() and path.read_bytes() == data):
+            write_atomic(path, data)
+            written.append(path)
+    return written
+
+
+def load(png: Path, case_id: str) -> Rendering:
+    stats = stats_path(png)
+    hint = REGEN_HINT.format(case_id=case_id)
+    for path in (png, stats):
+        if not path.is_file():
+            raise BaselineError(f"{case_id}: baseline file {path} is missing; regenerate it with `{hint}`")
+    try:
+        pixels, _mode = decode_png(png.read_bytes())
+        return Rendering(case_id, pixels, Stats.from_json(stats.read_text()))
+    except (OSError, SyntaxError, ValueError, KeyError, TypeError) as exc:
+        raise BaselineError(
+            f"{case_id}: baseline {png} or {stats.name} is unreadable ({exc}); "
+            f"restore it from git or regenerate it with `{hint}`"
+        ) from None
+
+
+def _backend_versions() -> dict[str, str]:
+    import keras
+
+    backend = keras.backend.backend()
+    library = importlib.import_module(backend)
+    return {"keras": keras.__version__, "backend": backend, backend: str(library.__version__)}
+
+
+def environment(suite_seed: int) -> dict[str, Any]:
+    """What made (or is checking) a set of baselines."""
+    import numpy
+    import PIL
+
+    return {
+        "versions": {
+            **_backend_versions(),
+            "numpy": numpy.__version__,
+            "pillow": PIL.__version__,
+            "python": platform.python_version(),
+        },
+        "platform": {"system": platform.platform(), "machine": platform.machine(), "byteorder": sys.byteorder},
+        "weights": WEIGHT_MODE,
+        "suite_seed": suite_seed,
+        "working_size": WORKING_SIZE,
+        "inputs": {name: {"sha256": sample_sha256(name)} for name in DEFAULT_PAIR},
+    }
+
+
+def write_manifest(root: Path, suite_seed: int) -> Path:
+    data = environment(suite_seed)
+    data["created"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    path = root / MANIFEST
+    write_atomic(path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode())
+    return path
+
+
+def read_manifest(root: Path) -> dict[str, Any] | None:
+    path = root / MANIFEST
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text())
+
+
+def describe_versions(data: dict[str, Any]) -> str:
+    versions = data["versions"]
+    backend = versions["backend"]
+    return f"keras {versions['keras']}/{backend} {versions[backend]}"

@@ -1,0 +1,94 @@
+import numpy as np
+import pytest
+
+from layerviz.compare import Tolerance, compare, heat_map, side_by_side
+from layerviz.render import Rendering, render
+
+
+@pytest.fixture
+def baseline() -> Rendering:
+    raw = np.random.default_rng(1).uniform(0.05, 0.95, (64, 48, 3)).astype(np.float32)
+    return render("conv2d/k3-relu/rgb", "rgb", raw)
+
+
+def with_pixels(rendering: Rendering, pixels: np.ndarray) -> Rendering:
+    return Rendering(rendering.case_id, pixels, rendering.stats)
+
+
+def test_identical_passes(baseline):
+    result = compare(baseline, baseline)
+    assert result.ok and result.max_diff == 0 and result.bbox is None
+
+
+def test_one_level_noise_passes(baseline):
+    noise = np.random.default_rng(2).integers(-1, 2, baseline.pixels.shape)
+    noisy = np.clip(baseline.pixels.astype(int) + noise, 0, 255).astype(np.uint8)
+    result = compare(baseline, with_pixels(baseline, noisy))
+    assert result.ok, result.message()
+    assert result.max_diff == 1
+
+
+def test_a_single_pixel_change_fails_with_its_location(baseline):
+    pixels = baseline.pixels.copy()
+    pixels[10, 20, 2] = pixels[10, 20, 2] + 2 if pixels[10, 20, 2] < 200 else 0
+    result = compare(baseline, with_pixels(baseline, pixels))
+    assert not result.ok
+    assert result.changed_pixels == 1 and result.bbox == (10, 20, 10, 20)
+    message = result.message()
+    assert "conv2d/k3-relu/rgb" in message
+    assert "1 of 3072 pixels" in message and "rows 10-10, columns 20-20" in message
+
+
+def test_a_border_row_change_fails(baseline):
+    pixels = baseline.pixels.copy()
+    pixels[-1] = 255 - pixels[-1]
+    result = compare(baseline, with_pixels(baseline, pixels))
+    assert not result.ok
+    assert result.bbox == (63, 0, 63, 47) and result.changed_pixels == 48
+    assert f"max difference {result.max_diff} levels" in result.message()
+
+
+def test_size_and_mode_changes_fail(baseline):
+    smaller = with_pixels(baseline, baseline.pixels[:-1])
+    assert "image shape changed: baseline 48x64 RGB, obtained 48x63 RGB" in compare(baseline, smaller).message()
+    grey = with_pixels(baseline, baseline.pixels[..., 0])
+    assert "obtained 48x64 L" in compare(baseline, grey).message()
+
+
+def test_a_change_hidden_by_clipping_fails_on_the_stats():
+    raw = np.full((8, 8, 3), 0.5, dtype=np.float32)
+    raw[0, 0, 1] = 1.2
+    before = render("x/y/rgb", "rgb", raw)
+    raw[0, 0, 1] = 4.0  # still shows as 255
+    after = render("x/y/rgb", "rgb", raw)
+    np.testing.assert_array_equal(before.pixels, after.pixels)
+    result = compare(before, after)
+    assert not result.ok
+    assert "max[G] 1.2 -> 4" in result.message()
+    assert "mean[G]" in result.message() and "mean[R]" not in result.message()
+
+
+def test_raw_shape_change_fails_even_if_pixels_agree(baseline):
+    raw = np.zeros((2, 2, 3), dtype=np.float32)
+    other = render("x/y/rgb", "rgb", raw).stats
+    moved = Rendering(baseline.case_id, baseline.pixels, other)
+    assert "raw output shape changed" in compare(baseline, moved).message()
+
+
+def test_tolerances_can_be_loosened(baseline):
+    pixels = baseline.pixels.copy()
+    pixels[0, 0] = pixels[0, 0] // 2
+    changed = with_pixels(baseline, pixels)
+    assert not compare(baseline, changed).ok
+    assert compare(baseline, changed, Tolerance(levels=255)).ok
+
+
+def test_heat_map_and_side_by_side():
+    diff = np.array([[0, 1, 2, 64, 200]], dtype=np.uint8)
+    heat = heat_map(diff, levels=1)
+    assert heat[0, 0].tolist() == [0, 0, 0]
+    assert heat[0, 1].tolist() == [64, 64, 64]
+    assert heat[0, 2, 0] == 255 and heat[0, 2, 1] < heat[0, 3, 1] == 255
+    canvas = side_by_side([np.zeros((4, 5), np.uint8), np.zeros((6, 3, 3), np.uint8)], gap=2)
+    assert canvas.shape == (6, 10, 3)
+    assert (canvas[:, 5:7] == 255).all() and (canvas[4:, :5] == 255).all()

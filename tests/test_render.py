@@ -1,0 +1,57 @@
+import io
+import struct
+import zlib
+
+import numpy as np
+from PIL import Image
+
+from layerviz.render import Stats, decode_png, encode_png, quantize, render
+
+
+def png_chunk_types(data: bytes) -> list[bytes]:
+    types, offset = [], 8
+    while offset < len(data):
+        (length,) = struct.unpack(">I", data[offset : offset + 4])
+        types.append(data[offset + 4 : offset + 8])
+        offset += 12 + length
+    return types
+
+
+def test_quantize_rounds_clips_and_blacks_out_nan():
+    values = np.array([[[0.0], [1.0], [0.5], [-2.0], [3.0], [np.nan], [1 / 255 * 0.49]]])
+    assert quantize(values).tolist() == [[0, 255, 128, 0, 255, 0, 0]]
+    assert quantize(np.zeros((2, 2, 3))).shape == (2, 2, 3)
+
+
+def test_png_bytes_depend_only_on_pixels():
+    pixels = np.random.default_rng(0).integers(0, 256, (20, 30, 3), dtype=np.uint8)
+    data = encode_png(pixels)
+    assert data == encode_png(pixels.copy())
+    assert png_chunk_types(data) == [b"IHDR", b"IDAT", b"IEND"]  # no tIME, tEXt, gAMA...
+    decoded, mode = decode_png(data)
+    assert mode == "RGB"
+    np.testing.assert_array_equal(decoded, pixels)
+    grey, grey_mode = decode_png(encode_png(pixels[..., 0]))
+    assert grey_mode == "L"
+    np.testing.assert_array_equal(grey, pixels[..., 0])
+
+
+def test_stats_are_per_channel_on_the_raw_values():
+    raw = np.zeros((2, 2, 2), dtype=np.float32)
+    raw[..., 0] = [[-1.0, 3.0], [1.0, 1.0]]
+    raw[..., 1] = 0.25
+    stats = Stats.of(raw, ("A", "B"))
+    assert stats.shape == (2, 2, 2)
+    assert stats.min == (-1.0, 0.25) and stats.max == (3.0, 0.25)
+    assert stats.mean == (1.0, 0.25)
+    assert stats.std == (np.sqrt(2.0), 0.0)
+    assert Stats.from_json(stats.to_json("x/y/rgb")) == stats
+
+
+def test_render_keeps_out_of_range_values_in_the_stats_only():
+    raw = np.full((4, 4, 3), 1.5, dtype=np.float32)
+    rendering = render("x/y/rgb", "rgb", raw)
+    assert rendering.mode == "RGB" and (rendering.pixels == 255).all()
+    assert rendering.stats.max == (1.5, 1.5, 1.5)
+    lum = render("x/y/luminance", "luminance", np.full((4, 4, 1), 0.5, dtype=np.float32))
+    assert lum.mode == "L" and lum.pixels.shape == (4, 4)
