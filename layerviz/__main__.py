@@ -1,0 +1,5 @@
+import sys
+
+from layerviz.cli import main
+
+sys.exit(main())

@@ -1,0 +1,110 @@
+"""The `layer_regression` fixture, run the way a user runs it: inside a real pytest session."""
+
+import re
+
+import pytest
+
+import layerviz.layers  # noqa: F401  pytester restores sys.modules after each in-process
+# run, and TensorFlow cannot be imported a second time: import it once, out here.
+from layerviz import baselines
+from layerviz.render import decode_png, encode_png
+
+CASE_ID = "merging/add/luminance"  # cheap: no weights
+
+
+@pytest.fixture
+def project(pytester, monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
+    pytester.makeconftest('pytest_plugins = ["layerviz.pytest_plugin"]')
+    # Plugins the inner sessions do not use; hypothesis alone re-imports in ~1.5 s.
+    pytester.makeini("[pytest]\naddopts = -p no:hypothesispytest -p no:xdist -p no:randomly")
+    pytester.makepyfile(
+        test_layer=f"""
+        from layerviz.catalogue import get_case
+
+        def test_case(layer_regression):
+            layer_regression.check(get_case({CASE_ID!r}))
+        """
+    )
+    return pytester
+
+
+def baseline_png(pytester):
+    return baselines.png_path(pytester.path / "baselines", CASE_ID)
+
+
+def tamper_first_row(png):
+    pixels, _ = decode_png(png.read_bytes())
+    pixels = pixels.copy()
+    pixels[0] = 255 - pixels[0]
+    png.write_bytes(encode_png(pixels))
+
+
+def test_missing_baseline_in_ci_fails_and_writes_nothing(project, monkeypatch):
+    monkeypatch.setenv("CI", "true")
+    result = project.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([f"*{CASE_ID}: no baseline at *luminance.png*", "*pytest --regen-all -k*"])
+    assert not (project.path / "baselines").exists()
+
+
+def test_missing_baseline_is_created_with_provenance_then_passes(project):
+    result = project.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([f"*{CASE_ID}: no baseline existed; created *luminance.png*"])
+    assert baseline_png(project).is_file()
+    assert baselines.stats_path(baseline_png(project)).is_file()
+    manifest = baselines.read_manifest(project.path / "baselines")
+    assert manifest["versions"]["backend"]
+    project.runpytest().assert_outcomes(passed=1)
+
+
+def test_a_changed_row_fails_precisely_and_leaves_pictures(project):
+    project.runpytest("--regen-all").assert_outcomes(passed=1)
+    tamper_first_row(baseline_png(project))
+    result = project.runpytest()
+    result.assert_outcomes(failed=1)
+    output = result.stdout.str()
+    assert f"{CASE_ID}: differs from its baseline" in output
+    assert "128 of 16384 pixels (0.78%) changed, in rows 0-0, columns 0-127" in output
+    paths = dict(re.findall(r"(obtained|diff map|side by side):\s+(\S+)", output))
+    assert set(paths) == {"obtained", "diff map", "side by side"}
+    for path in paths.values():
+        pixels, _ = decode_png(open(path, "rb").read())
+        assert pixels.size
+    side_by_side, _ = decode_png(open(paths["side by side"], "rb").read())
+    assert side_by_side.shape == (128, 3 * 128 + 2 * 4, 3)
+
+
+def test_force_regen_rewrites_a_failing_baseline(project):
+    project.runpytest("--regen-all").assert_outcomes(passed=1)
+    png = baseline_png(project)
+    good = png.read_bytes()
+    tamper_first_row(png)
+    result = project.runpytest("--force-regen")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*--force-regen set, regenerating*"])
+    assert png.read_bytes() == good
+    project.runpytest().assert_outcomes(passed=1)
+
+
+def test_tolerance_options_loosen_the_check(project):
+    project.runpytest("--regen-all").assert_outcomes(passed=1)
+    tamper_first_row(baseline_png(project))
+    project.runpytest().assert_outcomes(failed=1)
+    project.runpytest("--layerviz-levels=255").assert_outcomes(passed=1)
+
+
+def test_a_missing_stats_file_is_named(project):
+    project.runpytest("--regen-all").assert_outcomes(passed=1)
+    baselines.stats_path(baseline_png(project)).unlink()
+    result = project.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*luminance.stats.json is missing; regenerate it with*"])
+
+
+def test_report_header_names_the_baseline_stack(project):
+    project.runpytest("--regen-all")
+    result = project.runpytest()
+    result.stdout.fnmatch_lines(["layerviz: baselines made with keras */*"])
+
