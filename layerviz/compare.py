@@ -33,11 +33,16 @@ class Tolerance:
 
 @dataclass
 class Comparison:
-    case_id: str
+    baseline: Rendering
+    obtained: Rendering
     tolerance: Tolerance
     problems: list[str] = field(default_factory=list)
     # Per-pixel largest level difference over channels, when the shapes agree.
     diff: np.ndarray | None = None
+
+    @property
+    def case_id(self) -> str:
+        return self.obtained.case_id
 
     @property
     def ok(self) -> bool:
@@ -78,7 +83,7 @@ def _describe_image(rendering: Rendering) -> str:
 
 
 def compare(baseline: Rendering, obtained: Rendering, tolerance: Tolerance = Tolerance()) -> Comparison:
-    result = Comparison(obtained.case_id, tolerance)
+    result = Comparison(baseline, obtained, tolerance)
     if baseline.pixels.shape != obtained.pixels.shape or baseline.mode != obtained.mode:
         result.problems.append(
             f"image shape changed: baseline {_describe_image(baseline)}, "

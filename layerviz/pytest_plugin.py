@@ -129,7 +129,7 @@ class LayerRegression:
             if path.resolve().is_relative_to(self.root):
                 self.request.config.stash[_WRITTEN].extend(written)
 
-        def check(_obtained_png: Path, expected_path: Path) -> None:
+        def check(obtained_path: Path, expected_path: Path) -> None:
             __tracebackhide__ = True
             try:
                 baseline = baselines.load(expected_path, case.id)
@@ -137,7 +137,7 @@ class LayerRegression:
                 raise AssertionError(str(exc)) from None
             comparison = compare(baseline, obtained, self.tolerance)
             if not comparison.ok:
-                raise AssertionError(self._report(comparison, baseline, obtained, expected_path))
+                raise AssertionError(self._report(comparison, obtained_path, expected_path))
 
         try:
             perform_regression_check(
@@ -160,25 +160,21 @@ class LayerRegression:
                 )
             raise
 
-    def _report(self, comparison: Comparison, baseline: Rendering, obtained: Rendering, expected_png: Path) -> str:
+    def _report(self, comparison: Comparison, obtained_png: Path, expected_png: Path) -> str:
         """The failure message, after writing the pictures a person needs to judge it."""
-        stem = obtained.case_id.rsplit("/", 1)[-1]
-        panels = [baseline.pixels, obtained.pixels]
-        lines = [
-            comparison.message(),
-            f"  baseline:     {expected_png}",
-            f"  obtained:     {self.output_dir / f'{stem}.obtained.png'}",
-        ]
+        def artifact(kind: str) -> Path:
+            return obtained_png.with_name(obtained_png.name.replace(".obtained.", f".{kind}."))
+
+        panels = [comparison.baseline.pixels, comparison.obtained.pixels]
+        lines = [comparison.message(), f"  baseline:     {expected_png}", f"  obtained:     {obtained_png}"]
         if comparison.diff is not None:
             heat = heat_map(comparison.diff, self.tolerance.levels)
             panels.append(heat)
-            diff_png = self.output_dir / f"{stem}.diff.png"
-            diff_png.write_bytes(encode_png(heat))
-            lines.append(f"  diff map:     {diff_png}")
-        sbs_png = self.output_dir / f"{stem}.side-by-side.png"
-        sbs_png.write_bytes(encode_png(side_by_side(panels)))
-        lines.append(f"  side by side: {sbs_png} (baseline | obtained | diff)")
-        lines.append(f"If the change is intended: `{baselines.REGEN_HINT.format(case_id=obtained.case_id)}`")
+            artifact("diff").write_bytes(encode_png(heat))
+            lines.append(f"  diff map:     {artifact('diff')}")
+        artifact("side-by-side").write_bytes(encode_png(side_by_side(panels)))
+        lines.append(f"  side by side: {artifact('side-by-side')} (baseline | obtained | diff)")
+        lines.append(f"If the change is intended: `{baselines.REGEN_HINT.format(case_id=comparison.case_id)}`")
         return "\n".join(lines)
 
 
