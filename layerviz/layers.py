@@ -102,10 +102,12 @@ def run_case(
     # float32 always: since Keras 3.4 integer arrays stay integer and wrap around.
     batch = [keras.ops.convert_to_tensor(x[np.newaxis], dtype="float32") for x in case_inputs(case, photos)]
     output = keras.ops.convert_to_numpy(apply(case, batch, suite_seed))[0]
-    factor = case.config.upsample
-    if factor > 1:
-        output = output.repeat(factor, axis=0).repeat(factor, axis=1)
-    return np.ascontiguousarray(output, dtype=np.float32)
+    return np.ascontiguousarray(repeat_pixels(output, case.config.upsample), dtype=np.float32)
+
+
+def repeat_pixels(image: np.ndarray, factor: int) -> np.ndarray:
+    """Nearest-neighbour upsampling by exact repetition (no resampler involved)."""
+    return image.repeat(factor, axis=0).repeat(factor, axis=1)
 
 
 def build_model(case: Case, suite_seed: int = DEFAULT_SUITE_SEED) -> keras.Model:

@@ -2,6 +2,9 @@ import colorsys
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 from PIL import Image
 
 from layerviz import colorspaces
@@ -126,3 +129,52 @@ def test_wrong_channel_count_and_unknown_space_are_clear_errors():
     with pytest.raises(KeyError, match="unknown colour space 'lab'"):
         colorspaces.get("lab")
     assert list(COLOR_SPACES) == ["luminance", "rgb", "hsv", "ycbcr"]
+
+
+# --- Properties on generated images (hypothesis) ------------------------------------
+# Each rejects, among others: a BT.709 or studio-range (16-235) matrix, Cb/Cr without
+# the 0.5 offset, swapped R/B channels, hue in degrees or clipped instead of wrapped.
+
+rgb_levels = arrays(np.uint8, st.tuples(st.integers(1, 8), st.integers(1, 8), st.just(3)))
+
+
+@given(levels_in=rgb_levels)
+def test_round_trips_within_one_level(levels_in):
+    rgb = levels_in.astype(np.float32) / 255.0
+    for space in (RGB, HSV, YCBCR):
+        assert np.abs(levels(space.to_display(space.from_rgb(rgb))) - levels_in).max() <= 1, space.name
+    # Luminance is lossy by design (three channels to one): it comes back grey.
+    grey = colorspaces.luminance_to_rgb(LUMINANCE.from_rgb(rgb))
+    assert (grey[..., 0] == grey[..., 1]).all() and (grey[..., 1] == grey[..., 2]).all()
+
+
+@given(levels_in=rgb_levels)
+def test_agrees_with_pillow_and_colorsys(levels_in):
+    image = Image.fromarray(levels_in)
+    rgb = levels_in.astype(np.float32) / 255.0
+    pillow_l = np.asarray(image.convert("L"), dtype=np.int16)
+    assert np.abs(levels(colorspaces.rgb_to_luminance(rgb)[..., 0]) - pillow_l).max() <= 1
+    pillow_ycbcr = np.asarray(image.convert("YCbCr"), dtype=np.int16)
+    assert np.abs(levels(colorspaces.rgb_to_ycbcr(rgb)) - pillow_ycbcr).max() <= 1
+    reference = np.array([colorsys.rgb_to_hsv(*map(float, p)) for p in rgb.reshape(-1, 3)])
+    assert np.abs(levels(colorspaces.rgb_to_hsv(rgb).reshape(-1, 3)) - levels(reference)).max() <= 1
+
+
+unit = st.floats(0.0, 1.0, width=32, exclude_max=True)
+
+
+@given(hsv=arrays(np.float32, st.tuples(st.integers(1, 6), st.just(3)), elements=unit), turns=st.integers(-3, 3))
+def test_adding_whole_turns_to_hue_changes_nothing_displayed(hsv, turns):
+    shifted = hsv.copy()
+    shifted[:, 0] += np.float32(turns)
+    assert np.abs(levels(HSV.to_display(shifted)) - levels(HSV.to_display(hsv))).max() <= 1
+
+
+@given(raw=arrays(np.float32, st.tuples(st.integers(1, 6), st.integers(1, 6), st.just(3)), elements=st.floats(-50, 50, width=32)))
+def test_any_layer_output_displays_within_range(raw):
+    for space in (RGB, HSV, YCBCR):
+        shown = space.to_display(raw)
+        assert shown.shape == raw.shape and shown.dtype == np.float32
+        assert (0.0 <= shown).all() and (shown <= 1.0).all()
+    shown = LUMINANCE.to_display(raw[..., :1])
+    assert shown.shape == raw[..., :1].shape and (0.0 <= shown).all() and (shown <= 1.0).all()
