@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from layerviz.images import DEFAULT_PAIR, WORKING_SIZE, sample_sha256
-from layerviz.render import Rendering, Stats, decode_png, encode_png
+from layerviz.render import Rendering, decode_png, encode_png, read_sidecar
 
 MANIFEST = "MANIFEST.json"
 WEIGHT_MODE = "keras"  # Keras's own default initializers with per-case seeds
@@ -56,7 +56,7 @@ def save(rendering: Rendering, png: Path) -> list[Path]:
     """
     written = []
     for path, data in (
-        (stats_path(png), rendering.stats.to_json(rendering.case_id).encode()),
+        (stats_path(png), rendering.sidecar().encode()),
         (png, encode_png(rendering.pixels)),
     ):
         if not (path.is_file() and path.read_bytes() == data):
@@ -73,8 +73,13 @@ def load(png: Path, case_id: str) -> Rendering:
             raise BaselineError(f"{case_id}: baseline file {path} is missing; regenerate it with `{hint}`")
     try:
         pixels, _mode = decode_png(png.read_bytes())
-        return Rendering(case_id, pixels, Stats.from_json(stats.read_text()))
-    except (OSError, SyntaxError, ValueError, KeyError, TypeError) as exc:
+        return Rendering(case_id, pixels, *read_sidecar(stats.read_text()))
+    except KeyError as exc:
+        raise BaselineError(
+            f"{case_id}: {stats} lacks the field {exc}, perhaps from an older layerviz; "
+            f"regenerate it with `{hint}`"
+        ) from None
+    except (OSError, SyntaxError, ValueError, TypeError) as exc:
         raise BaselineError(
             f"{case_id}: baseline {png} or {stats.name} is unreadable ({exc}); "
             f"restore it from git or regenerate it with `{hint}`"

@@ -42,19 +42,32 @@ class Step:
 
 
 @dataclass(frozen=True)
+class LayerInfo:
+    """One built layer of a case, as a model summary lists it."""
+
+    layer: str
+    output_shape: tuple[int, ...]  # without the batch axis
+    parameters: int
+
+
+@dataclass(frozen=True)
 class LayerConfig:
     section: str
     name: str
     description: str
     steps: tuple[Step, ...]
     inputs: int = 1  # merging layers take the default pair of photos
-    size: int = WORKING_SIZE
+    # Input side in pixels; None follows the working size (128 px unless a user asks).
+    size: int | None = None
     # Nearest-neighbour repetition after the layers (pooling is shown at input size).
     upsample: int = 1
 
     @property
     def id(self) -> str:
         return f"{self.section}/{self.name}"
+
+    def input_size(self, working_size: int = WORKING_SIZE) -> int:
+        return self.size or working_size
 
 
 @dataclass(frozen=True)

@@ -31,22 +31,34 @@ class Tolerance:
     atol: float = STATS_ATOL
 
 
+@dataclass(frozen=True)
+class StatMove:
+    """One raw-output statistic of one channel that moved beyond tolerance."""
+
+    name: str
+    channel: str
+    before: float
+    after: float
+
+    def __str__(self) -> str:
+        return f"{self.name}[{self.channel}] {self.before:.6g} -> {self.after:.6g}"
+
+
 @dataclass
 class Comparison:
     baseline: Rendering
     obtained: Rendering
     tolerance: Tolerance
-    problems: list[str] = field(default_factory=list)
     # Per-pixel largest level difference over channels, when the shapes agree.
     diff: np.ndarray | None = None
+    shape_change: str | None = None  # image size or mode
+    raw_shape_change: str | None = None
+    stats_moved: list[StatMove] = field(default_factory=list)
+    layers_change: str | None = None
 
     @property
     def case_id(self) -> str:
         return self.obtained.case_id
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
 
     @property
     def max_diff(self) -> int:
@@ -62,6 +74,10 @@ class Comparison:
         return 0 if changed is None else int(changed.sum())
 
     @property
+    def total_pixels(self) -> int:
+        return int(self.obtained.pixels.shape[0] * self.obtained.pixels.shape[1])
+
+    @property
     def bbox(self) -> tuple[int, int, int, int] | None:
         """(first row, first column, last row, last column) of the changed pixels."""
         changed = self.changed
@@ -71,10 +87,58 @@ class Comparison:
         cols = np.flatnonzero(changed.any(axis=0))
         return int(rows[0]), int(cols[0]), int(rows[-1]), int(cols[-1])
 
+    @property
+    def problems(self) -> list[str]:
+        problems = [p for p in (self.shape_change, self.layers_change) if p]
+        if self.changed_pixels:
+            top, left, bottom, right = self.bbox  # type: ignore[misc]
+            count, total = self.changed_pixels, self.total_pixels
+            problems.append(
+                f"pixels: max difference {self.max_diff} levels (tolerance {self.tolerance.levels}); "
+                f"{count} of {total} pixels ({100.0 * count / total:.2f}%) changed, "
+                f"in rows {top}-{bottom}, columns {left}-{right}"
+            )
+        if self.raw_shape_change:
+            problems.append(self.raw_shape_change)
+        if self.stats_moved:
+            problems.append(
+                f"raw statistics moved (rtol {self.tolerance.rtol:g}, atol {self.tolerance.atol:g}): "
+                + "; ".join(map(str, self.stats_moved))
+            )
+        return problems
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def severity(self) -> tuple[int, float, int, int]:
+        """Sort key, larger is worse: structural changes, then share of pixels changed,
+        largest difference, and number of statistics moved."""
+        structural = sum(bool(p) for p in (self.shape_change, self.raw_shape_change, self.layers_change))
+        share = self.changed_pixels / self.total_pixels if self.total_pixels else 0.0
+        return structural, share, self.max_diff, len(self.stats_moved)
+
     def message(self) -> str:
         if self.ok:
             return f"{self.case_id}: matches its baseline"
         return "\n".join([f"{self.case_id}: differs from its baseline", *(f"  {p}" for p in self.problems)])
+
+    def summary(self) -> dict[str, object]:
+        """The numbers of the verdict, for JSON reports."""
+        return {
+            "case": self.case_id,
+            "ok": self.ok,
+            "problems": self.problems,
+            "max_diff": self.max_diff,
+            "changed_pixels": self.changed_pixels,
+            "total_pixels": self.total_pixels,
+            "bbox": self.bbox,
+            "shape_change": self.shape_change,
+            "raw_shape_change": self.raw_shape_change,
+            "layers_change": self.layers_change,
+            "stats_moved": [vars(move) for move in self.stats_moved],
+        }
 
 
 def _describe_image(rendering: Rendering) -> str:
@@ -82,53 +146,39 @@ def _describe_image(rendering: Rendering) -> str:
     return f"{width}x{height} {rendering.mode}"
 
 
+def _describe_layers(rendering: Rendering) -> str:
+    return ", ".join(f"{i.layer}{list(i.output_shape)} {i.parameters:,} params" for i in rendering.layers)
+
+
 def compare(baseline: Rendering, obtained: Rendering, tolerance: Tolerance = Tolerance()) -> Comparison:
     result = Comparison(baseline, obtained, tolerance)
     if baseline.pixels.shape != obtained.pixels.shape or baseline.mode != obtained.mode:
-        result.problems.append(
-            f"image shape changed: baseline {_describe_image(baseline)}, "
-            f"obtained {_describe_image(obtained)}"
+        result.shape_change = (
+            f"image shape changed: baseline {_describe_image(baseline)}, obtained {_describe_image(obtained)}"
         )
     else:
-        _compare_pixels(baseline.pixels, obtained.pixels, result)
-    result.problems.extend(_compare_stats(baseline.stats, obtained.stats, tolerance))
-    return result
-
-
-def _compare_pixels(baseline: np.ndarray, obtained: np.ndarray, result: Comparison) -> None:
-    delta = np.abs(baseline.astype(np.int16) - obtained.astype(np.int16))
-    result.diff = (delta if delta.ndim == 2 else delta.max(axis=-1)).astype(np.uint8)
-    count = result.changed_pixels
-    if count:
-        top, left, bottom, right = result.bbox  # type: ignore[misc]
-        total = result.diff.size
-        result.problems.append(
-            f"pixels: max difference {result.max_diff} levels (tolerance {result.tolerance.levels}); "
-            f"{count} of {total} pixels ({100.0 * count / total:.2f}%) changed, "
-            f"in rows {top}-{bottom}, columns {left}-{right}"
+        delta = np.abs(baseline.pixels.astype(np.int16) - obtained.pixels.astype(np.int16))
+        result.diff = (delta if delta.ndim == 2 else delta.max(axis=-1)).astype(np.uint8)
+    if baseline.layers != obtained.layers:
+        result.layers_change = (
+            f"layers changed: baseline {_describe_layers(baseline)}; obtained {_describe_layers(obtained)}"
         )
-
-
-def _compare_stats(baseline: Stats, obtained: Stats, tolerance: Tolerance) -> list[str]:
-    if baseline.shape != obtained.shape or baseline.channels != obtained.channels:
-        return [
-            f"raw output shape changed: baseline {baseline.shape} {'/'.join(baseline.channels)}, "
-            f"obtained {obtained.shape} {'/'.join(obtained.channels)}"
-        ]
-    moved = []
+    before, after = baseline.stats, obtained.stats
+    if before.shape != after.shape or before.channels != after.channels:
+        result.raw_shape_change = (
+            f"raw output shape changed: baseline {before.shape} {'/'.join(before.channels)}, "
+            f"obtained {after.shape} {'/'.join(after.channels)}"
+        )
+        return result
     for name in Stats.NAMES:
-        before, after = np.array(getattr(baseline, name)), np.array(getattr(obtained, name))
-        close = np.isclose(after, before, rtol=tolerance.rtol, atol=tolerance.atol, equal_nan=True)
-        moved += [
-            f"{name}[{channel}] {b:.6g} -> {a:.6g}"
-            for channel, b, a, ok in zip(obtained.channels, before, after, close)
+        old, new = np.array(getattr(before, name)), np.array(getattr(after, name))
+        close = np.isclose(new, old, rtol=tolerance.rtol, atol=tolerance.atol, equal_nan=True)
+        result.stats_moved += [
+            StatMove(name, channel, float(b), float(a))
+            for channel, b, a, ok in zip(after.channels, old, new, close)
             if not ok
         ]
-    if not moved:
-        return []
-    return [
-        f"raw statistics moved (rtol {tolerance.rtol:g}, atol {tolerance.atol:g}): " + "; ".join(moved)
-    ]
+    return result
 
 
 def heat_map(diff: np.ndarray, levels: int = MAX_LEVEL_DIFF) -> np.ndarray:

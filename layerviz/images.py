@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
+from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
 
@@ -45,14 +47,15 @@ def box_downsample(image: np.ndarray, factor: int) -> np.ndarray:
 
 
 def load_sample(name: str, size: int = WORKING_SIZE) -> np.ndarray:
-    """A bundled photo at `size`, which must divide the stored 256 x 256."""
-    with Image.open(sample_path(name)) as image:
+    """A bundled photo at `size`: an exact box average when `size` divides the stored
+    256 px (always so in the regression suite), else a Lanczos resize."""
+    path = sample_path(name)
+    with Image.open(path) as image:
+        side = image.width
+        if side % size:
+            return load_image(path, size)
         pixels = np.asarray(image.convert("RGB"), dtype=np.float64) / 255.0
-    if pixels.shape[0] % size:
-        raise ValueError(
-            f"bundled photos are {pixels.shape[0]} px; size {size} must divide that exactly"
-        )
-    return box_downsample(pixels, pixels.shape[0] // size)
+    return box_downsample(pixels, side // size)
 
 
 def load_image(path: str | Path, size: int = WORKING_SIZE) -> np.ndarray:
@@ -82,3 +85,32 @@ def load_image(path: str | Path, size: int = WORKING_SIZE) -> np.ndarray:
     if side != size:
         square = square.resize((size, size), Image.Resampling.LANCZOS)
     return (np.asarray(square, dtype=np.float32) / np.float32(255.0)).astype(np.float32)
+
+
+class PhotoSet:
+    """The photos cases run on (first input, second input of merging layers),
+    loaded lazily at whatever size a configuration asks for."""
+
+    def __init__(self, labels: Sequence[str], loaders: Sequence[Callable[[int], np.ndarray]]) -> None:
+        self.labels = tuple(labels)
+        self._loaders = tuple(loaders)
+        self._cache: dict[int, list[np.ndarray]] = {}
+
+    @classmethod
+    def bundled(cls, names: Sequence[str] = DEFAULT_PAIR) -> PhotoSet:
+        return cls(names, [functools.partial(load_sample, name) for name in names])
+
+    @classmethod
+    def files(cls, paths: Sequence[str | Path]) -> PhotoSet:
+        """User photos; with a single one, merging layers take the bundled second photo."""
+        labels = [Path(path).name for path in paths]
+        loaders: list[Callable[[int], np.ndarray]] = [functools.partial(load_image, path) for path in paths]
+        if len(paths) == 1:
+            labels.append(DEFAULT_PAIR[1])
+            loaders.append(functools.partial(load_sample, DEFAULT_PAIR[1]))
+        return cls(labels, loaders)
+
+    def at(self, size: int) -> list[np.ndarray]:
+        if size not in self._cache:
+            self._cache[size] = [load(size) for load in self._loaders]
+        return self._cache[size]

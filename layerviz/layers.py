@@ -7,13 +7,14 @@ for every new model and is an order of magnitude slower).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import keras
 import numpy as np
 
 from layerviz import colorspaces
-from layerviz.catalogue import CHANNELS, INPUT_SHAPE, VOLUME, Case, Step
-from layerviz.images import DEFAULT_PAIR, box_downsample, load_sample
+from layerviz.catalogue import CHANNELS, INPUT_SHAPE, VOLUME, Case, LayerInfo, Step
+from layerviz.images import WORKING_SIZE, PhotoSet
 from layerviz.seeds import DEFAULT_SUITE_SEED, derive_seed
 
 
@@ -57,52 +58,66 @@ def make_layer(
     return layer
 
 
-def apply(case: Case, tensors: Sequence[object], suite_seed: int = DEFAULT_SUITE_SEED) -> object:
-    """Apply the case's layers to batched tensors, eager or symbolic (`keras.Input`)."""
+def apply(
+    case: Case, tensors: Sequence[object], suite_seed: int = DEFAULT_SUITE_SEED
+) -> tuple[object, tuple[LayerInfo, ...]]:
+    """Apply the case's layers to batched tensors, eager or symbolic (`keras.Input`).
+
+    Returns the output and a summary of the layers as built.
+    """
     case_shape = tuple(int(d) for d in tensors[0].shape[1:])
     value: object = list(tensors) if case.config.inputs > 1 else tensors[0]
+    summary = []
     for index, step in enumerate(case.config.steps):
         in_shape = tuple(int(d) for d in (tensors[0] if index == 0 else value).shape[1:])
-        value = make_layer(step, index, in_shape, case_shape, case.id, suite_seed)(value)
-    return value
+        layer = make_layer(step, index, in_shape, case_shape, case.id, suite_seed)
+        value = layer(value)
+        summary.append(LayerInfo(step.layer, tuple(int(d) for d in value.shape[1:]), int(layer.count_params())))
+    return value, tuple(summary)
 
 
-def case_inputs(case: Case, photos: Sequence[np.ndarray] | None = None) -> list[np.ndarray]:
-    """The case's inputs in its colour space, float32 H x W x C.
-
-    `photos` are RGB images at the working size (the default pair if omitted);
-    configurations with a smaller size get an exact box downsample of them.
-    """
+def case_inputs(case: Case, photos: PhotoSet | None = None, size: int = WORKING_SIZE) -> list[np.ndarray]:
+    """The case's inputs (the bundled pair unless `photos` are given) in its colour space."""
     config = case.config
-    if photos is None:
-        rgb = [load_sample(name, config.size) for name in DEFAULT_PAIR[: config.inputs]]
-    else:
-        if len(photos) < config.inputs:
-            raise ValueError(f"{case.id} needs {config.inputs} photos, got {len(photos)}")
-        rgb = [_at_size(photo, config.size) for photo in photos[: config.inputs]]
+    rgb = (photos or PhotoSet.bundled()).at(config.input_size(size))
+    if len(rgb) < config.inputs:
+        raise ValueError(f"{case.id} needs {config.inputs} photos, got {len(rgb)}")
     space = colorspaces.get(case.colorspace)
-    return [space.from_rgb(image) for image in rgb]
+    return [space.from_rgb(image) for image in rgb[: config.inputs]]
 
 
-def _at_size(photo: np.ndarray, size: int) -> np.ndarray:
-    side = photo.shape[0]
-    if side == size:
-        return np.asarray(photo, dtype=np.float32)
-    if side % size:
-        raise ValueError(f"a {side} px photo cannot be box-downsampled to {size} px")
-    return box_downsample(photo, side // size)
+@dataclass(frozen=True)
+class CaseOutput:
+    raw: np.ndarray  # float32 H x W x C, unclipped
+    layers: tuple[LayerInfo, ...]
+
+    @property
+    def parameters(self) -> int:
+        return sum(info.parameters for info in self.layers)
+
+
+def trace_case(
+    case: Case,
+    photos: PhotoSet | None = None,
+    suite_seed: int = DEFAULT_SUITE_SEED,
+    size: int = WORKING_SIZE,
+) -> CaseOutput:
+    """Run the case's layers at the working `size`: the raw output and a layer summary."""
+    # float32 always: since Keras 3.4 integer arrays stay integer and wrap around.
+    inputs = case_inputs(case, photos, size)
+    batch = [keras.ops.convert_to_tensor(x[np.newaxis], dtype="float32") for x in inputs]
+    output, layers = apply(case, batch, suite_seed)
+    raw = repeat_pixels(keras.ops.convert_to_numpy(output)[0], case.config.upsample)
+    return CaseOutput(np.ascontiguousarray(raw, dtype=np.float32), layers)
 
 
 def run_case(
     case: Case,
-    photos: Sequence[np.ndarray] | None = None,
+    photos: PhotoSet | None = None,
     suite_seed: int = DEFAULT_SUITE_SEED,
 ) -> np.ndarray:
     """The raw float32 output (H x W x C, unclipped) of the case's layers."""
-    # float32 always: since Keras 3.4 integer arrays stay integer and wrap around.
-    batch = [keras.ops.convert_to_tensor(x[np.newaxis], dtype="float32") for x in case_inputs(case, photos)]
-    output = keras.ops.convert_to_numpy(apply(case, batch, suite_seed))[0]
-    return np.ascontiguousarray(repeat_pixels(output, case.config.upsample), dtype=np.float32)
+    return trace_case(case, photos, suite_seed).raw
 
 
 def repeat_pixels(image: np.ndarray, factor: int) -> np.ndarray:
@@ -113,10 +128,11 @@ def repeat_pixels(image: np.ndarray, factor: int) -> np.ndarray:
 def build_model(case: Case, suite_seed: int = DEFAULT_SUITE_SEED) -> keras.Model:
     """The case as a functional model, for its parameter count and summary (not for running)."""
     depth = colorspaces.get(case.colorspace).depth
-    shape = (case.config.size, case.config.size, depth)
+    side = case.config.input_size()
+    shape = (side, side, depth)
     inputs = [keras.Input(shape=shape) for _ in range(case.config.inputs)]
-    model = keras.Model(inputs, apply(case, inputs, suite_seed), name=case.id.replace("/", "_"))
-    return model
+    outputs, _ = apply(case, inputs, suite_seed)
+    return keras.Model(inputs, outputs, name=case.id.replace("/", "_"))
 
 
 def parameter_count(case: Case) -> int:

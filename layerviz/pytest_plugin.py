@@ -99,10 +99,11 @@ class LayerRegression:
 
     def check(self, case: Case) -> Rendering:
         __tracebackhide__ = True
-        from layerviz.layers import run_case
+        from layerviz.layers import trace_case
         from layerviz.render import render
 
-        obtained = render(case.id, case.colorspace, run_case(case))
+        output = trace_case(case)
+        obtained = render(case.id, case.colorspace, output.raw, output.layers)
         self.check_rendering(case, obtained)
         return obtained
 

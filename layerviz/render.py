@@ -1,4 +1,5 @@
-"""Render: a layer's raw output -> 8-bit display pixels, PNG bytes and raw statistics."""
+"""Render: a layer's raw output -> 8-bit display pixels, PNG bytes, raw statistics
+and the layer summary stored beside them."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import numpy as np
 from PIL import Image
 
 from layerviz import colorspaces
+from layerviz.catalogue import LayerInfo
 
 
 @dataclass(frozen=True)
@@ -45,34 +47,56 @@ class Stats:
             std=per_channel(flat.std(axis=0)),
         )
 
-    def to_json(self, case_id: str) -> str:
-        fields = {"case": case_id, "shape": list(self.shape), "channels": list(self.channels)}
-        fields.update({name: list(getattr(self, name)) for name in self.NAMES})
-        # One field a line: diffs of a baseline change stay readable in review.
-        body = ",\n".join(f"  {json.dumps(key)}: {json.dumps(value)}" for key, value in fields.items())
-        return "{\n" + body + "\n}\n"
-
-    @classmethod
-    def from_json(cls, text: str) -> Stats:
-        data = json.loads(text)
-        return cls(
-            shape=tuple(data["shape"]),
-            channels=tuple(data["channels"]),
-            **{name: tuple(float(v) for v in data[name]) for name in cls.NAMES},
-        )
 
 
 @dataclass(frozen=True)
 class Rendering:
-    """What a case produced: display pixels (uint8, H x W or H x W x 3) and raw stats."""
+    """What a case produced: display pixels (uint8, H x W or H x W x 3), raw
+    statistics and the summary of the layers that produced it."""
 
     case_id: str
     pixels: np.ndarray
     stats: Stats
+    layers: tuple[LayerInfo, ...] = ()
 
     @property
     def mode(self) -> str:
         return "L" if self.pixels.ndim == 2 else "RGB"
+
+    @property
+    def parameters(self) -> int:
+        return sum(info.parameters for info in self.layers)
+
+    def sidecar(self) -> str:
+        """The JSON stored beside the PNG: raw statistics and layer summary."""
+        fields: dict[str, object] = {
+            "case": self.case_id,
+            "shape": list(self.stats.shape),
+            "channels": list(self.stats.channels),
+        }
+        fields.update({name: list(getattr(self.stats, name)) for name in Stats.NAMES})
+        fields["parameters"] = self.parameters
+        # One field (and one layer) a line: a baseline change reads well in review.
+        lines = [f"  {json.dumps(key)}: {json.dumps(value)}" for key, value in fields.items()]
+        layers = ",\n".join(
+            "    " + json.dumps({"layer": i.layer, "output_shape": list(i.output_shape), "parameters": i.parameters})
+            for i in self.layers
+        )
+        lines.append(f'  "layers": [\n{layers}\n  ]' if self.layers else '  "layers": []')
+        return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
+def read_sidecar(text: str) -> tuple[Stats, tuple[LayerInfo, ...]]:
+    data = json.loads(text)
+    stats = Stats(
+        shape=tuple(data["shape"]),
+        channels=tuple(data["channels"]),
+        **{name: tuple(float(v) for v in data[name]) for name in Stats.NAMES},
+    )
+    layers = tuple(
+        LayerInfo(item["layer"], tuple(item["output_shape"]), int(item["parameters"])) for item in data["layers"]
+    )
+    return stats, layers
 
 
 def quantize(display: np.ndarray) -> np.ndarray:
@@ -82,12 +106,13 @@ def quantize(display: np.ndarray) -> np.ndarray:
     return pixels[..., 0] if pixels.shape[-1] == 1 else pixels
 
 
-def render(case_id: str, colorspace: str, raw: np.ndarray) -> Rendering:
+def render(case_id: str, colorspace: str, raw: np.ndarray, layers: tuple[LayerInfo, ...] = ()) -> Rendering:
     space = colorspaces.get(colorspace)
     return Rendering(
         case_id=case_id,
         pixels=quantize(space.to_display(raw)),
         stats=Stats.of(raw, space.channels),
+        layers=layers,
     )
 
 

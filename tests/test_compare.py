@@ -1,6 +1,7 @@
 import numpy as np
 import pytest
 
+from layerviz.catalogue import LayerInfo
 from layerviz.compare import Tolerance, compare, heat_map, side_by_side
 from layerviz.render import Rendering, render
 
@@ -92,3 +93,12 @@ def test_heat_map_and_side_by_side():
     canvas = side_by_side([np.zeros((4, 5), np.uint8), np.zeros((6, 3, 3), np.uint8)], gap=2)
     assert canvas.shape == (6, 10, 3)
     assert (canvas[:, 5:7] == 255).all() and (canvas[4:, :5] == 255).all()
+
+
+def test_a_parameter_count_change_fails_even_if_the_picture_agrees(baseline):
+    before = Rendering(baseline.case_id, baseline.pixels, baseline.stats, (LayerInfo("Dense", (64, 48, 3), 12),))
+    after = Rendering(baseline.case_id, baseline.pixels, baseline.stats, (LayerInfo("Dense", (64, 48, 3), 9),))
+    result = compare(before, after)
+    assert not result.ok
+    assert "layers changed: baseline Dense[64, 48, 3] 12 params; obtained Dense[64, 48, 3] 9 params" in result.message()
+    assert result.severity[0] == 1 and result.summary()["layers_change"]

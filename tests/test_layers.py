@@ -5,10 +5,11 @@ import keras
 import numpy as np
 import pytest
 
-from layerviz.catalogue import CASES, get_case
-from layerviz.images import load_sample
-from layerviz.layers import case_inputs, make_layer, parameter_count, run_case, summary
-from layerviz.catalogue import Step
+from PIL import Image
+
+from layerviz.catalogue import CASES, LayerInfo, Step, get_case
+from layerviz.images import PhotoSet, load_sample, sample_path
+from layerviz.layers import case_inputs, make_layer, parameter_count, run_case, summary, trace_case
 from layerviz.seeds import derive_seed
 
 
@@ -74,7 +75,7 @@ def expected_shape(case) -> tuple[int, ...]:
     the kernel Keras pads the output to whole strides (keras/src/backend/common/
     backend_utils.py, `_get_output_shape_given_tf_padding`).
     """
-    config, size = case.config, case.config.size
+    config, size = case.config, case.config.input_size()
     depth = 1 if case.colorspace == "luminance" else 3
     side = size
     for step in config.steps:
@@ -95,6 +96,12 @@ def test_output_shape_and_dtype(case):
 def test_flatten_dense_parameter_count_matches_the_seed_summary():
     case = get_case("dense-flatten/s32/luminance")
     assert parameter_count(case) == 1_049_600
+    # The seed's summary, layer by layer, as the eager run reports it.
+    assert trace_case(case).layers == (
+        LayerInfo("Flatten", (1024,), 0),
+        LayerInfo("Dense", (1024,), 1_049_600),
+        LayerInfo("Reshape", (32, 32, 1), 0),
+    )
     text = summary(case)
     for expected in ("Flatten", "Dense", "Reshape", "1,049,600", "(None, 1024)"):
         assert expected in text
@@ -141,11 +148,25 @@ def test_pooling_is_repeated_back_to_input_size():
     np.testing.assert_array_equal(output[0, 0, 0], y[:2, :2].max())
 
 
-def test_user_photos_replace_the_bundled_pair():
+def test_other_photos_replace_the_bundled_pair():
     case = get_case("merging/subtract/rgb")
     astronaut, chelsea = load_sample("astronaut"), load_sample("chelsea")
-    np.testing.assert_allclose(run_case(case, [astronaut, chelsea]), astronaut - chelsea, atol=1e-6)
-    small = run_case(get_case("dense-flatten/s32/rgb"), [astronaut])
-    assert small.shape == (32, 32, 3)
+    photos = PhotoSet.bundled(["astronaut", "chelsea"])
+    np.testing.assert_allclose(run_case(case, photos), astronaut - chelsea, atol=1e-6)
+    small = run_case(get_case("dense-flatten/s32/rgb"), PhotoSet.bundled(["astronaut"]))
+    np.testing.assert_allclose(small.shape, (32, 32, 3))
     with pytest.raises(ValueError, match="needs 2 photos"):
-        run_case(case, [astronaut])
+        run_case(case, PhotoSet.bundled(["astronaut"]))
+
+
+def test_user_photo_files_at_any_size(tmp_path):
+    path = tmp_path / "photo.png"
+    Image.open(sample_path("astronaut")).save(path)
+    photos = PhotoSet.files([path])
+    assert photos.labels == ("photo.png", "coffee")
+    first, second = photos.at(100)
+    assert first.shape == second.shape == (100, 100, 3)
+    output = trace_case(get_case("conv2d/k3-relu/hsv"), photos, size=100)
+    assert output.raw.shape == (98, 98, 3)
+    assert output.parameters == 3 * 3 * 3 * 3 + 3
+    assert output.layers[0].layer == "Conv2D" and output.layers[0].output_shape == (98, 98, 3)

@@ -5,7 +5,8 @@ import zlib
 import numpy as np
 from PIL import Image
 
-from layerviz.render import Stats, decode_png, encode_png, quantize, render
+from layerviz.catalogue import LayerInfo
+from layerviz.render import Rendering, Stats, decode_png, encode_png, quantize, read_sidecar, render
 
 
 def png_chunk_types(data: bytes) -> list[bytes]:
@@ -45,7 +46,10 @@ def test_stats_are_per_channel_on_the_raw_values():
     assert stats.min == (-1.0, 0.25) and stats.max == (3.0, 0.25)
     assert stats.mean == (1.0, 0.25)
     assert stats.std == (np.sqrt(2.0), 0.0)
-    assert Stats.from_json(stats.to_json("x/y/rgb")) == stats
+    layers = (LayerInfo("Dense", (2, 2, 2), 6), LayerInfo("Reshape", (2, 2, 2), 0))
+    rendering = Rendering("x/y/rgb", np.zeros((2, 2, 3), np.uint8), stats, layers)
+    assert rendering.parameters == 6
+    assert read_sidecar(rendering.sidecar()) == (stats, layers)
 
 
 def test_render_keeps_out_of_range_values_in_the_stats_only():
