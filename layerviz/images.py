@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import warnings
 from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 WORKING_SIZE = 128
 # The first input of every case, and the second input of merging layers.
@@ -58,33 +59,69 @@ def load_sample(name: str, size: int = WORKING_SIZE) -> np.ndarray:
     return box_downsample(pixels, side // size)
 
 
+# Transparent pixels are shown over white, as an image viewer shows them on a page.
+BACKGROUND = (255, 255, 255)
+_SIXTEEN_BIT_MODES = ("I;16", "I;16B", "I;16L", "I;16N", "I")
+
+
+def _rgb_array(image: Image.Image) -> np.ndarray:
+    """Any Pillow image as float64 RGB in [0, 1], keeping 16-bit and float precision."""
+    if image.mode in _SIXTEEN_BIT_MODES:
+        # PNG stores 16-bit greyscale as "I;16" or "I": full scale is 65535.
+        grey = np.asarray(image, dtype=np.float64) / 65535.0
+    elif image.mode == "F":
+        grey = np.asarray(image, dtype=np.float64)  # float images are taken as [0, 1]
+    elif image.mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in image.info:
+        background = Image.new("RGBA", image.size, BACKGROUND + (255,))
+        flat = Image.alpha_composite(background, image.convert("RGBA")).convert("RGB")
+        return np.asarray(flat, dtype=np.float64) / 255.0
+    else:
+        return np.asarray(image.convert("RGB"), dtype=np.float64) / 255.0
+    return np.repeat(np.clip(np.nan_to_num(grey), 0.0, 1.0)[..., np.newaxis], 3, axis=-1)
+
+
+def _resize(rgb: np.ndarray, size: int) -> np.ndarray:
+    """Lanczos resize per channel in float ("F" mode), so no precision is lost."""
+    channels = [
+        np.asarray(Image.fromarray(rgb[..., c].astype(np.float32), "F").resize((size, size), Image.Resampling.LANCZOS))
+        for c in range(3)
+    ]
+    return np.clip(np.stack(channels, axis=-1), 0.0, 1.0)  # Lanczos overshoots at edges
+
+
 def load_image(path: str | Path, size: int = WORKING_SIZE) -> np.ndarray:
-    """A user photo: converted to RGB, centre-cropped to a square, resized to `size`."""
+    """A user photo as float32 RGB in [0, 1]: EXIF orientation applied, transparency
+    over white, centre-cropped to a square and resized to `size` x `size`."""
     path = Path(path)
     if not path.is_file():
         what = "is a directory" if path.is_dir() else "does not exist"
         raise ImageInputError(f"{path}: {what}; give the path of an image file")
     try:
-        with Image.open(path) as image:
-            image.load()
-            rgb = image.convert("RGB")
-    except Image.DecompressionBombError as exc:
-        raise ImageInputError(f"{path}: refused, too many pixels ({exc})") from None
-    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+        with warnings.catch_warnings():
+            # Past Pillow's limit an image is refused, not decoded with a warning.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                image.load()
+                rgb = _rgb_array(ImageOps.exif_transpose(image))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageInputError(
+            f"{path}: refused, more pixels than Pillow's decompression-bomb limit ({exc}); give a smaller image"
+        ) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise ImageInputError(
             f"{path}: not a readable image ({exc}); give a PNG, JPEG or other Pillow-readable file"
         ) from None
-    side = min(rgb.size)
+    height, width = rgb.shape[:2]
+    side = min(height, width)
     if side < MIN_SIDE:
         raise ImageInputError(
-            f"{path}: {rgb.width}x{rgb.height} px is too small; "
-            f"give an image at least {MIN_SIDE} px on each side"
+            f"{path}: {width}x{height} px is too small; give an image at least {MIN_SIDE} px on each side"
         )
-    left, top = (rgb.width - side) // 2, (rgb.height - side) // 2
-    square = rgb.crop((left, top, left + side, top + side))
+    top, left = (height - side) // 2, (width - side) // 2
+    square = rgb[top : top + side, left : left + side]
     if side != size:
-        square = square.resize((size, size), Image.Resampling.LANCZOS)
-    return (np.asarray(square, dtype=np.float32) / np.float32(255.0)).astype(np.float32)
+        square = _resize(square, size)
+    return np.ascontiguousarray(square, dtype=np.float32)
 
 
 class PhotoSet:

@@ -74,3 +74,47 @@ def test_bad_inputs_are_named_with_a_fix(tmp_path):
     Image.new("RGB", (15, 40)).save(tiny)
     with pytest.raises(ImageInputError, match=r"tiny\.png: 15x40 px is too small"):
         load_image(tiny)
+
+
+def png_header_only(path, width: int, height: int) -> None:
+    """A PNG that declares width x height but holds almost no data (a "bomb")."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0")) + chunk(b"IEND", b""))
+
+
+@pytest.mark.parametrize("side", [12_000, 20_000])  # above Pillow's warning and error limits
+def test_decompression_bombs_are_refused(tmp_path, side):
+    path = tmp_path / "bomb.png"
+    png_header_only(path, side, side)
+    with pytest.raises(ImageInputError, match=r"bomb\.png: refused, more pixels than Pillow's decompression-bomb limit"):
+        load_image(path)
+
+
+def test_transparency_is_shown_over_white(tmp_path):
+    pixels = np.zeros((32, 32, 4), dtype=np.uint8)
+    pixels[..., 0] = 255  # red ...
+    pixels[:, 16:, 3] = 255  # ... opaque on the right half only
+    path = tmp_path / "alpha.png"
+    Image.fromarray(pixels, "RGBA").save(path)
+    image = load_image(path, size=32)
+    np.testing.assert_allclose(image[0, 0], [1.0, 1.0, 1.0])
+    np.testing.assert_allclose(image[0, 31], [1.0, 0.0, 0.0])
+    palette = Image.fromarray(pixels[..., :3]).convert("P")
+    palette.save(tmp_path / "palette.png", transparency=palette.getpixel((0, 0)))
+    np.testing.assert_allclose(load_image(tmp_path / "palette.png", size=32)[0, 0], [1.0, 1.0, 1.0])
+
+
+def test_sixteen_bit_images_keep_their_full_range(tmp_path):
+    levels = np.tile(np.array([0, 16384, 32768, 65535], dtype=np.uint16).repeat(8), (32, 1))
+    path = tmp_path / "deep.png"
+    Image.fromarray(levels).save(path)
+    assert Image.open(path).mode in ("I;16", "I")
+    image = load_image(path, size=32)
+    np.testing.assert_allclose(image[0, [0, 8, 16, 31], 0], [0.0, 16384 / 65535, 32768 / 65535, 1.0], atol=1e-6)
+    assert (image[..., 0] == image[..., 2]).all()
