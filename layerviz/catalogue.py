@@ -61,6 +61,8 @@ class LayerConfig:
     size: int | None = None
     # Nearest-neighbour repetition after the layers (pooling is shown at input size).
     upsample: int = 1
+    # What the seed post says, by colour space ("all" for every one).
+    notes: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -87,11 +89,97 @@ class Case:
     def description(self) -> str:
         return f"{self.config.description}, in {self.colorspace}"
 
+    @property
+    def note(self) -> str:
+        """The seed post's sentence about this case, if it has one."""
+        notes = self.config.notes
+        return notes.get(self.colorspace) or notes.get("all", "")
+
+
+def _spaces(luminance: str, rgb: str, hsv: str, ycbcr: str) -> dict[str, str]:
+    return {"luminance": luminance, "rgb": rgb, "hsv": hsv, "ycbcr": ycbcr}
+
+
+# The seed post's captions, verbatim.
+_MERGING_NOTES = {
+    "Add": _spaces(
+        "Add layer applied to a single-channel image.",
+        "Add in RGB.",
+        "Add in HSV gives you a hue shift.",
+        "Adding the Cb and Cr channels gives this color space even more of a hue shift.",
+    ),
+    "Subtract": _spaces(
+        "Subtraction layer applied to a single-channel image.",
+        "Subtraction in RGB.",
+        "Subtraction in HSV.",
+        "Subtracting YCbCr is pretty deformative.",
+    ),
+    "Multiply": _spaces(
+        "Multiply, I guess, makes things darker by the amount of darkness being multiplied (0.0-1.0 values).",
+        "RGB multiply looks similar.",
+        "In HSV, the multiplication is applied less to brightness and more to saturation.",
+        "Likewise YCbCr shifts green.",
+    ),
+    "Average": _spaces(
+        "Average in luminance is pretty straightforward.",
+        "Average in RGB also makes sense.",
+        "Average in HSV sometimes sees a hue shift.",
+        "Average YCbCr works like RGB.",
+    ),
+    "Maximum": _spaces(
+        "Max in monochrome selects the brighter pixel.",
+        "Same in RGB.",
+        "It's not as straightforward in HSV where hue and saturation impact which pixel value is used.",
+        "Max for YCbCr likewise biases toward purple (red and blue) pixels.",
+    ),
+    "Minimum": _spaces(
+        "Minimum, of course, selects the darker pixels.",
+        "Same with RGB.",
+        "In HSV, minimum looks for dark, desaturated pixels with hues happening to be near zero.",
+        "YCbCr looks for dark, greenish pixels.",
+    ),
+}
+_POOLING_NOTES = {
+    "MaxPooling2D": _spaces(
+        "In monochrome images you can see the dark details disappear as pooling selects the brightest pixels.",
+        "RGB behaves similar to luminance.",
+        "HSV makes the occasional weird selection based on hue and saturation.",
+        "Much like with maximum and minimum from the previous section, "
+        "maxpooling on YCbCr biases toward the purplest pixel.",
+    ),
+    "AveragePooling2D": _spaces(
+        "The jaggies (square artifacts) are less obvious in average pooling.",
+        "Edges in RGB look more like antialiasing, flat areas look blurred.",
+        "HSV again shows some occasional hue shift.",
+        "Like with averaging two images, average pooling a single YCbCr image looks just like RGB.",
+    ),
+}
+_DENSE_NOTES = {
+    "relu": "The ReLu looks pretty close to identical.",
+    "sigmoid": "Sigmoid looks like it inverts the input.",
+    "softplus": "Softplus isn't too fond of the dark parts of the panda.",
+    "tanh": "Tanh seems to have more or less just darkened the input.",
+}
+_CONV_NOTES = {
+    "relu": "ReLu seems very good at finding edges/shapes",
+    "tanh": "tanh pushed everything to black and white",
+}
+
+SECTION_TITLES = {
+    "merging": "Merging layers",
+    "pooling": "Pooling layers",
+    "dense": "Dense layers",
+    "dense-flatten": "Dense: Flatten, Dense, Reshape",
+    "conv2d": "Convolutional layers: one layer",
+    "conv2d-two": "Convolutional layers: two layers",
+    "conv2d-transpose": "Convolutional layers: transpose",
+}
+
 
 def _merging() -> Iterable[LayerConfig]:
-    for layer in ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"):
+    for layer, notes in _MERGING_NOTES.items():
         yield LayerConfig(
-            "merging", layer.lower(), f"{layer} of two photos", (Step(layer),), inputs=2
+            "merging", layer.lower(), f"{layer} of two photos", (Step(layer),), inputs=2, notes=notes
         )
 
 
@@ -103,6 +191,7 @@ def _pooling() -> Iterable[LayerConfig]:
             f"{layer}(2), repeated back to input size",
             (Step(layer, {"pool_size": 2}),),
             upsample=2,
+            notes=_POOLING_NOTES[layer],
         )
 
 
@@ -113,6 +202,7 @@ def _dense() -> Iterable[LayerConfig]:
             activation,
             f"Dense(channels, {activation}) on each pixel",
             (Step("Dense", {"units": CHANNELS, "activation": activation}),),
+            notes={"all": _DENSE_NOTES[activation]},
         )
     yield LayerConfig(
         "dense-flatten",
@@ -124,6 +214,10 @@ def _dense() -> Iterable[LayerConfig]:
             Step("Reshape", {"target_shape": INPUT_SHAPE}),
         ),
         size=32,
+        notes={
+            "all": "To get a fully-connected dense layer you need to flatten before and reshape after. "
+            "This uses a lot of params though."
+        },
     )
 
 
@@ -142,6 +236,7 @@ def _conv2d() -> Iterable[LayerConfig]:
                 f"k{kernel}-{activation}",
                 f"Conv2D kernel {kernel}, {activation}",
                 (_conv(kernel, activation),),
+                notes={"all": _CONV_NOTES[activation]} if kernel == 3 and activation in _CONV_NOTES else {},
             )
     for first, second in (("relu", "relu"), ("relu", "tanh"), ("tanh", "relu"), ("tanh", "tanh")):
         yield LayerConfig(

@@ -70,3 +70,13 @@ def test_sections_follow_the_post_order():
     assert catalogue.SECTIONS == (
         "merging", "pooling", "dense", "dense-flatten", "conv2d", "conv2d-two", "conv2d-transpose",
     )
+
+
+def test_every_section_has_a_title_and_notes_name_real_colour_spaces():
+    assert set(catalogue.SECTION_TITLES) == set(catalogue.SECTIONS)
+    for config in CONFIGS:
+        assert set(config.notes) <= {"all", "luminance", "rgb", "hsv", "ycbcr"}, config.id
+    # The post comments every merging and pooling picture, in every colour space.
+    for case in select(sections=["merging", "pooling"]):
+        assert case.note, case.id
+    assert get_case("merging/maximum/ycbcr").note == "Max for YCbCr likewise biases toward purple (red and blue) pixels."
