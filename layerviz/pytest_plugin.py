@@ -8,11 +8,12 @@ strict comparison (`layerviz.compare`) in place of `image_regression`'s.
 from __future__ import annotations
 
 import os
+from importlib import metadata
 from pathlib import Path
 
 import pytest
 
-from layerviz import baselines
+from layerviz import baselines, report
 from layerviz.catalogue import Case
 from layerviz.compare import (
     MAX_LEVEL_DIFF,
@@ -27,7 +28,8 @@ from layerviz.compare import (
 from layerviz.render import Rendering, encode_png
 from layerviz.seeds import DEFAULT_SUITE_SEED
 
-_WRITTEN = pytest.StashKey[list[Path]]()
+_PLUGIN_NAME = "layerviz-session"
+_CASE_PROPERTY = "layerviz_case"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -37,6 +39,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="DIR",
         default=None,
         help="baseline tree to compare against (default: <rootdir>/baselines)",
+    )
+    group.addoption(
+        "--layerviz-report",
+        metavar="DIR",
+        default=None,
+        help="write an HTML and JSON report of every visual case that failed into DIR",
     )
     group.addoption(
         "--layerviz-levels",
@@ -58,29 +66,80 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-def baseline_root(config: pytest.Config) -> Path:
-    option = config.getoption("layerviz_baselines")
-    return Path(option).resolve() if option else config.rootpath / "baselines"
-
-
 def pytest_configure(config: pytest.Config) -> None:
-    config.stash[_WRITTEN] = []
+    config.pluginmanager.register(LayerSession(config), _PLUGIN_NAME)
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
-    manifest = baselines.read_manifest(baseline_root(config))
+    manifest = baselines.read_manifest(_session(config).root)
     if manifest is None:
         return None
     return f"layerviz: baselines made with {baselines.describe_versions(manifest)}"
 
 
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    # A baseline that changed refreshes the provenance of the tree it was written into.
-    config = session.config
-    root = baseline_root(config)
-    regenerating = config.getoption("regen_all") or config.getoption("force_regen")
-    if config.stash.get(_WRITTEN, []) or (regenerating and baselines.read_manifest(root) is None):
-        baselines.write_manifest(root, DEFAULT_SUITE_SEED)
+def _session(config: pytest.Config) -> LayerSession:
+    return config.pluginmanager.get_plugin(_PLUGIN_NAME)
+
+
+class LayerSession:
+    """What one pytest run shares: options, baselines written, cases compared, the report."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        option = config.getoption("layerviz_baselines")
+        self.root = Path(option).resolve() if option else config.rootpath / "baselines"
+        option = config.getoption("layerviz_report")
+        self.report_dir = Path(option).resolve() if option else None
+        self.tolerance = Tolerance(
+            levels=config.getoption("layerviz_levels"),
+            rtol=config.getoption("layerviz_rtol"),
+            atol=config.getoption("layerviz_atol"),
+        )
+        self.written: list[Path] = []
+        self.compared: set[str] = set()
+        # pytest-xdist workers write report entries; the controller (or a plain
+        # run) clears the report first and assembles the page at the end.
+        self.assembles_report = self.report_dir is not None and not hasattr(config, "workerinput")
+        if self.assembles_report:
+            report.clear(self.report_dir)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        # On the xdist controller this also receives the workers' reports.
+        if report.when == "call":
+            self.compared.update(value for name, value in report.user_properties if name == _CASE_PROPERTY)
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        # A baseline that changed refreshes the provenance of the tree it was written into.
+        regenerating = self.config.getoption("regen_all") or self.config.getoption("force_regen")
+        if self.written or (regenerating and baselines.read_manifest(self.root) is None):
+            baselines.write_manifest(self.root, DEFAULT_SUITE_SEED)
+        if self.assembles_report:
+            self.write_report()
+
+    def write_report(self) -> Path:
+        manifest = baselines.read_manifest(self.root)
+        backend = os.environ.get("KERAS_BACKEND", "tensorflow")
+        facts = {
+            "baselines": f"{self.root}"
+            + (f" (made with {baselines.describe_versions(manifest)})" if manifest else ""),
+            "running": f"keras {metadata.version('keras')}/{backend}",
+        }
+        return report.write(
+            self.report_dir,
+            report.load_entries(self.report_dir),
+            title="layerviz: visual cases that failed",
+            labels={"before": "baseline", "after": "obtained", "diff": "difference"},
+            compared=len(self.compared),
+            facts=facts,
+        )
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        if self.assembles_report:
+            failed = len(report.load_entries(self.report_dir))
+            terminalreporter.write_line(
+                f"layerviz report: {self.report_dir / 'index.html'} "
+                f"({failed} of {len(self.compared)} visual cases failed)"
+            )
 
 
 class LayerRegression:
@@ -89,13 +148,9 @@ class LayerRegression:
     def __init__(self, request: pytest.FixtureRequest, output_dir: Path) -> None:
         self.request = request
         self.output_dir = output_dir
-        config = request.config
-        self.root = baseline_root(config)
-        self.tolerance = Tolerance(
-            levels=config.getoption("layerviz_levels"),
-            rtol=config.getoption("layerviz_rtol"),
-            atol=config.getoption("layerviz_atol"),
-        )
+        self.session = _session(request.config)
+        self.root = self.session.root
+        self.tolerance = self.session.tolerance
 
     def check(self, case: Case) -> Rendering:
         __tracebackhide__ = True
@@ -111,34 +166,42 @@ class LayerRegression:
         __tracebackhide__ = True
         from pytest_regressions.common import perform_regression_check
 
+        self.request.node.user_properties.append((_CASE_PROPERTY, case.id))
         expected = baselines.png_path(self.root, case.id)
         obtained_png = self.output_dir / f"{case.colorspace}.obtained.png"
         hint = baselines.REGEN_HINT.format(case_id=case.id)
         missing = not expected.is_file()
-        regenerating = self.request.config.getoption("regen_all")
-        if missing and not regenerating and os.environ.get("CI"):
+        if missing and not self.request.config.getoption("regen_all") and os.environ.get("CI"):
             baselines.save(obtained, obtained_png)
-            pytest.fail(
+            message = (
                 f"{case.id}: no baseline at {expected}; nothing was written under "
                 f"{self.root} because CI is set.\nRun `{hint}` on your machine, look at the "
-                f"new picture and commit it. Obtained image: {obtained_png}",
-                pytrace=False,
+                f"new picture and commit it. Obtained image: {obtained_png}"
             )
+            if self.session.report_dir is not None:
+                entry = report.one_sided(case.id, "missing", message, self.session.report_dir, obtained)
+                report.save_entry(entry, self.session.report_dir)
+            pytest.fail(message, pytrace=False)
 
         def dump(path: Path) -> None:
             written = baselines.save(obtained, path)
             if path.resolve().is_relative_to(self.root):
-                self.request.config.stash[_WRITTEN].extend(written)
+                self.session.written.extend(written)
 
         def check(obtained_path: Path, expected_path: Path) -> None:
             __tracebackhide__ = True
             try:
                 baseline = baselines.load(expected_path, case.id)
             except baselines.BaselineError as exc:
+                if self.session.report_dir is not None:
+                    entry = report.one_sided(case.id, "unreadable", str(exc), self.session.report_dir, obtained)
+                    report.save_entry(entry, self.session.report_dir)
                 raise AssertionError(str(exc)) from None
             comparison = compare(baseline, obtained, self.tolerance)
             if not comparison.ok:
-                raise AssertionError(self._report(comparison, obtained_path, expected_path))
+                if self.session.report_dir is not None:
+                    report.save_entry(report.changed(comparison, self.session.report_dir), self.session.report_dir)
+                raise AssertionError(self._failure(comparison, obtained_path, expected_path))
 
         try:
             perform_regression_check(
@@ -161,8 +224,9 @@ class LayerRegression:
                 )
             raise
 
-    def _report(self, comparison: Comparison, obtained_png: Path, expected_png: Path) -> str:
+    def _failure(self, comparison: Comparison, obtained_png: Path, expected_png: Path) -> str:
         """The failure message, after writing the pictures a person needs to judge it."""
+
         def artifact(kind: str) -> Path:
             return obtained_png.with_name(obtained_png.name.replace(".obtained.", f".{kind}."))
 

@@ -88,6 +88,10 @@ class Rendering:
 
 def read_sidecar(text: str) -> tuple[Stats, tuple[LayerInfo, ...]]:
     data = json.loads(text)
+    channels = len(data["channels"])
+    for name in Stats.NAMES:
+        if len(data[name]) != channels:
+            raise ValueError(f"{name!r} has {len(data[name])} values for {channels} channels")
     stats = Stats(
         shape=tuple(data["shape"]),
         channels=tuple(data["channels"]),

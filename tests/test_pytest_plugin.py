@@ -1,5 +1,6 @@
 """The `layer_regression` fixture, run the way a user runs it: inside a real pytest session."""
 
+import json
 import re
 
 import pytest
@@ -108,3 +109,50 @@ def test_report_header_names_the_baseline_stack(project):
     result = project.runpytest()
     result.stdout.fnmatch_lines(["layerviz: baselines made with keras */*"])
 
+
+
+def test_report_lists_failed_cases_with_pictures(project):
+    project.runpytest("--regen-all").assert_outcomes(passed=1)
+    tamper_first_row(baseline_png(project))
+    out = project.path / "report"
+    result = project.runpytest(f"--layerviz-report={out}")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([f"layerviz report: {out / 'index.html'} (1 of 1 visual cases failed)"])
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["compared"] == 1 and summary["counts"] == {"changed": 1}
+    (case,) = summary["cases"]
+    assert case["case_id"] == CASE_ID and case["numbers"]["changed_pixels"] == 128
+    assert set(case["images"]) == {"before", "after", "diff"}
+    html = (out / "index.html").read_text()
+    assert "128 of 16384 pixels" in html and 'src="cases/merging/add/luminance/diff.png"' in html
+    # A later clean run leaves a report that says so, not the old entries.
+    project.runpytest("--regen-all")
+    project.runpytest(f"--layerviz-report={out}").assert_outcomes(passed=1)
+    assert json.loads((out / "summary.json").read_text())["cases"] == []
+
+
+def test_xdist_workers_each_add_their_entries(pytester, monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
+    pytester.makeconftest('pytest_plugins = ["layerviz.pytest_plugin"]')
+    pytester.makepyfile(
+        test_inner_cases="""
+        import pytest
+        from layerviz.catalogue import get_case
+
+        @pytest.mark.parametrize("case_id", ["merging/add/luminance", "merging/subtract/luminance",
+                                             "merging/maximum/luminance", "merging/minimum/luminance"])
+        def test_case(case_id, layer_regression):
+            layer_regression.check(get_case(case_id))
+        """
+    )
+    pytester.runpytest("--regen-all", "-p", "no:hypothesispytest").assert_outcomes(passed=4)
+    for name in ("add", "maximum", "minimum"):
+        tamper_first_row(baselines.png_path(pytester.path / "baselines", f"merging/{name}/luminance"))
+    out = pytester.path / "report"
+    result = pytester.runpytest_subprocess("-n", "2", f"--layerviz-report={out}", "-p", "no:hypothesispytest")
+    result.assert_outcomes(failed=3, passed=1)
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["compared"] == 4
+    assert sorted(case["case_id"] for case in summary["cases"]) == [
+        "merging/add/luminance", "merging/maximum/luminance", "merging/minimum/luminance",
+    ]
