@@ -36,6 +36,17 @@ def stats_path(png: Path) -> Path:
     return png.with_name(png.stem + ".stats.json")
 
 
+def discover(root: Path) -> dict[str, Path]:
+    """Every case a baseline tree holds: case id -> PNG path."""
+    if not root.is_dir():
+        raise BaselineError(f"{root}: not a folder; give the folder of a baseline tree")
+    return {
+        png.relative_to(root).with_suffix("").as_posix(): png
+        for png in sorted(root.rglob("*.png"))
+        if not png.name.startswith(".")
+    }
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Write via a temporary file and rename, so a reader (or a crash) never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -94,7 +105,7 @@ def _backend_versions() -> dict[str, str]:
     return {"keras": keras.__version__, "backend": backend, backend: str(library.__version__)}
 
 
-def environment(suite_seed: int) -> dict[str, Any]:
+def environment(suite_seed: int, size: int = WORKING_SIZE) -> dict[str, Any]:
     """What made (or is checking) a set of baselines."""
     import numpy
     import PIL
@@ -109,7 +120,7 @@ def environment(suite_seed: int) -> dict[str, Any]:
         "platform": {"system": platform.platform(), "machine": platform.machine(), "byteorder": sys.byteorder},
         "weights": WEIGHT_MODE,
         "suite_seed": suite_seed,
-        "working_size": WORKING_SIZE,
+        "working_size": size,
         "inputs": {name: {"sha256": sample_sha256(name)} for name in DEFAULT_PAIR},
     }
 
@@ -127,6 +138,22 @@ def read_manifest(root: Path) -> dict[str, Any] | None:
     if not path.is_file():
         return None
     return json.loads(path.read_text())
+
+
+def describe_environment(data: dict[str, Any]) -> dict[str, str]:
+    """An environment record (a manifest) as short facts for a page footer."""
+    versions = data["versions"]
+    backend = versions["backend"]
+    return {
+        "keras": versions["keras"],
+        "backend": f"{backend} {versions[backend]}",
+        "numpy, pillow, python": f"{versions['numpy']}, {versions['pillow']}, {versions['python']}",
+        "platform": data["platform"]["system"],
+        "weights": data["weights"],
+        "seed": str(data["suite_seed"]),
+        "working size": f"{data['working_size']} px",
+        "inputs": ", ".join(data["inputs"]),
+    }
 
 
 def describe_versions(data: dict[str, Any]) -> str:

@@ -1,39 +1,132 @@
-"""Command line: `layerviz list` and `layerviz render`.
+"""layerviz: the Keras layer cheat sheet and its visual regression baselines.
 
-Exit codes: 0 ok, 2 usage or input error (one line on stderr, never a traceback).
+Exit codes: 0 ok, 1 differences found (diff), 2 usage or input error. Errors are one
+line on stderr, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from layerviz import catalogue
+from layerviz.baselines import BaselineError
 from layerviz.colorspaces import COLOR_SPACES
-from layerviz.images import ImageInputError, load_image
+from layerviz.images import MIN_SIDE, WORKING_SIZE, ImageInputError, PhotoSet
 from layerviz.seeds import DEFAULT_SUITE_SEED
 
 
+class CliError(Exception):
+    """A usage or output problem; the message says what to do."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # One line, as for every other input error (argparse prints the usage too).
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="layerviz", description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(prog="layerviz", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def selection(command: argparse.ArgumentParser) -> None:
+        command.add_argument(
+            "--section", action="append", choices=catalogue.SECTIONS, help="only this section (repeatable)"
+        )
+        command.add_argument(
+            "--colorspace", action="append", choices=list(COLOR_SPACES), help="only this colour space (repeatable)"
+        )
+
+    def photos(command: argparse.ArgumentParser) -> None:
+        command.add_argument(
+            "--images",
+            nargs="+",
+            type=Path,
+            metavar="IMAGE",
+            help="your photos instead of the bundled pair (the second is the second input of merging layers)",
+        )
+        command.add_argument("--seed", type=int, default=DEFAULT_SUITE_SEED, help="suite seed (default 0)")
+
+    gallery = commands.add_parser("gallery", help="render the cheat sheet: index.html, cheatsheet.png, one PNG per case")
+    gallery.add_argument("--out", type=Path, default=Path("gallery"), metavar="DIR", help="default: ./gallery")
+    selection(gallery)
+    photos(gallery)
+    gallery.add_argument(
+        "--size", type=int, default=WORKING_SIZE, metavar="N", help=f"working size in px (default {WORKING_SIZE})"
+    )
+    gallery.add_argument(
+        "--from-baselines",
+        nargs="?",
+        const=Path("baselines"),
+        type=Path,
+        metavar="DIR",
+        help="build it from a baseline tree (default ./baselines) without running Keras",
+    )
 
     listing = commands.add_parser("list", help="print the case ids with a one-line description")
-    listing.add_argument("--section", action="append", choices=catalogue.SECTIONS)
-    listing.add_argument("--colorspace", action="append", choices=list(COLOR_SPACES))
+    selection(listing)
 
     render = commands.add_parser("render", help="render one case to a PNG file")
     render.add_argument("case_id", metavar="CASE_ID")
     render.add_argument("--out", required=True, type=Path, metavar="FILE")
-    render.add_argument(
-        "--images", nargs="+", type=Path, metavar="IMAGE",
-        help="your photos instead of the bundled pair (a second one for merging layers)",
-    )
-    render.add_argument("--seed", type=int, default=DEFAULT_SUITE_SEED, help="suite seed")
+    photos(render)
+
+    diff = commands.add_parser("diff", help="compare two baseline trees; exit 1 if anything changed")
+    diff.add_argument("before", type=Path, metavar="DIR_A")
+    diff.add_argument("after", type=Path, metavar="DIR_B")
+    diff.add_argument("--out", type=Path, required=True, metavar="REPORT_DIR")
     return parser
+
+
+def _quiet_tensorflow() -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def _photos(args: argparse.Namespace) -> PhotoSet | None:
+    if not args.images:
+        return None
+    if len(args.images) > 2:
+        raise CliError(f"--images takes one or two photos, got {len(args.images)}")
+    photos = PhotoSet.files(args.images)
+    photos.at(getattr(args, "size", WORKING_SIZE))  # read them now: bad input fails before Keras loads
+    return photos
+
+
+@contextlib.contextmanager
+def _writing(out: Path) -> Iterator[None]:
+    """Turn a failure to write under `out` into one readable line."""
+    try:
+        yield
+    except OSError as exc:
+        raise CliError(f"{out}: cannot write there ({exc.strerror or exc}); choose another --out") from None
+
+
+def _gallery(args: argparse.Namespace) -> int:
+    from layerviz import gallery
+
+    cases = catalogue.select(args.section, args.colorspace)
+    if args.from_baselines is not None:
+        if args.images or args.size != WORKING_SIZE or args.seed != DEFAULT_SUITE_SEED:
+            raise CliError("--from-baselines shows the baselines as made; it takes no --images, --size or --seed")
+    elif args.size < MIN_SIDE:
+        raise CliError(f"--size {args.size} is too small; give at least {MIN_SIDE}")
+    photos = _photos(args)
+    stored = gallery.from_baselines(cases, args.from_baselines) if args.from_baselines is not None else None
+    with _writing(args.out):
+        args.out.mkdir(parents=True, exist_ok=True)  # fail before any rendering
+    if stored is None:
+        _quiet_tensorflow()
+    result = stored or gallery.from_keras(cases, photos, args.size, args.seed)
+    with _writing(args.out):
+        gallery.write(result, args.out)
+    print(args.out / "index.html")
+    return 0
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -44,27 +137,55 @@ def _list(args: argparse.Namespace) -> int:
 
 def _render(args: argparse.Namespace) -> int:
     case = catalogue.get_case(args.case_id)
-    photos = [load_image(path) for path in args.images] if args.images else None
-    if photos is not None and len(photos) < case.config.inputs:
-        raise ImageInputError(f"{case.id} merges two photos: give two paths to --images")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    photos = _photos(args)
+    with _writing(args.out):
+        args.out.parent.mkdir(parents=True, exist_ok=True)  # fail before any rendering
+    _quiet_tensorflow()
     from layerviz.baselines import write_atomic
-    from layerviz.layers import run_case
+    from layerviz.layers import trace_case
     from layerviz.render import encode_png, render
 
-    rendering = render(case.id, case.colorspace, run_case(case, photos, args.seed))
-    try:
+    output = trace_case(case, photos, args.seed)
+    rendering = render(case.id, case.colorspace, output.raw, output.layers)
+    with _writing(args.out):
         write_atomic(args.out, encode_png(rendering.pixels))
-    except OSError as exc:
-        raise ImageInputError(f"{args.out}: cannot write ({exc.strerror}); choose a writable path") from None
     print(args.out)
     return 0
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from layerviz import baselines, report
+
+    with _writing(args.out):
+        report.clear(args.out)
+        entries, compared = report.diff_trees(args.before, args.after, args.out)
+        index = report.write(
+            args.out,
+            entries,
+            title=f"layerviz diff: {args.before} -> {args.after}",
+            labels={"before": str(args.before), "after": str(args.after), "diff": "difference"},
+            compared=compared,
+            facts={
+                f"{label} baselines": (baselines.describe_versions(manifest) if manifest else "no manifest")
+                for label, manifest in (
+                    (str(args.before), baselines.read_manifest(args.before)),
+                    (str(args.after), baselines.read_manifest(args.after)),
+                )
+            },
+        )
+    for entry in entries:
+        print(f"{entry.status:10} {entry.case_id}")
+    print(f"{compared} cases compared, {len(entries)} differ; report: {index}")
+    return 1 if entries else 0
+
+
+COMMANDS = {"gallery": _gallery, "list": _list, "render": _render, "diff": _diff}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
-        return {"list": _list, "render": _render}[args.command](args)
-    except (ImageInputError, catalogue.UnknownNameError) as exc:
+        return COMMANDS[args.command](args)
+    except (CliError, ImageInputError, BaselineError, catalogue.UnknownNameError) as exc:
         print(f"layerviz: error: {exc}", file=sys.stderr)
         return 2

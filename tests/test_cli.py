@@ -1,33 +1,40 @@
 """The `layerviz` command, run for real in a subprocess."""
 
+from __future__ import annotations
+
+import json
+import shutil
+import struct
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from layerviz import baselines
 from layerviz.catalogue import CASES
-from layerviz.render import decode_png
+from layerviz.images import sample_path
+from layerviz.render import decode_png, encode_png
 
 COMMITTED = Path(__file__).resolve().parents[1] / "baselines"
 
 
-def layerviz(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "layerviz", *args], capture_output=True, text=True)
+def layerviz(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "layerviz", *args], capture_output=True, text=True, cwd=cwd)
 
 
 def test_list_prints_every_case_once():
     result = layerviz("list")
     assert result.returncode == 0
-    ids = [line.split()[0] for line in result.stdout.splitlines()]
-    assert ids == [case.id for case in CASES]
+    assert [line.split()[0] for line in result.stdout.splitlines()] == [case.id for case in CASES]
     pooling_hsv = layerviz("list", "--section", "pooling", "--colorspace", "hsv").stdout.splitlines()
     assert [line.split()[0] for line in pooling_hsv] == ["pooling/max/hsv", "pooling/average/hsv"]
 
 
 def test_render_matches_the_committed_baseline(tmp_path):
-    out = tmp_path / "maximum.png"
+    out = tmp_path / "sub" / "maximum.png"
     result = layerviz("render", "merging/maximum/ycbcr", "--out", str(out))
     assert result.returncode == 0, result.stderr
     pixels, mode = decode_png(out.read_bytes())
@@ -36,14 +43,111 @@ def test_render_matches_the_committed_baseline(tmp_path):
     assert np.abs(pixels.astype(int) - baseline.pixels.astype(int)).max() <= 1
 
 
-def test_usage_and_input_errors_are_one_line_and_exit_2(tmp_path):
-    unknown = layerviz("render", "merging/plus/rgb", "--out", str(tmp_path / "x.png"))
-    assert unknown.returncode == 2
-    assert unknown.stderr.strip().splitlines() == [
-        "layerviz: error: unknown case 'merging/plus/rgb'; `layerviz list` shows every case id"
-    ]
-    missing = layerviz("render", "merging/add/rgb", "--images", str(tmp_path / "nope.png"), "--out", str(tmp_path / "x.png"))
-    assert missing.returncode == 2
-    assert len(missing.stderr.strip().splitlines()) == 1 and "nope.png: does not exist" in missing.stderr
-    assert layerviz("list", "--section", "nope").returncode == 2
-    assert not (tmp_path / "x.png").exists()
+def test_gallery_from_user_photos(tmp_path):
+    first, second = tmp_path / "first.jpg", tmp_path / "second.png"
+    shutil.copy(sample_path("astronaut"), second)
+    from PIL import Image
+
+    Image.open(sample_path("coffee")).convert("RGB").save(first, quality=90)
+    out = tmp_path / "my gallery"
+    result = layerviz(
+        "gallery", "--images", str(first), str(second), "--size", "64",
+        "--section", "merging", "--section", "pooling", "--colorspace", "rgb", "--out", str(out),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(out / "index.html")
+    assert "rendering [" not in result.stderr  # no progress bar when stderr is not a terminal
+    pixels, _ = decode_png((out / "cases/pooling/max/rgb.png").read_bytes())
+    assert pixels.shape == (64, 64, 3)
+    text = (out / "index.html").read_text()
+    assert "first.jpg: first input" in text and "second.png: second input" in text
+    assert text.count("<img ") == 8 + 2
+    assert (out / "cheatsheet.png").is_file()
+
+
+def test_gallery_from_baselines_without_keras(tmp_path):
+    out = tmp_path / "g"
+    result = layerviz("gallery", "--from-baselines", str(COMMITTED), "--out", str(out), "--section", "dense-flatten")
+    assert result.returncode == 0, result.stderr
+    assert "1,049,600" in (out / "index.html").read_text()
+    assert "oneDNN" not in result.stderr  # TensorFlow never started
+    default = layerviz("gallery", "--from-baselines", "--out", str(tmp_path / "h"), cwd=tmp_path)
+    assert default.returncode == 2
+    assert default.stderr.strip() == "layerviz: error: baselines: no MANIFEST.json here; give the folder of a baseline tree"
+
+
+def changed_copy(tmp_path: Path) -> Path:
+    tree = tmp_path / "after"
+    shutil.copytree(COMMITTED, tree)
+    png = baselines.png_path(tree, "conv2d/k3-relu/rgb")
+    pixels, _ = decode_png(png.read_bytes())
+    pixels = pixels.copy()
+    pixels[10:20, 10:20] = 0
+    png.write_bytes(encode_png(pixels))
+    shutil.rmtree(tree / "pooling" / "max")
+    return tree
+
+
+def test_diff_of_two_trees(tmp_path):
+    same = layerviz("diff", str(COMMITTED), str(COMMITTED), "--out", str(tmp_path / "same"))
+    assert same.returncode == 0, same.stderr
+    assert "132 cases compared, 0 differ" in same.stdout
+    after = changed_copy(tmp_path)
+    result = layerviz("diff", str(COMMITTED), str(after), "--out", str(tmp_path / "report"))
+    assert result.returncode == 1, result.stderr
+    summary = json.loads((tmp_path / "report" / "summary.json").read_text())
+    assert summary["counts"] == {"removed": 4, "changed": 1}
+    assert summary["cases"][-1]["case_id"] == "conv2d/k3-relu/rgb"
+    assert summary["cases"][-1]["numbers"]["bbox"] == [10, 10, 19, 19]
+    assert "changed    conv2d/k3-relu/rgb" in result.stdout
+
+
+def png_header_only(path: Path, side: int) -> None:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    ihdr = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IEND", b""))
+
+
+def bad_inputs(tmp_path: Path) -> dict[str, tuple[list[str], str]]:
+    text = tmp_path / "notes.png"
+    text.write_text("just text")
+    truncated = tmp_path / "cut.png"
+    truncated.write_bytes(sample_path("chelsea").read_bytes()[:4000])
+    bomb = tmp_path / "bomb.png"
+    png_header_only(bomb, 30_000)
+    a_file = tmp_path / "a-file"
+    a_file.write_text("")
+    render = ["render", "merging/add/rgb", "--out", str(tmp_path / "x.png"), "--images"]
+    return {
+        "missing file": ([*render, str(tmp_path / "nope.png")], "nope.png: does not exist"),
+        "directory": ([*render, str(tmp_path)], "is a directory"),
+        "text named .png": ([*render, str(text)], "notes.png: not a readable image"),
+        "truncated png": ([*render, str(truncated)], "cut.png: not a readable image"),
+        "decompression bomb": ([*render, str(bomb)], "bomb.png: refused, more pixels than"),
+        "unknown case": (["render", "merging/plus/rgb", "--out", "x.png"], "unknown case 'merging/plus/rgb'"),
+        "unknown colour space": (["list", "--colorspace", "lab"], "argument --colorspace: invalid choice: 'lab'"),
+        "unknown section": (["gallery", "--section", "nope"], "argument --section: invalid choice: 'nope'"),
+        "unwritable output": (["gallery", "--out", str(a_file / "sub")], "cannot write there"),
+        "too small size": (["gallery", "--size", "8"], "--size 8 is too small"),
+        "three images": ([*render, str(text), str(text), str(text)], "--images takes one or two photos"),
+    }
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "missing file", "directory", "text named .png", "truncated png", "decompression bomb", "unknown case",
+        "unknown colour space", "unknown section", "unwritable output", "too small size", "three images",
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(tmp_path, name):
+    args, expected = bad_inputs(tmp_path)[name]
+    result = layerviz(*args, cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("layerviz") and "error:" in lines[0]
+    assert expected in lines[0]
+    assert not (tmp_path / "x.png").exists() and not (tmp_path / "gallery").exists()

@@ -1,0 +1,141 @@
+"""The cheat sheet: page structure, pictures, PNG sheet, and a look through headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import html5lib
+import numpy as np
+import pytest
+from PIL import Image
+
+from layerviz import gallery
+from layerviz.catalogue import CASES, SECTION_TITLES, SECTIONS, select
+from layerviz.images import PhotoSet, sample_path
+from layerviz.render import decode_png
+
+COMMITTED = Path(__file__).resolve().parents[1] / "baselines"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    """The whole gallery, from the committed baselines."""
+    out = tmp_path_factory.mktemp("gallery")
+    gallery.write(gallery.from_baselines(CASES, COMMITTED), out)
+    return out
+
+
+def test_page_is_valid_self_contained_html(built):
+    text = (built / "index.html").read_text()
+    html5lib.HTMLParser(strict=True).parse(text)  # raises on any parse error
+    assert "<script" not in text and "http://" not in text and "https://" not in text
+    assert "image-rendering: pixelated" in text
+
+
+def test_every_picture_is_there_with_a_caption(built):
+    text = (built / "index.html").read_text()
+    sources = re.findall(r'<img src="([^"]+)"', text)
+    assert len(sources) == len(CASES) + 2  # every case, plus the two input photos
+    for source in sources:
+        assert not source.startswith("/")
+        pixels, _ = decode_png((built / source).read_bytes())
+        assert pixels.size
+    assert text.count("<figcaption>") == len(sources)
+    assert text.count(' alt="') == len(sources)
+    # Small pictures are enlarged without smoothing; large ones are not marked so.
+    assert 'src="cases/dense-flatten/s32/rgb.png" alt="Flatten -&gt; Dense(H*W*C) -&gt; Reshape, 32x32 input, in rgb" width="256" height="256" class="pixelated"' in text
+    assert re.search(r'src="cases/conv2d-transpose/k2-s4-tanh/rgb.png"[^>]*height="256">', text)
+
+
+def test_committed_pictures_are_copied_unchanged(built):
+    for case_id in ("merging/maximum/ycbcr", "conv2d-transpose/k8-s2-relu/luminance"):
+        ours, _ = decode_png((built / "cases" / f"{case_id}.png").read_bytes())
+        committed, _ = decode_png((COMMITTED / f"{case_id}.png").read_bytes())
+        np.testing.assert_array_equal(ours, committed)
+
+
+def test_sections_follow_the_post_and_show_the_flatten_summary(built):
+    text = (built / "index.html").read_text()
+    headings = re.findall(r"<h2>([^<]+)</h2>", text)
+    assert headings == ["Inputs", *(SECTION_TITLES[s] for s in SECTIONS)]
+    assert "<td>dense-flatten/s32/luminance</td><td>Dense</td><td>(None, 1024)</td><td>1,049,600</td>" in text
+    assert "Max for YCbCr likewise biases toward purple (red and blue) pixels." in text
+
+
+def test_footer_states_provenance(built):
+    footer = (built / "index.html").read_text().split("<footer>")[1]
+    for fact in ("keras: 3.", "backend: tensorflow", "seed: 0", "working size: 128 px", "created 20"):
+        assert fact in footer
+
+
+def test_cheatsheet_png_is_the_same_grid(built):
+    sheet = np.asarray(Image.open(built / "cheatsheet.png").convert("RGB"))
+    configs = len({case.config.id for case in CASES})
+    cell, gap = gallery.CELL, 6
+    assert sheet.shape[1] == gallery.LABEL_WIDTH + 4 * (cell + gap) + gap
+    assert sheet.shape[0] > configs * (cell + gap)
+    assert sheet.std() > 30  # pictures and labels, not a blank canvas
+    # The first input photo sits at the top of the picture column.
+    chelsea = np.asarray(Image.open(sample_path("chelsea")).convert("RGB").reduce(2), dtype=int)
+    top = sheet[66 : 66 + cell, gallery.LABEL_WIDTH : gallery.LABEL_WIDTH + cell].astype(int)
+    assert np.abs(top - chelsea).mean() < 2
+
+
+def test_live_render_matches_the_baselines():
+    cases = select(sections=["merging", "conv2d"], colorspaces=["ycbcr"])
+    live = gallery.from_keras(cases)
+    stored = gallery.from_baselines(cases, COMMITTED)
+    for case in cases:
+        difference = live.renderings[case.id].pixels.astype(int) - stored.renderings[case.id].pixels.astype(int)
+        assert np.abs(difference).max() <= 1, case.id
+    assert "rendered" in live.facts and "baselines" in stored.facts
+
+
+def test_text_from_file_names_is_escaped(tmp_path):
+    odd = tmp_path / 'a<b>&"c.png'
+    shutil.copy(sample_path("astronaut"), odd)
+    result = gallery.from_keras(select(sections=["merging"], colorspaces=["rgb"])[:1], PhotoSet.files([odd]), size=32)
+    text = gallery.html_page(result)
+    html5lib.HTMLParser(strict=True).parse(text)
+    assert "a&lt;b&gt;&amp;&quot;c.png" in text and 'a<b>&"c' not in text
+
+
+CHROMIUM = shutil.which("chromium")
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
+]
+
+
+@pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"), reason="Debian's chromium is not installed")
+def test_chromium_shows_the_page_with_every_image_loaded(built, tmp_path):
+    assert CHROMIUM is not None, ".ci/run installs Debian's chromium; it is missing"
+    flags = [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}"]
+    shot = tmp_path / "screenshot.png"
+    subprocess.run(
+        [*flags, "--window-size=1300,1600", f"--screenshot={shot}", (built / "index.html").as_uri()],
+        check=True, capture_output=True, timeout=120,
+    )
+    pixels = np.asarray(Image.open(shot).convert("RGB"))
+    assert pixels.shape[:2] == (1600, 1300)
+    assert pixels.std() > 30 and len(np.unique(pixels.reshape(-1, 3), axis=0)) > 1000
+    # A copy of the page beside it, with a probe that records which images loaded.
+    probe = built / "index.probe.html"
+    script = (
+        "<script>window.addEventListener('load', () => { const images = [...document.images];"
+        " document.body.dataset.images = images.length;"
+        " document.body.dataset.broken = images.filter(i => !i.complete || i.naturalWidth === 0).length; });"
+        "</script></body>"
+    )
+    probe.write_text((built / "index.html").read_text().replace("</body>", script))
+    dom = subprocess.run(
+        [*flags, "--virtual-time-budget=20000", "--dump-dom", probe.as_uri()],
+        check=True, capture_output=True, text=True, timeout=120,
+    ).stdout
+    probe.unlink()
+    assert f'data-images="{len(CASES) + 2}"' in dom
+    assert 'data-broken="0"' in dom
