@@ -1,7 +1,15 @@
 """Baseline files: where each case's PNG and statistics live, atomic writes, provenance.
 
-Layout: `<root>/<section>/<config>/<colourspace>.png` with `<colourspace>.stats.json`
-beside it, and `<root>/MANIFEST.json` describing the environment that made them.
+A tree holds sets, each with its own `MANIFEST.json` (the environment that made it):
+
+- `weightless/`: cases without weights (merging, pooling): the same in both weight
+  modes and on every backend;
+- `fixed/`: cases with weights, NumPy-drawn ("fixed") weights: the same on every backend;
+- `keras/<backend>/`: cases with weights, Keras's seeded initializers, whose numbers
+  differ between backends.
+
+In a set, a case is `<section>/<config>/<colourspace>.png` with
+`<colourspace>.stats.json` beside it.
 """
 
 from __future__ import annotations
@@ -13,19 +21,57 @@ import os
 import platform
 import sys
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from layerviz.catalogue import CASES, Case
 from layerviz.images import DEFAULT_PAIR, WORKING_SIZE, sample_sha256
 from layerviz.render import Rendering, decode_png, encode_png, read_sidecar
 
 MANIFEST = "MANIFEST.json"
-WEIGHT_MODE = "keras"  # Keras's own default initializers with per-case seeds
+BACKENDS = ("tensorflow", "jax", "torch")
+WEIGHTLESS = "weightless"
 REGEN_HINT = "pytest --regen-all -k '{case_id}'"
 
 
 class BaselineError(Exception):
     """A baseline file that is missing or unreadable; the message names it and the fix."""
+
+
+def set_name(case: Case, weights: str, backend: str) -> str:
+    """The baseline set a case belongs to under a weight mode and backend."""
+    if not case.config.has_weights:
+        return WEIGHTLESS
+    return "fixed" if weights == "fixed" else f"keras/{backend}"
+
+
+def set_names(backends: Iterable[str] = BACKENDS) -> tuple[str, ...]:
+    return (WEIGHTLESS, "fixed", *(f"keras/{backend}" for backend in backends))
+
+
+def expected_files(root: Path) -> set[Path]:
+    """Every file the catalogue produces in the sets present under `root`."""
+    present = [name for name in set_names() if (root / name).is_dir()]
+    files = {root / name / MANIFEST for name in present}
+    for case in CASES:
+        for name in present:
+            if (name == WEIGHTLESS) != (not case.config.has_weights):
+                continue
+            png = png_path(root / name, case.id)
+            files |= {png, stats_path(png)}
+    return files
+
+
+def obsolete_files(root: Path) -> list[Path]:
+    """Files under `root` that no case produces (a removed case, a wrong set, a stray file)."""
+    expected = expected_files(root)
+    return sorted(path for path in root.rglob("*") if path.is_file() and path not in expected)
+
+
+def missing_files(root: Path) -> list[Path]:
+    """Files the catalogue produces in the sets present under `root` that are not there."""
+    return sorted(path for path in expected_files(root) if not path.is_file())
 
 
 def png_path(root: Path, case_id: str) -> Path:
@@ -76,9 +122,10 @@ def save(rendering: Rendering, png: Path) -> list[Path]:
     return written
 
 
-def load(png: Path, case_id: str) -> Rendering:
+def load(png: Path, case_id: str, regen_id: str | None = None) -> Rendering:
+    """A baseline; `regen_id` selects its test in the regeneration hint (default: `case_id`)."""
     stats = stats_path(png)
-    hint = REGEN_HINT.format(case_id=case_id)
+    hint = REGEN_HINT.format(case_id=regen_id or case_id)
     for path in (png, stats):
         if not path.is_file():
             raise BaselineError(f"{case_id}: baseline file {path} is missing; regenerate it with `{hint}`")
@@ -97,36 +144,37 @@ def load(png: Path, case_id: str) -> Rendering:
         ) from None
 
 
-def _backend_versions() -> dict[str, str]:
+def running_versions() -> dict[str, str]:
+    """Keras, the backend it runs on, and that backend's library version."""
     import keras
 
     backend = keras.backend.backend()
     library = importlib.import_module(backend)
-    return {"keras": keras.__version__, "backend": backend, backend: str(library.__version__)}
+    return {"keras": keras.version(), "backend": backend, backend: str(library.__version__)}
 
 
-def environment(suite_seed: int, size: int = WORKING_SIZE) -> dict[str, Any]:
+def environment(suite_seed: int, size: int = WORKING_SIZE, weights: str = "keras") -> dict[str, Any]:
     """What made (or is checking) a set of baselines."""
     import numpy
     import PIL
 
     return {
         "versions": {
-            **_backend_versions(),
+            **running_versions(),
             "numpy": numpy.__version__,
             "pillow": PIL.__version__,
             "python": platform.python_version(),
         },
         "platform": {"system": platform.platform(), "machine": platform.machine(), "byteorder": sys.byteorder},
-        "weights": WEIGHT_MODE,
+        "weights": weights,
         "suite_seed": suite_seed,
         "working_size": size,
         "inputs": {name: {"sha256": sample_sha256(name)} for name in DEFAULT_PAIR},
     }
 
 
-def write_manifest(root: Path, suite_seed: int) -> Path:
-    data = environment(suite_seed)
+def write_manifest(root: Path, suite_seed: int, weights: str) -> Path:
+    data = environment(suite_seed, weights=weights)
     data["created"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     path = root / MANIFEST
     write_atomic(path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode())

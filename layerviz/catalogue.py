@@ -17,6 +17,13 @@ from types import MappingProxyType
 from layerviz.colorspaces import COLOR_SPACES
 from layerviz.images import WORKING_SIZE
 
+# Layers with trainable weights; the rest (merging, pooling, reshaping) compute the
+# same whatever the weight mode.
+WEIGHTED_LAYERS = frozenset({"Dense", "Conv2D", "Conv2DTranspose"})
+# "keras": Keras's default initializers with per-case seeds (what the seed post did);
+# "fixed": the same distributions drawn by NumPy, identical on every backend.
+WEIGHT_MODES = ("keras", "fixed")
+
 # Placeholders resolved against the step's input when the layer is built.
 CHANNELS = "channels"  # the colour space's channel count
 VOLUME = "volume"  # H * W * C of the step's input
@@ -67,6 +74,10 @@ class LayerConfig:
     @property
     def id(self) -> str:
         return f"{self.section}/{self.name}"
+
+    @property
+    def has_weights(self) -> bool:
+        return any(step.layer in WEIGHTED_LAYERS for step in self.steps)
 
     def input_size(self, working_size: int = WORKING_SIZE) -> int:
         return self.size or working_size
@@ -173,6 +184,7 @@ SECTION_TITLES = {
     "conv2d": "Convolutional layers: one layer",
     "conv2d-two": "Convolutional layers: two layers",
     "conv2d-transpose": "Convolutional layers: transpose",
+    "edge": "Edge cases: where backends have disagreed",
 }
 
 
@@ -275,19 +287,70 @@ def _conv2d_transpose() -> Iterable[LayerConfig]:
         )
 
 
-# In the seed post's order.
+def _edge() -> Iterable[LayerConfig]:
+    """Beyond the post: "same" padding, where backends pad differently."""
+    for kind, layer in (("avgpool", "AveragePooling2D"), ("maxpool", "MaxPooling2D")):
+        yield LayerConfig(
+            "edge",
+            f"{kind}-p3-s2-same",
+            f"{layer}(3, strides=2, padding='same') on an even size, repeated back",
+            (Step(layer, {"pool_size": 3, "strides": 2, "padding": "same"}),),
+            upsample=2,
+        )
+    for kernel in (3, 4):
+        yield LayerConfig(
+            "edge",
+            f"conv2d-k{kernel}-same",
+            f"Conv2D kernel {kernel}, padding 'same'",
+            (Step("Conv2D", {"filters": CHANNELS, "kernel_size": kernel, "padding": "same"}),),
+        )
+    for kernel, stride in ((3, 2), (4, 1)):
+        yield LayerConfig(
+            "edge",
+            f"conv2d-transpose-k{kernel}-s{stride}-same",
+            f"Conv2DTranspose kernel {kernel}, strides {stride}, padding 'same'",
+            (
+                Step(
+                    "Conv2DTranspose",
+                    {"filters": CHANNELS, "kernel_size": kernel, "strides": stride, "padding": "same"},
+                ),
+            ),
+        )
+
+
+# In the seed post's order, then the edge cases.
 CONFIGS: tuple[LayerConfig, ...] = (
     *_merging(),
     *_pooling(),
     *_dense(),
     *_conv2d(),
     *_conv2d_transpose(),
+    *_edge(),
 )
 SECTIONS: tuple[str, ...] = tuple(dict.fromkeys(config.section for config in CONFIGS))
 CASES: tuple[Case, ...] = tuple(
     Case(config, space) for config in CONFIGS for space in COLOR_SPACES
 )
 _BY_ID = {case.id: case for case in CASES}
+
+
+@dataclass(frozen=True)
+class Check:
+    """One visual regression test: a case, and for cases with weights, a weight mode."""
+
+    case: Case
+    weights: str | None  # None for cases without weights: one check serves both modes
+
+    @property
+    def id(self) -> str:
+        return f"{self.weights}/{self.case.id}" if self.weights else self.case.id
+
+
+CHECKS: tuple[Check, ...] = tuple(
+    Check(case, mode)
+    for case in CASES
+    for mode in (WEIGHT_MODES if case.config.has_weights else (None,))
+)
 
 
 def get_case(case_id: str) -> Case:

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import NoReturn
 
 from layerviz import catalogue
-from layerviz.baselines import BaselineError
+from layerviz.baselines import BACKENDS, BaselineError
+from layerviz.catalogue import WEIGHT_MODES
 from layerviz.colorspaces import COLOR_SPACES
 from layerviz.images import MIN_SIDE, WORKING_SIZE, ImageInputError, PhotoSet
 from layerviz.seeds import DEFAULT_SUITE_SEED
@@ -59,6 +60,18 @@ def _parser() -> argparse.ArgumentParser:
     photos(gallery)
     gallery.add_argument(
         "--size", type=int, default=WORKING_SIZE, metavar="N", help=f"working size in px (default {WORKING_SIZE})"
+    )
+    gallery.add_argument(
+        "--weights",
+        choices=WEIGHT_MODES,
+        default="keras",
+        help="keras: Keras's seeded default initializers (as the post); fixed: the same distributions drawn by NumPy",
+    )
+    gallery.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default=os.environ.get("KERAS_BACKEND", "tensorflow"),
+        help="with --from-baselines and keras weights: whose baselines (default: $KERAS_BACKEND or tensorflow)",
     )
     gallery.add_argument(
         "--from-baselines",
@@ -117,12 +130,14 @@ def _gallery(args: argparse.Namespace) -> int:
     elif args.size < MIN_SIDE:
         raise CliError(f"--size {args.size} is too small; give at least {MIN_SIDE}")
     photos = _photos(args)
-    stored = gallery.from_baselines(cases, args.from_baselines) if args.from_baselines is not None else None
+    stored = None
+    if args.from_baselines is not None:
+        stored = gallery.from_baselines(cases, args.from_baselines, args.weights, args.backend)
     with _writing(args.out):
         args.out.mkdir(parents=True, exist_ok=True)  # fail before any rendering
     if stored is None:
         _quiet_tensorflow()
-    result = stored or gallery.from_keras(cases, photos, args.size, args.seed)
+    result = stored or gallery.from_keras(cases, photos, args.size, args.seed, args.weights)
     with _writing(args.out):
         gallery.write(result, args.out)
     print(args.out / "index.html")

@@ -54,6 +54,7 @@ def from_keras(
     photos: PhotoSet | None = None,
     size: int = WORKING_SIZE,
     suite_seed: int = 0,
+    weights: str = "keras",
 ) -> Gallery:
     """Render every case now, with Keras."""
     from layerviz.layers import trace_case
@@ -63,28 +64,40 @@ def from_keras(
     renderings = {}
     with Progress(len(cases), "rendering") as progress:
         for case in cases:
-            output = trace_case(case, photos, suite_seed, size)
+            output = trace_case(case, photos, suite_seed, size, weights)
             renderings[case.id] = render(case.id, case.colorspace, output.raw, output.layers)
             progress.advance(case.id)
-    facts = baselines.describe_environment(baselines.environment(suite_seed, size))
+    facts = baselines.describe_environment(baselines.environment(suite_seed, size, weights))
     facts["inputs"] = ", ".join(photos.labels)
     facts["rendered"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return Gallery(tuple(cases), renderings, _input_pixels(photos, size), facts)
 
 
-def from_baselines(cases: Sequence[Case], root: Path) -> Gallery:
-    """The same gallery from a baseline tree, without running Keras."""
-    manifest = baselines.read_manifest(root)
-    if manifest is None:
-        raise baselines.BaselineError(f"{root}: no {baselines.MANIFEST} here; give the folder of a baseline tree")
+def from_baselines(
+    cases: Sequence[Case], root: Path, weights: str = "keras", backend: str = "tensorflow"
+) -> Gallery:
+    """The same gallery from a baseline tree, without running Keras: cases without
+    weights from its weightless set, the others from the set of `weights` (and
+    `backend`, for Keras's own initializers)."""
+    sets = {case.id: baselines.set_name(case, weights, backend) for case in cases}
+    manifests = {name: baselines.read_manifest(root / name) for name in dict.fromkeys(sets.values())}
+    for name, manifest in manifests.items():
+        if manifest is None:
+            raise baselines.BaselineError(
+                f"{root / name}: no {baselines.MANIFEST} here; give the folder of a baseline tree "
+                f"that has the {name} set"
+            )
     renderings = {}
     with Progress(len(cases), "loading") as progress:
         for case in cases:
-            renderings[case.id] = baselines.load(baselines.png_path(root, case.id), case.id)
+            folder = root / sets[case.id]
+            renderings[case.id] = baselines.load(baselines.png_path(folder, case.id), f"{sets[case.id]}/{case.id}")
             progress.advance(case.id)
-    size = int(manifest.get("working_size", WORKING_SIZE))
+    # The weighted set, if any, says most about how the pictures were made.
+    name, manifest = next(reversed(manifests.items()))
     facts = baselines.describe_environment(manifest)
-    facts["baselines"] = f"{root} (created {manifest.get('created', 'unknown')})"
+    facts["baselines"] = f"{root} ({', '.join(manifests)}; {name} created {manifest.get('created', 'unknown')})"
+    size = int(manifest.get("working_size", WORKING_SIZE))
     return Gallery(tuple(cases), renderings, _input_pixels(PhotoSet.bundled(DEFAULT_PAIR), size), facts)
 
 
@@ -120,7 +133,9 @@ def html_page(gallery: Gallery) -> str:
     parts = [
         "<header><h1>layerviz cheat sheet</h1>",
         f"<p>What untrained Keras layers do to photos, in {len(gallery.colorspaces)} colour spaces: "
-        f"{len(gallery.cases)} cases. Weights are Keras's default initializers with a seed per case.</p></header>",
+        f"{len(gallery.cases)} cases. Weights: {page.esc(gallery.facts.get('weights', 'keras'))} "
+        "(Keras's default initializers with a seed per case, or the same distributions drawn by NumPy: "
+        "fixed).</p></header>",
         '<section id="inputs"><h2>Inputs</h2><div class="inputs">',
     ]
     for index, (label, pixels) in enumerate(gallery.inputs):

@@ -13,7 +13,7 @@ import keras
 import numpy as np
 
 from layerviz import colorspaces
-from layerviz.catalogue import CHANNELS, INPUT_SHAPE, VOLUME, Case, LayerInfo, Step
+from layerviz.catalogue import CHANNELS, INPUT_SHAPE, VOLUME, WEIGHT_MODES, WEIGHTED_LAYERS, Case, LayerInfo, Step
 from layerviz.images import WORKING_SIZE, PhotoSet
 from layerviz.seeds import DEFAULT_SUITE_SEED, derive_seed
 
@@ -58,19 +58,67 @@ def make_layer(
     return layer
 
 
+# NumPy twins of Keras's default initializers, for "fixed" weights. An initializer
+# without a twin raises: a changed Keras default must be noticed, not absorbed.
+def _glorot_uniform(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    # keras.initializers.GlorotUniform: U(-limit, limit), limit = sqrt(6 / (fan_in + fan_out)),
+    # with fans as keras computes them (receptive field times the last two axes).
+    receptive = int(np.prod(shape[:-2])) if len(shape) > 2 else 1
+    fan_in, fan_out = shape[-2] * receptive, shape[-1] * receptive
+    limit = np.sqrt(6.0 / (fan_in + fan_out))
+    return rng.uniform(-limit, limit, shape)
+
+
+NUMPY_INITIALIZERS = {
+    "GlorotUniform": _glorot_uniform,
+    "Zeros": lambda _rng, shape: np.zeros(shape),
+}
+
+
+def assign_fixed_weights(
+    layer: keras.layers.Layer, input_shape: tuple[int, ...], case_id: str, index: int, suite_seed: int
+) -> None:
+    """Replace the layer's weights by NumPy draws from the same distributions.
+
+    Isolates the layer's computation from every random number generator: the
+    weights are the same on every backend and Keras version.
+    """
+    layer.build(input_shape)
+    values = []
+    for variable in layer.weights:
+        initializer = getattr(layer, f"{variable.name}_initializer")
+        kind = type(initializer).__name__
+        if kind not in NUMPY_INITIALIZERS:
+            raise LookupError(
+                f"{case_id}: {layer.name}.{variable.name} defaults to {kind}, which fixed weights "
+                f"cannot draw; add its NumPy twin to layerviz.layers.NUMPY_INITIALIZERS"
+            )
+        seed = derive_seed(case_id, f"{index}.{variable.name}.fixed", suite_seed)
+        rng = np.random.Generator(np.random.PCG64(seed))
+        values.append(NUMPY_INITIALIZERS[kind](rng, tuple(int(d) for d in variable.shape)).astype(np.float32))
+    layer.set_weights(values)
+
+
 def apply(
-    case: Case, tensors: Sequence[object], suite_seed: int = DEFAULT_SUITE_SEED
+    case: Case,
+    tensors: Sequence[object],
+    suite_seed: int = DEFAULT_SUITE_SEED,
+    weights: str = "keras",
 ) -> tuple[object, tuple[LayerInfo, ...]]:
     """Apply the case's layers to batched tensors, eager or symbolic (`keras.Input`).
 
     Returns the output and a summary of the layers as built.
     """
+    if weights not in WEIGHT_MODES:
+        raise ValueError(f"unknown weight mode {weights!r}; choose one of: {', '.join(WEIGHT_MODES)}")
     case_shape = tuple(int(d) for d in tensors[0].shape[1:])
     value: object = list(tensors) if case.config.inputs > 1 else tensors[0]
     summary = []
     for index, step in enumerate(case.config.steps):
         in_shape = tuple(int(d) for d in (tensors[0] if index == 0 else value).shape[1:])
         layer = make_layer(step, index, in_shape, case_shape, case.id, suite_seed)
+        if weights == "fixed" and step.layer in WEIGHTED_LAYERS:
+            assign_fixed_weights(layer, (None, *in_shape), case.id, index, suite_seed)
         value = layer(value)
         summary.append(LayerInfo(step.layer, tuple(int(d) for d in value.shape[1:]), int(layer.count_params())))
     return value, tuple(summary)
@@ -101,12 +149,14 @@ def trace_case(
     photos: PhotoSet | None = None,
     suite_seed: int = DEFAULT_SUITE_SEED,
     size: int = WORKING_SIZE,
+    weights: str = "keras",
 ) -> CaseOutput:
-    """Run the case's layers at the working `size`: the raw output and a layer summary."""
+    """Run the case's layers at the working `size` with `weights` ("keras" or "fixed"):
+    the raw output and a layer summary."""
     # float32 always: since Keras 3.4 integer arrays stay integer and wrap around.
     inputs = case_inputs(case, photos, size)
     batch = [keras.ops.convert_to_tensor(x[np.newaxis], dtype="float32") for x in inputs]
-    output, layers = apply(case, batch, suite_seed)
+    output, layers = apply(case, batch, suite_seed, weights)
     raw = repeat_pixels(keras.ops.convert_to_numpy(output)[0], case.config.upsample)
     return CaseOutput(np.ascontiguousarray(raw, dtype=np.float32), layers)
 
@@ -115,9 +165,10 @@ def run_case(
     case: Case,
     photos: PhotoSet | None = None,
     suite_seed: int = DEFAULT_SUITE_SEED,
+    weights: str = "keras",
 ) -> np.ndarray:
     """The raw float32 output (H x W x C, unclipped) of the case's layers."""
-    return trace_case(case, photos, suite_seed).raw
+    return trace_case(case, photos, suite_seed, weights=weights).raw
 
 
 def repeat_pixels(image: np.ndarray, factor: int) -> np.ndarray:

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from layerviz import baselines, report
-from layerviz.catalogue import Case
+from layerviz import baselines, divergences, report
+from layerviz.catalogue import Case, Check
 from layerviz.compare import (
     MAX_LEVEL_DIFF,
     STATS_ATOL,
@@ -47,6 +47,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="write an HTML and JSON report of every visual case that failed into DIR",
     )
     group.addoption(
+        "--layerviz-prune",
+        action="store_true",
+        default=False,
+        help="with --regen-all: delete baseline files that no case produces",
+    )
+    group.addoption(
         "--layerviz-levels",
         type=int,
         default=MAX_LEVEL_DIFF,
@@ -71,10 +77,23 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
-    manifest = baselines.read_manifest(_session(config).root)
-    if manifest is None:
+    root = _session(config).root
+    made = {
+        name: baselines.describe_versions(manifest)
+        for name in baselines.set_names()
+        if (manifest := baselines.read_manifest(root / name)) is not None
+    }
+    if not made:
         return None
-    return f"layerviz: baselines made with {baselines.describe_versions(manifest)}"
+    by_stack: dict[str, list[str]] = {}
+    for name, versions in made.items():
+        by_stack.setdefault(versions, []).append(name)
+    stacks = "; ".join(f"{versions} ({', '.join(names)})" for versions, names in by_stack.items())
+    return f"layerviz: baselines: {stacks}; running: {running_versions()}"
+
+
+def running_versions() -> str:
+    return baselines.describe_versions({"versions": baselines.running_versions()})
 
 
 def _session(config: pytest.Config) -> LayerSession:
@@ -95,7 +114,9 @@ class LayerSession:
             rtol=config.getoption("layerviz_rtol"),
             atol=config.getoption("layerviz_atol"),
         )
-        self.written: list[Path] = []
+        # Set folder -> weight mode, for its manifest: sets regenerated, and those changed.
+        self.regenerated: dict[Path, str] = {}
+        self.written: dict[Path, str] = {}
         self.compared: set[str] = set()
         # pytest-xdist workers write report entries; the controller (or a plain
         # run) clears the report first and assembles the page at the end.
@@ -109,24 +130,42 @@ class LayerSession:
             self.compared.update(value for name, value in report.user_properties if name == _CASE_PROPERTY)
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        # A baseline that changed refreshes the provenance of the tree it was written into.
-        regenerating = self.config.getoption("regen_all") or self.config.getoption("force_regen")
-        if self.written or (regenerating and baselines.read_manifest(self.root) is None):
-            baselines.write_manifest(self.root, DEFAULT_SUITE_SEED)
+        # A baseline that changed refreshes the provenance of the set it was written into.
+        for folder, weights in self.regenerated.items():
+            if folder in self.written or baselines.read_manifest(folder) is None:
+                baselines.write_manifest(folder, DEFAULT_SUITE_SEED, weights)
+        if self.config.getoption("regen_all") and self.config.getoption("layerviz_prune"):
+            self.prune()
         if self.assembles_report:
             self.write_report()
 
+    def prune(self) -> None:
+        if hasattr(self.config, "workerinput"):
+            return
+        removed = baselines.obsolete_files(self.root)
+        for path in removed:
+            path.unlink()
+        for folder in sorted({p.parent for p in removed}, key=lambda p: len(p.parts), reverse=True):
+            while folder != self.root and folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+                folder = folder.parent
+        self.pruned = removed
+
     def write_report(self) -> Path:
-        manifest = baselines.read_manifest(self.root)
-        backend = os.environ.get("KERAS_BACKEND", "tensorflow")
+        entries = report.load_entries(self.report_dir)
+        failed = {entry.case_id for entry in entries}
+        for entry in entries:
+            _annotate(entry, failed, self.compared)
         facts = {
-            "baselines": f"{self.root}"
-            + (f" (made with {baselines.describe_versions(manifest)})" if manifest else ""),
-            "running": f"keras {metadata.version('keras')}/{backend}",
+            f"baselines {name}": baselines.describe_versions(manifest)
+            for name in baselines.set_names()
+            if (manifest := baselines.read_manifest(self.root / name)) is not None
         }
+        facts["running"] = running_versions()
+        facts["known divergences"] = "; ".join(str(d) for d in divergences.KNOWN) or "none"
         return report.write(
             self.report_dir,
-            report.load_entries(self.report_dir),
+            entries,
             title="layerviz: visual cases that failed",
             labels={"before": "baseline", "after": "obtained", "diff": "difference"},
             compared=len(self.compared),
@@ -142,6 +181,22 @@ class LayerSession:
             )
 
 
+def _annotate(entry: report.Entry, failed: set[str], compared: set[str]) -> None:
+    """Say what a keras-mode failure means, given its fixed-weight twin; flag known divergences."""
+    import keras
+
+    parts = entry.case_id.split("/")
+    if parts[0] == "keras":
+        twin = "/".join(["fixed", *parts[2:]])
+        if twin in compared and twin not in failed:
+            entry.problems.insert(0, "initial weights changed, layer maths unchanged (fixed weights still match)")
+        elif twin in failed:
+            entry.problems.insert(0, "layer maths changed (fixed weights differ too)")
+    known = divergences.find("/".join(parts[-3:-1]), keras.backend.backend(), keras.version())
+    if known:
+        entry.problems.insert(0, f"known divergence: {known}")
+
+
 class LayerRegression:
     """`layer_regression.check(case)` renders a case and compares it to its baseline."""
 
@@ -152,56 +207,77 @@ class LayerRegression:
         self.root = self.session.root
         self.tolerance = self.session.tolerance
 
-    def check(self, case: Case) -> Rendering:
+    def check(self, case: Case, weights: str | None = None) -> Rendering:
+        """Render `case` (with `weights` "keras" or "fixed" if it has weights) and compare it
+        with its baseline in the set for that mode and the running backend."""
         __tracebackhide__ = True
+        import keras
+
         from layerviz.layers import trace_case
         from layerviz.render import render
 
-        output = trace_case(case)
-        obtained = render(case.id, case.colorspace, output.raw, output.layers)
-        self.check_rendering(case, obtained)
+        backend = keras.backend.backend()
+        mode = weights or "keras"
+        folder = self.root / baselines.set_name(case, mode, backend)
+        if case.config.has_weights and mode == "keras" and not folder.is_dir():
+            if not self.request.config.getoption("regen_all"):
+                pytest.skip(
+                    f"no keras-mode baselines for the {backend} backend ({folder}): Keras's seeded "
+                    f"initializers draw different numbers on each backend. Make them with "
+                    f"`KERAS_BACKEND={backend} pytest --regen-all -k keras/`"
+                )
+        output = trace_case(case, weights=mode)
+        baseline_id = f"{folder.relative_to(self.root).as_posix()}/{case.id}"
+        obtained = render(baseline_id, case.colorspace, output.raw, output.layers)
+        kind = mode if case.config.has_weights else "none"
+        self.check_rendering(obtained, folder, case.id, Check(case, weights).id, kind)
         return obtained
 
-    def check_rendering(self, case: Case, obtained: Rendering) -> None:
+    def check_rendering(self, obtained: Rendering, folder: Path, case_id: str, regen_id: str, weights: str) -> None:
+        """Compare a rendering with its baseline in the set `folder`; `regen_id` is what
+        `-k` selects to regenerate it, `weights` what the set's manifest records."""
         __tracebackhide__ = True
         from pytest_regressions.common import perform_regression_check
 
-        self.request.node.user_properties.append((_CASE_PROPERTY, case.id))
-        expected = baselines.png_path(self.root, case.id)
-        obtained_png = self.output_dir / f"{case.colorspace}.obtained.png"
-        hint = baselines.REGEN_HINT.format(case_id=case.id)
+        expected = baselines.png_path(folder, case_id)
+        label = obtained.case_id  # set and case, e.g. keras/tensorflow/conv2d/k3-relu/rgb
+        self.request.node.user_properties.append((_CASE_PROPERTY, label))
+        obtained_png = self.output_dir / f"{expected.stem}.obtained.png"
+        hint = baselines.REGEN_HINT.format(case_id=regen_id)
         missing = not expected.is_file()
         if missing and not self.request.config.getoption("regen_all") and os.environ.get("CI"):
             baselines.save(obtained, obtained_png)
             message = (
-                f"{case.id}: no baseline at {expected}; nothing was written under "
+                f"{label}: no baseline at {expected}; nothing was written under "
                 f"{self.root} because CI is set.\nRun `{hint}` on your machine, look at the "
                 f"new picture and commit it. Obtained image: {obtained_png}"
             )
             if self.session.report_dir is not None:
-                entry = report.one_sided(case.id, "missing", message, self.session.report_dir, obtained)
+                entry = report.one_sided(label, "missing", message, self.session.report_dir, obtained)
                 report.save_entry(entry, self.session.report_dir)
             pytest.fail(message, pytrace=False)
 
         def dump(path: Path) -> None:
-            written = baselines.save(obtained, path)
+            changed = baselines.save(obtained, path)
             if path.resolve().is_relative_to(self.root):
-                self.session.written.extend(written)
+                self.session.regenerated[folder] = weights
+                if changed:
+                    self.session.written[folder] = weights
 
         def check(obtained_path: Path, expected_path: Path) -> None:
             __tracebackhide__ = True
             try:
-                baseline = baselines.load(expected_path, case.id)
+                baseline = baselines.load(expected_path, label, regen_id)
             except baselines.BaselineError as exc:
                 if self.session.report_dir is not None:
-                    entry = report.one_sided(case.id, "unreadable", str(exc), self.session.report_dir, obtained)
+                    entry = report.one_sided(label, "unreadable", str(exc), self.session.report_dir, obtained)
                     report.save_entry(entry, self.session.report_dir)
                 raise AssertionError(str(exc)) from None
             comparison = compare(baseline, obtained, self.tolerance)
             if not comparison.ok:
                 if self.session.report_dir is not None:
                     report.save_entry(report.changed(comparison, self.session.report_dir), self.session.report_dir)
-                raise AssertionError(self._failure(comparison, obtained_path, expected_path))
+                raise AssertionError(self._failure(comparison, obtained_path, expected_path, hint))
 
         try:
             perform_regression_check(
@@ -217,14 +293,14 @@ class LayerRegression:
         except pytest.fail.Exception:
             if missing:
                 pytest.fail(
-                    f"{case.id}: no baseline existed; created {expected} and its "
+                    f"{label}: no baseline existed; created {expected} and its "
                     f"{baselines.stats_path(expected).name}.\nLook at the picture and commit it "
                     f"(or run `{hint}` to regenerate it).",
                     pytrace=False,
                 )
             raise
 
-    def _failure(self, comparison: Comparison, obtained_png: Path, expected_png: Path) -> str:
+    def _failure(self, comparison: Comparison, obtained_png: Path, expected_png: Path, hint: str) -> str:
         """The failure message, after writing the pictures a person needs to judge it."""
 
         def artifact(kind: str) -> Path:
@@ -239,7 +315,7 @@ class LayerRegression:
             lines.append(f"  diff map:     {artifact('diff')}")
         artifact("side-by-side").write_bytes(encode_png(side_by_side(panels)))
         lines.append(f"  side by side: {artifact('side-by-side')} (baseline | obtained | diff)")
-        lines.append(f"If the change is intended: `{baselines.REGEN_HINT.format(case_id=comparison.case_id)}`")
+        lines.append(f"If the change is intended: `{hint}`")
         return "\n".join(lines)
 
 

@@ -19,6 +19,14 @@ def rendering():
     return render("conv2d/k3-relu/hsv", "hsv", raw)
 
 
+def test_sets_by_weight_mode_and_backend():
+    from layerviz.catalogue import get_case
+
+    assert baselines.set_name(get_case("merging/add/rgb"), "fixed", "jax") == "weightless"
+    assert baselines.set_name(get_case("conv2d/k3-relu/rgb"), "fixed", "jax") == "fixed"
+    assert baselines.set_name(get_case("conv2d/k3-relu/rgb"), "keras", "jax") == "keras/jax"
+
+
 def test_layout_is_section_config_colourspace(tmp_path):
     png = baselines.png_path(tmp_path, "conv2d-transpose/k2-s4-tanh/rgb")
     assert png == tmp_path / "conv2d-transpose" / "k2-s4-tanh" / "rgb.png"
@@ -63,26 +71,51 @@ def test_missing_or_corrupt_baselines_name_the_file_and_the_fix(tmp_path, render
 
 
 def test_committed_tree_has_exactly_one_baseline_per_case():
-    expected = {"MANIFEST.json"}
-    for case in CASES:
-        png = baselines.png_path(COMMITTED, case.id)
-        expected |= {png.relative_to(COMMITTED).as_posix(), baselines.stats_path(png).relative_to(COMMITTED).as_posix()}
-    present = {p.relative_to(COMMITTED).as_posix() for p in COMMITTED.rglob("*") if p.is_file()}
-    assert sorted(expected - present) == [], "cases without a baseline"
-    assert sorted(present - expected) == [], "baseline files that no case produces"
+    """Hygiene: every case has its baselines, and no file is there that no case produces."""
+    for name in ("weightless", "fixed", "keras/tensorflow"):
+        assert (COMMITTED / name).is_dir(), name
+    missing = [str(p.relative_to(COMMITTED)) for p in baselines.missing_files(COMMITTED)]
+    obsolete = [str(p.relative_to(COMMITTED)) for p in baselines.obsolete_files(COMMITTED)]
+    assert missing == [], "cases without a baseline (make them with `pytest --regen-all`)"
+    assert obsolete == [], "baselines no case produces (remove them with `pytest --regen-all --layerviz-prune`)"
 
 
-def test_committed_manifest_matches_the_inputs_the_suite_uses():
-    manifest = baselines.read_manifest(COMMITTED)
+@pytest.mark.parametrize("name", ["weightless", "fixed", "keras/tensorflow", "keras/jax", "keras/torch"])
+def test_committed_manifests_match_the_inputs_the_suite_uses(name):
+    if not (COMMITTED / name).is_dir():
+        pytest.skip(f"no {name} set committed")
+    manifest = baselines.read_manifest(COMMITTED / name)
     assert manifest is not None
     assert manifest["working_size"] == WORKING_SIZE
     assert manifest["suite_seed"] == DEFAULT_SUITE_SEED
-    assert manifest["weights"] == "keras"
-    for name in DEFAULT_PAIR:
-        assert manifest["inputs"][name]["sha256"] == hashlib.sha256(sample_path(name).read_bytes()).hexdigest()
+    assert manifest["weights"] == {"weightless": "none", "fixed": "fixed"}.get(name, "keras")
+    for input_name in DEFAULT_PAIR:
+        expected = hashlib.sha256(sample_path(input_name).read_bytes()).hexdigest()
+        assert manifest["inputs"][input_name]["sha256"] == expected
     for key in ("keras", "backend", "numpy", "pillow", "python"):
         assert manifest["versions"][key]
-    assert manifest["versions"][manifest["versions"]["backend"]]
+    if name.startswith("keras/"):
+        assert manifest["versions"]["backend"] == name.split("/")[1]
+
+
+def test_hygiene_finds_obsolete_and_missing_files(tmp_path, rendering):
+    root = tmp_path / "baselines"
+    good = baselines.png_path(root / "fixed", "conv2d/k3-relu/hsv")
+    baselines.save(rendering, good)
+    stray = [
+        baselines.png_path(root / "fixed", "conv2d/k5-relu/hsv"),  # a case that no longer exists
+        baselines.png_path(root / "fixed", "merging/add/hsv"),  # weightless case in a weight set
+        root / "fixed" / "notes.txt",
+    ]
+    baselines.save(rendering, stray[0])
+    baselines.save(rendering, stray[1])
+    stray[2].write_text("x")
+    obsolete = baselines.obsolete_files(root)
+    assert set(obsolete) == {stray[0], baselines.stats_path(stray[0]), stray[1], baselines.stats_path(stray[1]), stray[2]}
+    missing = baselines.missing_files(root)
+    assert root / "fixed" / "MANIFEST.json" in missing
+    assert good not in missing and baselines.png_path(root / "fixed", "conv2d/k3-relu/rgb") in missing
+    assert not any("weightless" in str(path) for path in missing)  # only sets that are present
 
 
 def test_saving_unchanged_content_writes_nothing(tmp_path, rendering):

@@ -18,8 +18,9 @@ def test_every_seed_configuration_in_every_colour_space():
         "conv2d": 9,
         "conv2d-two": 4,
         "conv2d-transpose": 7,
+        "edge": 6,  # beyond the post: "same" padding, where backends diverge
     }
-    assert len(CASES) == 132
+    assert len([case for case in CASES if case.section != "edge"]) == 132
     for config in CONFIGS:
         assert [c.colorspace for c in CASES if c.config is config] == ["luminance", "rgb", "hsv", "ycbcr"]
 
@@ -49,7 +50,7 @@ def test_transpose_and_two_layer_configurations_match_the_post():
 
 
 def test_only_seed_options_are_set_so_keras_defaults_stay_in_force():
-    allowed = {"units", "activation", "filters", "kernel_size", "strides", "pool_size", "target_shape"}
+    allowed = {"units", "activation", "filters", "kernel_size", "strides", "pool_size", "target_shape", "padding"}
     for config in CONFIGS:
         for step in config.steps:
             assert set(step.options) <= allowed, (config.id, step)
@@ -59,7 +60,7 @@ def test_select_filters_and_rejects_unknown_names():
     pooling = select(sections=["pooling"])
     assert [c.id for c in pooling][:2] == ["pooling/max/luminance", "pooling/max/rgb"]
     assert len(pooling) == 8
-    assert len(select(colorspaces=["hsv"])) == 33
+    assert len(select(colorspaces=["hsv"])) == 39
     with pytest.raises(UnknownNameError, match="unknown section 'poolin'"):
         select(sections=["poolin"])
     with pytest.raises(UnknownNameError, match="layerviz list"):
@@ -68,7 +69,7 @@ def test_select_filters_and_rejects_unknown_names():
 
 def test_sections_follow_the_post_order():
     assert catalogue.SECTIONS == (
-        "merging", "pooling", "dense", "dense-flatten", "conv2d", "conv2d-two", "conv2d-transpose",
+        "merging", "pooling", "dense", "dense-flatten", "conv2d", "conv2d-two", "conv2d-transpose", "edge",
     )
 
 
@@ -80,3 +81,15 @@ def test_every_section_has_a_title_and_notes_name_real_colour_spaces():
     for case in select(sections=["merging", "pooling"]):
         assert case.note, case.id
     assert get_case("merging/maximum/ycbcr").note == "Max for YCbCr likewise biases toward purple (red and blue) pixels."
+
+
+def test_checks_cover_both_weight_modes_only_where_there_are_weights():
+    from layerviz.catalogue import CHECKS
+
+    ids = [check.id for check in CHECKS]
+    assert len(ids) == len(set(ids))
+    assert "merging/add/rgb" in ids and "keras/merging/add/rgb" not in ids
+    assert {"keras/conv2d/k3-relu/rgb", "fixed/conv2d/k3-relu/rgb"} <= set(ids)
+    weighted = [case for case in CASES if case.config.has_weights]
+    assert len(CHECKS) == len(CASES) + len(weighted)
+    assert not get_case("edge/avgpool-p3-s2-same/rgb").config.has_weights

@@ -38,7 +38,8 @@ def test_render_matches_the_committed_baseline(tmp_path):
     result = layerviz("render", "merging/maximum/ycbcr", "--out", str(out))
     assert result.returncode == 0, result.stderr
     pixels, mode = decode_png(out.read_bytes())
-    baseline = baselines.load(baselines.png_path(COMMITTED, "merging/maximum/ycbcr"), "merging/maximum/ycbcr")
+    png = baselines.png_path(COMMITTED / "weightless", "merging/maximum/ycbcr")
+    baseline = baselines.load(png, "merging/maximum/ycbcr")
     assert mode == "RGB"
     assert np.abs(pixels.astype(int) - baseline.pixels.astype(int)).max() <= 1
 
@@ -73,33 +74,34 @@ def test_gallery_from_baselines_without_keras(tmp_path):
     assert "oneDNN" not in result.stderr  # TensorFlow never started
     default = layerviz("gallery", "--from-baselines", "--out", str(tmp_path / "h"), cwd=tmp_path)
     assert default.returncode == 2
-    assert default.stderr.strip() == "layerviz: error: baselines: no MANIFEST.json here; give the folder of a baseline tree"
+    assert default.stderr.strip().startswith("layerviz: error: baselines/weightless: no MANIFEST.json here")
 
 
 def changed_copy(tmp_path: Path) -> Path:
     tree = tmp_path / "after"
     shutil.copytree(COMMITTED, tree)
-    png = baselines.png_path(tree, "conv2d/k3-relu/rgb")
+    png = baselines.png_path(tree / "keras" / "tensorflow", "conv2d/k3-relu/rgb")
     pixels, _ = decode_png(png.read_bytes())
     pixels = pixels.copy()
     pixels[10:20, 10:20] = 0
     png.write_bytes(encode_png(pixels))
-    shutil.rmtree(tree / "pooling" / "max")
+    shutil.rmtree(tree / "weightless" / "pooling" / "max")
     return tree
 
 
 def test_diff_of_two_trees(tmp_path):
     same = layerviz("diff", str(COMMITTED), str(COMMITTED), "--out", str(tmp_path / "same"))
     assert same.returncode == 0, same.stderr
-    assert "132 cases compared, 0 differ" in same.stdout
+    total = len(baselines.discover(COMMITTED))
+    assert f"{total} cases compared, 0 differ" in same.stdout
     after = changed_copy(tmp_path)
     result = layerviz("diff", str(COMMITTED), str(after), "--out", str(tmp_path / "report"))
     assert result.returncode == 1, result.stderr
     summary = json.loads((tmp_path / "report" / "summary.json").read_text())
     assert summary["counts"] == {"removed": 4, "changed": 1}
-    assert summary["cases"][-1]["case_id"] == "conv2d/k3-relu/rgb"
+    assert summary["cases"][-1]["case_id"] == "keras/tensorflow/conv2d/k3-relu/rgb"
     assert summary["cases"][-1]["numbers"]["bbox"] == [10, 10, 19, 19]
-    assert "changed    conv2d/k3-relu/rgb" in result.stdout
+    assert "changed    keras/tensorflow/conv2d/k3-relu/rgb" in result.stdout
 
 
 def png_header_only(path: Path, side: int) -> None:

@@ -52,9 +52,9 @@ def test_every_picture_is_there_with_a_caption(built):
 
 
 def test_committed_pictures_are_copied_unchanged(built):
-    for case_id in ("merging/maximum/ycbcr", "conv2d-transpose/k8-s2-relu/luminance"):
+    for set_name, case_id in (("weightless", "merging/maximum/ycbcr"), ("keras/tensorflow", "conv2d-transpose/k8-s2-relu/luminance")):
         ours, _ = decode_png((built / "cases" / f"{case_id}.png").read_bytes())
-        committed, _ = decode_png((COMMITTED / f"{case_id}.png").read_bytes())
+        committed, _ = decode_png((COMMITTED / set_name / f"{case_id}.png").read_bytes())
         np.testing.assert_array_equal(ours, committed)
 
 
@@ -68,7 +68,7 @@ def test_sections_follow_the_post_and_show_the_flatten_summary(built):
 
 def test_footer_states_provenance(built):
     footer = (built / "index.html").read_text().split("<footer>")[1]
-    for fact in ("keras: 3.", "backend: tensorflow", "seed: 0", "working size: 128 px", "created 20"):
+    for fact in ("keras: 3.", "backend: tensorflow", "seed: 0", "working size: 128 px", "created 20", "weights: keras"):
         assert fact in footer
 
 
@@ -87,11 +87,13 @@ def test_cheatsheet_png_is_the_same_grid(built):
 
 def test_live_render_matches_the_baselines():
     cases = select(sections=["merging", "conv2d"], colorspaces=["ycbcr"])
-    live = gallery.from_keras(cases)
-    stored = gallery.from_baselines(cases, COMMITTED)
-    for case in cases:
-        difference = live.renderings[case.id].pixels.astype(int) - stored.renderings[case.id].pixels.astype(int)
-        assert np.abs(difference).max() <= 1, case.id
+    for weights in ("keras", "fixed"):
+        live = gallery.from_keras(cases, weights=weights)
+        stored = gallery.from_baselines(cases, COMMITTED, weights)
+        for case in cases:
+            difference = live.renderings[case.id].pixels.astype(int) - stored.renderings[case.id].pixels.astype(int)
+            assert np.abs(difference).max() <= 1, (weights, case.id)
+        assert live.facts["weights"] == weights == stored.facts["weights"]
     assert "rendered" in live.facts and "baselines" in stored.facts
 
 

@@ -69,7 +69,7 @@ def test_seeding_keeps_keras_default_initializers_and_padding(layer):
 
 
 def expected_shape(case) -> tuple[int, ...]:
-    """Output sizes from Keras's formulas for "valid" padding.
+    """Output sizes from Keras's formulas ("same" keeps H, times the stride when transposed).
 
     A transposed convolution gives (H - 1) * s + max(k, s): when the stride exceeds
     the kernel Keras pads the output to whole strides (keras/src/backend/common/
@@ -79,10 +79,12 @@ def expected_shape(case) -> tuple[int, ...]:
     depth = 1 if case.colorspace == "luminance" else 3
     side = size
     for step in config.steps:
+        same = step.options.get("padding") == "same"
         if step.layer == "Conv2D":
-            side = side - step.options["kernel_size"] + 1
+            side = side if same else side - step.options["kernel_size"] + 1
         elif step.layer == "Conv2DTranspose":
-            side = (side - 1) * step.options["strides"] + max(step.options["kernel_size"], step.options["strides"])
+            kernel, stride = step.options["kernel_size"], step.options["strides"]
+            side = side * stride if same else (side - 1) * stride + max(kernel, stride)
     return (side, side, depth)
 
 

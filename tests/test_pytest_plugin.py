@@ -31,7 +31,7 @@ def project(pytester, monkeypatch):
 
 
 def baseline_png(pytester):
-    return baselines.png_path(pytester.path / "baselines", CASE_ID)
+    return baselines.png_path(pytester.path / "baselines" / "weightless", CASE_ID)
 
 
 def tamper_first_row(png):
@@ -45,17 +45,17 @@ def test_missing_baseline_in_ci_fails_and_writes_nothing(project, monkeypatch):
     monkeypatch.setenv("CI", "true")
     result = project.runpytest()
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines([f"*{CASE_ID}: no baseline at *luminance.png*", "*pytest --regen-all -k*"])
+    result.stdout.fnmatch_lines([f"*weightless/{CASE_ID}: no baseline at *luminance.png*", "*pytest --regen-all -k*"])
     assert not (project.path / "baselines").exists()
 
 
 def test_missing_baseline_is_created_with_provenance_then_passes(project):
     result = project.runpytest()
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines([f"*{CASE_ID}: no baseline existed; created *luminance.png*"])
+    result.stdout.fnmatch_lines([f"*weightless/{CASE_ID}: no baseline existed; created *luminance.png*"])
     assert baseline_png(project).is_file()
     assert baselines.stats_path(baseline_png(project)).is_file()
-    manifest = baselines.read_manifest(project.path / "baselines")
+    manifest = baselines.read_manifest(project.path / "baselines" / "weightless")
     assert manifest["versions"]["backend"]
     project.runpytest().assert_outcomes(passed=1)
 
@@ -66,7 +66,7 @@ def test_a_changed_row_fails_precisely_and_leaves_pictures(project):
     result = project.runpytest()
     result.assert_outcomes(failed=1)
     output = result.stdout.str()
-    assert f"{CASE_ID}: differs from its baseline" in output
+    assert f"weightless/{CASE_ID}: differs from its baseline" in output
     assert "128 of 16384 pixels (0.78%) changed, in rows 0-0, columns 0-127" in output
     paths = dict(re.findall(r"(obtained|diff map|side by side):\s+(\S+)", output))
     assert set(paths) == {"obtained", "diff map", "side by side"}
@@ -107,7 +107,7 @@ def test_a_missing_stats_file_is_named(project):
 def test_report_header_names_the_baseline_stack(project):
     project.runpytest("--regen-all")
     result = project.runpytest()
-    result.stdout.fnmatch_lines(["layerviz: baselines made with keras */*"])
+    result.stdout.fnmatch_lines(["layerviz: baselines: keras */* * (weightless); running: keras */*"])
 
 
 
@@ -121,10 +121,10 @@ def test_report_lists_failed_cases_with_pictures(project):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["compared"] == 1 and summary["counts"] == {"changed": 1}
     (case,) = summary["cases"]
-    assert case["case_id"] == CASE_ID and case["numbers"]["changed_pixels"] == 128
+    assert case["case_id"] == f"weightless/{CASE_ID}" and case["numbers"]["changed_pixels"] == 128
     assert set(case["images"]) == {"before", "after", "diff"}
     html = (out / "index.html").read_text()
-    assert "128 of 16384 pixels" in html and 'src="cases/merging/add/luminance/diff.png"' in html
+    assert "128 of 16384 pixels" in html and 'src="cases/weightless/merging/add/luminance/diff.png"' in html
     # A later clean run leaves a report that says so, not the old entries.
     project.runpytest("--regen-all")
     project.runpytest(f"--layerviz-report={out}").assert_outcomes(passed=1)
@@ -147,12 +147,75 @@ def test_xdist_workers_each_add_their_entries(pytester, monkeypatch):
     )
     pytester.runpytest("--regen-all", "-p", "no:hypothesispytest").assert_outcomes(passed=4)
     for name in ("add", "maximum", "minimum"):
-        tamper_first_row(baselines.png_path(pytester.path / "baselines", f"merging/{name}/luminance"))
+        tamper_first_row(baselines.png_path(pytester.path / "baselines" / "weightless", f"merging/{name}/luminance"))
     out = pytester.path / "report"
     result = pytester.runpytest_subprocess("-n", "2", f"--layerviz-report={out}", "-p", "no:hypothesispytest")
     result.assert_outcomes(failed=3, passed=1)
     summary = json.loads((out / "summary.json").read_text())
     assert summary["compared"] == 4
     assert sorted(case["case_id"] for case in summary["cases"]) == [
-        "merging/add/luminance", "merging/maximum/luminance", "merging/minimum/luminance",
+        "weightless/merging/add/luminance", "weightless/merging/maximum/luminance", "weightless/merging/minimum/luminance",
     ]
+
+
+@pytest.fixture
+def weighted(pytester, monkeypatch):
+    """A project checking one case with weights in both weight modes."""
+    monkeypatch.delenv("CI", raising=False)
+    pytester.makeconftest('pytest_plugins = ["layerviz.pytest_plugin"]')
+    pytester.makeini("[pytest]\naddopts = -p no:hypothesispytest -p no:xdist -p no:randomly")
+    pytester.makepyfile(
+        test_weighted="""
+        import pytest
+        from layerviz.catalogue import get_case
+
+        @pytest.mark.parametrize("weights", ["keras", "fixed"])
+        def test_case(weights, layer_regression):
+            layer_regression.check(get_case("conv2d/k3-relu/luminance"), weights)
+        """
+    )
+    return pytester
+
+
+def weighted_png(pytester, folder: str):
+    return baselines.png_path(pytester.path / "baselines" / folder, "conv2d/k3-relu/luminance")
+
+
+def test_keras_mode_skips_without_baselines_for_the_backend(weighted):
+    weighted.runpytest("--regen-all").assert_outcomes(passed=2)
+    import shutil
+
+    shutil.rmtree(weighted.path / "baselines" / "keras")
+    result = weighted.runpytest("-rs")
+    result.assert_outcomes(passed=1, skipped=1)
+    result.stdout.fnmatch_lines(["*no keras-mode baselines for the tensorflow backend*KERAS_BACKEND=tensorflow pytest --regen-all -k keras/*"])
+
+
+def test_report_says_when_only_initial_weights_changed(weighted):
+    weighted.runpytest("--regen-all").assert_outcomes(passed=2)
+    tamper_first_row(weighted_png(weighted, "keras/tensorflow"))
+    out = weighted.path / "report"
+    weighted.runpytest(f"--layerviz-report={out}").assert_outcomes(passed=1, failed=1)
+    (entry,) = json.loads((out / "summary.json").read_text())["cases"]
+    assert entry["case_id"] == "keras/tensorflow/conv2d/k3-relu/luminance"
+    assert entry["problems"][0].startswith("initial weights changed, layer maths unchanged")
+    tamper_first_row(weighted_png(weighted, "fixed"))
+    weighted.runpytest(f"--layerviz-report={out}").assert_outcomes(failed=2)
+    entries = {e["case_id"]: e for e in json.loads((out / "summary.json").read_text())["cases"]}
+    assert entries["keras/tensorflow/conv2d/k3-relu/luminance"]["problems"][0].startswith("layer maths changed")
+
+
+def test_prune_removes_only_what_no_case_produces(weighted):
+    weighted.runpytest("--regen-all").assert_outcomes(passed=2)
+    root = weighted.path / "baselines"
+    stray = [root / "fixed" / "conv2d" / "k5-relu" / "luminance.png", root / "weightless" / "conv2d" / "k3-relu" / "rgb.png"]
+    for path in stray:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(weighted_png(weighted, "fixed").read_bytes())
+    weighted.runpytest("--regen-all").assert_outcomes(passed=2)
+    assert all(path.is_file() for path in stray)  # never without being asked
+    weighted.runpytest("--regen-all", "--layerviz-prune").assert_outcomes(passed=2)
+    assert not any(path.exists() for path in stray)
+    assert not (root / "fixed" / "conv2d" / "k5-relu").exists()
+    assert weighted_png(weighted, "fixed").is_file() and weighted_png(weighted, "keras/tensorflow").is_file()
+    assert (root / "fixed" / "MANIFEST.json").is_file()

@@ -1,0 +1,42 @@
+"""Known divergences: cases where a backend really computes something else.
+
+The one place they are recorded. Each becomes a strict xfail for exactly its case,
+backend and Keras versions (so the suite alerts when upstream fixes it) and is
+named in reports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split(".")[:3] if part.isdigit())
+
+
+@dataclass(frozen=True)
+class Divergence:
+    config: str  # e.g. "edge/avgpool-p3-s2-same"; every colour space and weight mode
+    backend: str
+    keras_from: str  # first Keras version affected
+    keras_before: str | None  # first version fixed; None while it is open
+    upstream: str
+    what: str
+
+    def applies(self, config_id: str, backend: str, keras_version: str) -> bool:
+        if (config_id, backend) != (self.config, self.backend):
+            return False
+        version = _version(keras_version)
+        return _version(self.keras_from) <= version and (
+            self.keras_before is None or version < _version(self.keras_before)
+        )
+
+    def __str__(self) -> str:
+        fixed = f", fixed in {self.keras_before}" if self.keras_before else ""
+        return f"{self.config} on {self.backend}, keras >= {self.keras_from}{fixed}: {self.what} ({self.upstream})"
+
+
+KNOWN: tuple[Divergence, ...] = ()
+
+
+def find(config_id: str, backend: str, keras_version: str) -> Divergence | None:
+    return next((d for d in KNOWN if d.applies(config_id, backend, keras_version)), None)
