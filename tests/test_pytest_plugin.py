@@ -5,12 +5,15 @@ import re
 
 import pytest
 
+import keras
+
 import layerviz.layers  # noqa: F401  pytester restores sys.modules after each in-process
 # run, and TensorFlow cannot be imported a second time: import it once, out here.
 from layerviz import baselines
 from layerviz.render import decode_png, encode_png
 
 CASE_ID = "merging/add/luminance"  # cheap: no weights
+BACKEND = keras.backend.backend()
 
 
 @pytest.fixture
@@ -188,21 +191,23 @@ def test_keras_mode_skips_without_baselines_for_the_backend(weighted):
     shutil.rmtree(weighted.path / "baselines" / "keras")
     result = weighted.runpytest("-rs")
     result.assert_outcomes(passed=1, skipped=1)
-    result.stdout.fnmatch_lines(["*no keras-mode baselines for the tensorflow backend*KERAS_BACKEND=tensorflow pytest --regen-all -k keras/*"])
+    result.stdout.fnmatch_lines(
+        [f"*no keras-mode baselines for the {BACKEND} backend*KERAS_BACKEND={BACKEND} pytest --regen-all -k keras/*"]
+    )
 
 
 def test_report_says_when_only_initial_weights_changed(weighted):
     weighted.runpytest("--regen-all").assert_outcomes(passed=2)
-    tamper_first_row(weighted_png(weighted, "keras/tensorflow"))
+    tamper_first_row(weighted_png(weighted, f"keras/{BACKEND}"))
     out = weighted.path / "report"
     weighted.runpytest(f"--layerviz-report={out}").assert_outcomes(passed=1, failed=1)
     (entry,) = json.loads((out / "summary.json").read_text())["cases"]
-    assert entry["case_id"] == "keras/tensorflow/conv2d/k3-relu/luminance"
+    assert entry["case_id"] == f"keras/{BACKEND}/conv2d/k3-relu/luminance"
     assert entry["problems"][0].startswith("initial weights changed, layer maths unchanged")
     tamper_first_row(weighted_png(weighted, "fixed"))
     weighted.runpytest(f"--layerviz-report={out}").assert_outcomes(failed=2)
     entries = {e["case_id"]: e for e in json.loads((out / "summary.json").read_text())["cases"]}
-    assert entries["keras/tensorflow/conv2d/k3-relu/luminance"]["problems"][0].startswith("layer maths changed")
+    assert entries[f"keras/{BACKEND}/conv2d/k3-relu/luminance"]["problems"][0].startswith("layer maths changed")
 
 
 def test_prune_removes_only_what_no_case_produces(weighted):
@@ -217,5 +222,5 @@ def test_prune_removes_only_what_no_case_produces(weighted):
     weighted.runpytest("--regen-all", "--layerviz-prune").assert_outcomes(passed=2)
     assert not any(path.exists() for path in stray)
     assert not (root / "fixed" / "conv2d" / "k5-relu").exists()
-    assert weighted_png(weighted, "fixed").is_file() and weighted_png(weighted, "keras/tensorflow").is_file()
+    assert weighted_png(weighted, "fixed").is_file() and weighted_png(weighted, f"keras/{BACKEND}").is_file()
     assert (root / "fixed" / "MANIFEST.json").is_file()
