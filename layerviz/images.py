@@ -47,16 +47,22 @@ def box_downsample(image: np.ndarray, factor: int) -> np.ndarray:
     return blocks.mean(axis=(1, 3)).astype(np.float32)
 
 
+@functools.lru_cache(maxsize=32)
 def load_sample(name: str, size: int = WORKING_SIZE) -> np.ndarray:
     """A bundled photo at `size`: an exact box average when `size` divides the stored
-    256 px (always so in the regression suite), else a Lanczos resize."""
+    256 px (always so in the regression suite), else a Lanczos resize.
+
+    Cached (every case reads the same two photos) and so read-only.
+    """
     path = sample_path(name)
     with Image.open(path) as image:
         side = image.width
         if side % size:
-            return load_image(path, size)
-        pixels = np.asarray(image.convert("RGB"), dtype=np.float64) / 255.0
-    return box_downsample(pixels, side // size)
+            pixels = load_image(path, size)
+        else:
+            pixels = box_downsample(np.asarray(image.convert("RGB"), dtype=np.float64) / 255.0, side // size)
+    pixels.flags.writeable = False
+    return pixels
 
 
 # Transparent pixels are shown over white, as an image viewer shows them on a page.

@@ -1,0 +1,169 @@
+"""How fast is layerviz on this machine? One run measures, on the same machine:
+
+- `import keras` (in fresh interpreters; the yardstick every other figure is divided by,
+  since absolute times are noisy on shared machines);
+- rendering every visual check (per-check median and p95, total);
+- comparing every check with its baseline;
+- the naive alternative, a `keras.Model` per case and `predict`, on a few cases;
+- the whole `pytest` run and `layerviz gallery`, as a user runs them;
+- peak resident memory.
+
+Run: `python benchmarks/bench.py [--json FILE] [--quick]` from the repository root.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+# The naive alternative is slow: a handful of representative cases is enough.
+NAIVE_CASES = (
+    "merging/add/rgb",
+    "pooling/max/hsv",
+    "dense/relu/luminance",
+    "conv2d/k3-relu/rgb",
+    "conv2d-two/k3-tanh-tanh/ycbcr",
+    "conv2d-transpose/k4-s2-tanh/rgb",
+)
+
+
+def run_timed(command: list[str], **kwargs) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True, cwd=ROOT, **kwargs)
+    return time.perf_counter() - start
+
+
+def import_keras_seconds(repeats: int = 3) -> float:
+    code = "import time; t = time.perf_counter(); import keras; print(time.perf_counter() - t)"
+    samples = [
+        float(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout)
+        for _ in range(repeats)
+    ]
+    return statistics.median(samples)
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def in_process() -> dict[str, float]:
+    """Render and compare every check, and time the naive alternative, in this process."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import keras
+
+    from layerviz import baselines
+    from layerviz.catalogue import CHECKS, get_case
+    from layerviz.compare import compare
+    from layerviz.layers import build_model, case_inputs, trace_case
+    from layerviz.render import render
+
+    backend = keras.backend.backend()
+    trace_case(CHECKS[0].case)  # the first eager call pays one-off start-up costs
+    render_times, compare_times, renderings = [], [], []
+    for check in CHECKS:
+        start = time.perf_counter()
+        mode = check.weights or "keras"
+        output = trace_case(check.case, weights=mode)
+        renderings.append((check, mode, render(check.case.id, check.case.colorspace, output.raw, output.layers)))
+        render_times.append(time.perf_counter() - start)
+    for check, mode, rendering in renderings:
+        start = time.perf_counter()
+        folder = ROOT / "baselines" / baselines.set_name(check.case, mode, backend)
+        if folder.is_dir():
+            baseline = baselines.load(baselines.png_path(folder, check.case.id), check.case.id)
+            compare(baseline, rendering)
+        compare_times.append(time.perf_counter() - start)
+    direct, naive = [], []
+    for case_id in NAIVE_CASES:
+        case = get_case(case_id)
+        start = time.perf_counter()
+        trace_case(case)
+        direct.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        inputs = [x[None] for x in case_inputs(case)]
+        build_model(case).predict(inputs if len(inputs) > 1 else inputs[0], verbose=0)
+        naive.append(time.perf_counter() - start)
+    return {
+        "checks": len(CHECKS),
+        "render_total": sum(render_times),
+        "render_median": statistics.median(render_times),
+        "render_p95": percentile(render_times, 0.95),
+        "compare_total": sum(compare_times),
+        "naive_per_case": statistics.median(naive),
+        "direct_per_case": statistics.median(direct),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results.json")
+    parser.add_argument("--quick", action="store_true", help="skip the whole pytest run")
+    args = parser.parse_args()
+
+    yardstick = import_keras_seconds()
+    figures = in_process()
+    if not args.quick:
+        figures["pytest_total"] = run_timed([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"])
+        figures["pytest_n2_total"] = run_timed(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2"]
+        )
+    with tempfile.TemporaryDirectory() as out:
+        figures["gallery_total"] = run_timed([sys.executable, "-m", "layerviz", "gallery", "--out", out])
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    figures["peak_rss_mb"] = max(figures["peak_rss_mb"], children)
+
+    targets = {  # as multiples of `import keras`, or absolute where stated
+        "render_and_compare": 1.0,
+        "pytest_total": 4.0,
+    }
+    rows = [
+        ("import keras (yardstick)", yardstick, ""),
+        (f"render all {figures['checks']} checks", figures["render_total"], ""),
+        ("  per check, median", figures["render_median"], "target <= 10 ms"),
+        ("  per check, p95", figures["render_p95"], ""),
+        ("compare all checks with baselines", figures["compare_total"], ""),
+        ("render + compare", figures["render_total"] + figures["compare_total"], "target <= 1x"),
+        ("naive Model+predict, per case", figures["naive_per_case"], ""),
+        ("direct layer calls, same cases", figures["direct_per_case"], ""),
+        ("layerviz gallery (whole command)", figures["gallery_total"], ""),
+    ]
+    if not args.quick:
+        rows += [
+            ("pytest (whole suite)", figures["pytest_total"], "target <= 4x"),
+            ("pytest -n 2", figures["pytest_n2_total"], ""),
+        ]
+    print(f"{'measure':40} {'seconds':>10} {'x import':>9}  note")
+    for name, seconds, note in rows:
+        shown = f"{seconds * 1000:8.1f}ms" if seconds < 1 else f"{seconds:9.2f}s"
+        print(f"{name:40} {shown:>10} {seconds / yardstick:9.2f}  {note}")
+    speedup = figures["naive_per_case"] / figures["direct_per_case"]
+    print(f"{'naive / direct':40} {speedup:9.1f}x")
+    print(f"{'peak RSS':40} {figures['peak_rss_mb']:8.0f}MB            target <= 1536 MB")
+
+    result = {
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
+        "import_keras": yardstick,
+        "figures": figures,
+        "ratios_to_import_keras": {key: value / yardstick for key, value in figures.items() if key.endswith("total")},
+        "naive_speedup": speedup,
+        "targets": targets,
+    }
+    args.json.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"written: {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
