@@ -106,6 +106,8 @@ def load_image(path: str | Path, size: int = WORKING_SIZE) -> np.ndarray:
         with warnings.catch_warnings():
             # Past Pillow's limit an image is refused, not decoded with a warning.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # Pillow warns of damaged metadata (EXIF) it skips; the pixels decide.
+            warnings.simplefilter("ignore", UserWarning)
             with Image.open(path) as image:
                 image.load()
                 rgb = _rgb_array(ImageOps.exif_transpose(image))

@@ -47,6 +47,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="write an HTML and JSON report of every visual case that failed into DIR",
     )
     group.addoption(
+        "--layerviz-obtained",
+        metavar="DIR",
+        default=None,
+        help="also save every obtained rendering into DIR (set/section/config/colourspace.png), "
+        "e.g. to compare two runs byte for byte",
+    )
+    group.addoption(
         "--layerviz-prune",
         action="store_true",
         default=False,
@@ -109,6 +116,8 @@ class LayerSession:
         self.root = Path(option).resolve() if option else config.rootpath / "baselines"
         option = config.getoption("layerviz_report")
         self.report_dir = Path(option).resolve() if option else None
+        option = config.getoption("layerviz_obtained")
+        self.obtained_dir = Path(option).resolve() if option else None
         self.tolerance = Tolerance(
             levels=config.getoption("layerviz_levels"),
             rtol=config.getoption("layerviz_rtol"),
@@ -242,6 +251,8 @@ class LayerRegression:
         expected = baselines.png_path(folder, case_id)
         label = obtained.case_id  # set and case, e.g. keras/tensorflow/conv2d/k3-relu/rgb
         self.request.node.user_properties.append((_CASE_PROPERTY, label))
+        if self.session.obtained_dir is not None:
+            baselines.save(obtained, baselines.png_path(self.session.obtained_dir, label))
         obtained_png = self.output_dir / f"{expected.stem}.obtained.png"
         hint = baselines.REGEN_HINT.format(case_id=regen_id)
         missing = not expected.is_file()

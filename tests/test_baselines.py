@@ -1,4 +1,8 @@
 import hashlib
+import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -7,10 +11,11 @@ import pytest
 from layerviz import baselines
 from layerviz.catalogue import CASES
 from layerviz.images import DEFAULT_PAIR, WORKING_SIZE, sample_path
-from layerviz.render import render
+from layerviz.render import decode_png, encode_png, render
 from layerviz.seeds import DEFAULT_SUITE_SEED
 
-COMMITTED = Path(__file__).resolve().parents[1] / "baselines"
+ROOT = Path(__file__).resolve().parents[1]
+COMMITTED = ROOT / "baselines"
 
 
 @pytest.fixture
@@ -124,3 +129,40 @@ def test_saving_unchanged_content_writes_nothing(tmp_path, rendering):
     before = png.stat().st_mtime_ns
     assert baselines.save(rendering, png) == []
     assert png.stat().st_mtime_ns == before
+
+
+def test_an_interrupted_regeneration_leaves_each_file_old_or_new(tmp_path):
+    """Kill `pytest --regen-all` midway: every baseline is the old or the new file, whole."""
+    tree = tmp_path / "baselines"
+    for name in ("weightless", "fixed"):
+        shutil.copytree(COMMITTED / name, tree / name)
+    new, old = {}, {}
+    for path in sorted(tree.rglob("*")):
+        if path.suffix not in (".png", ".json") or path.name == baselines.MANIFEST:
+            continue
+        new[path] = path.read_bytes()
+        if path.suffix == ".png":
+            pixels, _ = decode_png(new[path])
+            old[path] = encode_png(255 - pixels)
+        else:
+            old[path] = new[path].replace(b'"case": "', b'"case": "old/')
+        path.write_bytes(old[path])
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_visual.py",
+         "--regen-all", "-k", "not keras", f"--layerviz-baselines={tree}"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    watched = sorted(new)
+    deadline = time.monotonic() + 120
+    try:
+        while not any(path.read_bytes() == new[path] for path in watched[::7]):
+            assert process.poll() is None and time.monotonic() < deadline, "regeneration never started"
+            time.sleep(0.005)
+    finally:
+        process.kill()
+        process.wait()
+    states = {path: {old[path]: "old", new[path]: "new"}.get(path.read_bytes(), "broken") for path in watched}
+    assert "broken" not in states.values(), [str(p) for p, s in states.items() if s == "broken"]
+    assert {"old", "new"} <= set(states.values()), "the kill did not land midway"
+    leftovers = [p for p in tree.rglob("*") if p.is_file() and p not in new and p.name != baselines.MANIFEST]
+    assert all(p.name.startswith(".") and p.name.endswith(".tmp") for p in leftovers)

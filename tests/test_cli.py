@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import shutil
-import struct
 import subprocess
 import sys
-import zlib
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from odd_inputs import odd_files, png_bytes_header_only
 
 from layerviz import baselines
 from layerviz.catalogue import CASES
@@ -104,21 +107,13 @@ def test_diff_of_two_trees(tmp_path):
     assert "changed    keras/tensorflow/conv2d/k3-relu/rgb" in result.stdout
 
 
-def png_header_only(path: Path, side: int) -> None:
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    ihdr = struct.pack(">IIBBBBB", side, side, 8, 0, 0, 0, 0)
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IEND", b""))
-
-
 def bad_inputs(tmp_path: Path) -> dict[str, tuple[list[str], str]]:
     text = tmp_path / "notes.png"
     text.write_text("just text")
     truncated = tmp_path / "cut.png"
     truncated.write_bytes(sample_path("chelsea").read_bytes()[:4000])
     bomb = tmp_path / "bomb.png"
-    png_header_only(bomb, 30_000)
+    bomb.write_bytes(png_bytes_header_only(30_000, 30_000))
     a_file = tmp_path / "a-file"
     a_file.write_text("")
     render = ["render", "merging/add/rgb", "--out", str(tmp_path / "x.png"), "--images"]
@@ -153,3 +148,25 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, name):
     assert lines[0].startswith("layerviz") and "error:" in lines[0]
     assert expected in lines[0]
     assert not (tmp_path / "x.png").exists() and not (tmp_path / "gallery").exists()
+
+
+@settings(max_examples=max(25, settings.default.max_examples))
+@given(file=odd_files())
+def test_cli_turns_any_file_into_a_picture_or_one_error_line(file):
+    """The command itself (in-process, for speed) on generated odd files."""
+    from layerviz.cli import main
+
+    data, suffix = file
+    with tempfile.TemporaryDirectory() as folder:
+        path, out = Path(folder) / f"photo.{suffix}", Path(folder) / "out.png"
+        path.write_bytes(data)
+        stderr, stdout = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(stdout):
+            code = main(["render", "merging/add/luminance", "--images", str(path), "--out", str(out)])
+        if code == 0:
+            pixels, mode = decode_png(out.read_bytes())
+            assert mode == "L" and pixels.shape == (128, 128)
+        else:
+            assert code == 2 and not out.exists()
+            (line,) = stderr.getvalue().splitlines()
+            assert line.startswith("layerviz: error: ") and str(path) in line

@@ -1,6 +1,13 @@
+import tempfile
+from pathlib import Path
+
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
+
+from odd_inputs import odd_files, png_bytes_header_only
 
 from layerviz.images import (
     DEFAULT_PAIR,
@@ -76,22 +83,10 @@ def test_bad_inputs_are_named_with_a_fix(tmp_path):
         load_image(tiny)
 
 
-def png_header_only(path, width: int, height: int) -> None:
-    """A PNG that declares width x height but holds almost no data (a "bomb")."""
-    import struct
-    import zlib
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0")) + chunk(b"IEND", b""))
-
-
 @pytest.mark.parametrize("side", [12_000, 20_000])  # above Pillow's warning and error limits
 def test_decompression_bombs_are_refused(tmp_path, side):
     path = tmp_path / "bomb.png"
-    png_header_only(path, side, side)
+    path.write_bytes(png_bytes_header_only(side, side))
     with pytest.raises(ImageInputError, match=r"bomb\.png: refused, more pixels than Pillow's decompression-bomb limit"):
         load_image(path)
 
@@ -118,3 +113,23 @@ def test_sixteen_bit_images_keep_their_full_range(tmp_path):
     image = load_image(path, size=32)
     np.testing.assert_allclose(image[0, [0, 8, 16, 31], 0], [0.0, 16384 / 65535, 32768 / 65535, 1.0], atol=1e-6)
     assert (image[..., 0] == image[..., 2]).all()
+
+
+# --- Fuzzing: whatever the file, a valid image or one clear ImageInputError -----------
+
+
+@settings(max_examples=max(80, settings.default.max_examples))  # cheap examples: more than the default
+@given(file=odd_files(), size=st.sampled_from([16, 32, 128]))
+def test_any_file_gives_an_image_or_a_clear_error(file, size):
+    data, suffix = file
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"input.{suffix}"
+        path.write_bytes(data)
+        try:
+            image = load_image(path, size)
+        except ImageInputError as exc:
+            assert str(path) in str(exc)
+            assert "\n" not in str(exc)
+            return
+    assert image.shape == (size, size, 3) and image.dtype == np.float32
+    assert np.isfinite(image).all() and image.min() >= 0.0 and image.max() <= 1.0
