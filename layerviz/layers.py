@@ -83,11 +83,18 @@ def assign_fixed_weights(
     Isolates the layer's computation from every random number generator: the
     weights are the same on every backend and Keras version.
     """
+    defaults = {
+        attribute: type(initializer).__name__
+        for attribute, initializer in vars(layer).items()
+        if attribute.endswith("_initializer") and isinstance(initializer, keras.initializers.Initializer)
+    }
+    # Build with zeros: Keras's own random draw would be overwritten anyway.
+    for attribute in defaults:
+        setattr(layer, attribute, keras.initializers.Zeros())
     layer.build(input_shape)
     values = []
     for variable in layer.weights:
-        initializer = getattr(layer, f"{variable.name}_initializer")
-        kind = type(initializer).__name__
+        kind = defaults[f"{variable.name}_initializer"]
         if kind not in NUMPY_INITIALIZERS:
             raise LookupError(
                 f"{case_id}: {layer.name}.{variable.name} defaults to {kind}, which fixed weights "

@@ -269,6 +269,8 @@ class LayerRegression:
             pytest.fail(message, pytrace=False)
 
         def dump(path: Path) -> None:
+            if path == obtained_png:
+                return  # the obtained picture is written only if the check fails (see _failure)
             changed = baselines.save(obtained, path)
             if path.resolve().is_relative_to(self.root):
                 self.session.regenerated[folder] = weights
@@ -317,6 +319,7 @@ class LayerRegression:
         def artifact(kind: str) -> Path:
             return obtained_png.with_name(obtained_png.name.replace(".obtained.", f".{kind}."))
 
+        baselines.save(comparison.obtained, obtained_png)
         panels = [comparison.baseline.pixels, comparison.obtained.pixels]
         lines = [comparison.message(), f"  baseline:     {expected_png}", f"  obtained:     {obtained_png}"]
         if comparison.diff is not None:
