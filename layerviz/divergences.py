@@ -44,23 +44,21 @@ KNOWN: tuple[Divergence, ...] = (
         upstream="keras-team/keras#18452, fixed by keras-team/keras#23233",
         what="torch cannot pad unevenly, so the bottom and right borders average padding in",
     ),
-    # Found by `tox -e upgrade-check` style runs on torch with keras 3.14.0; earlier
-    # versions were not checked, 3.15.0 and later compute what tensorflow and jax do.
-    Divergence(
-        config="edge/conv2d-transpose-k3-s2-same",
-        backend="torch",
-        keras_from="3.14.0",
-        keras_before="3.15.0",
-        upstream="keras-team/keras#22876",
-        what="values shifted by one pixel (92-100% of pixels change, up to 190 levels)",
-    ),
-    Divergence(
-        config="edge/conv2d-transpose-k4-s1-same",
-        backend="torch",
-        keras_from="3.14.0",
-        keras_before="3.15.0",
-        upstream="keras-team/keras#22876",
-        what="output 127x127 instead of 128x128",
+    # Found by an upgrade check on torch with keras 3.14.0 (earlier versions not
+    # checked); from 3.15.0 torch computes what tensorflow and jax do.
+    *(
+        Divergence(
+            config=f"edge/conv2d-transpose-{variant}-same",
+            backend="torch",
+            keras_from="3.14.0",
+            keras_before="3.15.0",
+            upstream="keras-team/keras#22876",
+            what=what,
+        )
+        for variant, what in (
+            ("k3-s2", "values shifted by one pixel (92-100% of pixels change, up to 190 levels)"),
+            ("k4-s1", "output 127x127 instead of 128x128"),
+        )
     ),
 )
 

@@ -16,21 +16,25 @@ CASE_ID = "merging/add/luminance"  # cheap: no weights
 BACKEND = keras.backend.backend()
 
 
-@pytest.fixture
-def project(pytester, monkeypatch):
+def make_project(pytester, monkeypatch, name: str, source: str):
+    """An inner pytest project using the layerviz plugin, with one test module."""
     monkeypatch.delenv("CI", raising=False)
     pytester.makeconftest('pytest_plugins = ["layerviz.pytest_plugin"]')
     # Plugins the inner sessions do not use; hypothesis alone re-imports in ~1.5 s.
     pytester.makeini("[pytest]\naddopts = -p no:hypothesispytest -p no:xdist -p no:randomly")
-    pytester.makepyfile(
-        test_layer=f"""
+    pytester.makepyfile(**{name: source})
+    return pytester
+
+
+@pytest.fixture
+def project(pytester, monkeypatch):
+    source = f"""
         from layerviz.catalogue import get_case
 
         def test_case(layer_regression):
             layer_regression.check(get_case({CASE_ID!r}))
         """
-    )
-    return pytester
+    return make_project(pytester, monkeypatch, "test_layer", source)
 
 
 def baseline_png(pytester):
@@ -164,11 +168,7 @@ def test_xdist_workers_each_add_their_entries(pytester, monkeypatch):
 @pytest.fixture
 def weighted(pytester, monkeypatch):
     """A project checking one case with weights in both weight modes."""
-    monkeypatch.delenv("CI", raising=False)
-    pytester.makeconftest('pytest_plugins = ["layerviz.pytest_plugin"]')
-    pytester.makeini("[pytest]\naddopts = -p no:hypothesispytest -p no:xdist -p no:randomly")
-    pytester.makepyfile(
-        test_weighted="""
+    source = """
         import pytest
         from layerviz.catalogue import get_case
 
@@ -176,8 +176,7 @@ def weighted(pytester, monkeypatch):
         def test_case(weights, layer_regression):
             layer_regression.check(get_case("conv2d/k3-relu/luminance"), weights)
         """
-    )
-    return pytester
+    return make_project(pytester, monkeypatch, "test_weighted", source)
 
 
 def weighted_png(pytester, folder: str):

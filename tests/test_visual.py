@@ -20,6 +20,6 @@ def _params():
         yield pytest.param(check, id=check.id, marks=marks)
 
 
-@pytest.mark.parametrize("check", _params())
+@pytest.mark.parametrize("check", list(_params()))
 def test_case(check, layer_regression):
     layer_regression.check(check.case, check.weights)
