@@ -175,7 +175,7 @@ def compare(baseline: Rendering, obtained: Rendering, tolerance: Tolerance = Tol
         close = np.isclose(new, old, rtol=tolerance.rtol, atol=tolerance.atol, equal_nan=True)
         result.stats_moved += [
             StatMove(name, channel, float(b), float(a))
-            for channel, b, a, ok in zip(after.channels, old, new, close)
+            for channel, b, a, ok in zip(after.channels, old, new, close, strict=True)
             if not ok
         ]
     return result

@@ -46,7 +46,7 @@ class Gallery:
 
 
 def _input_pixels(photos: PhotoSet, size: int) -> list[tuple[str, np.ndarray]]:
-    return [(label, quantize(image)) for label, image in zip(photos.labels, photos.at(size))]
+    return [(label, quantize(image)) for label, image in zip(photos.labels, photos.at(size), strict=True)]
 
 
 def from_keras(
@@ -104,7 +104,7 @@ def from_baselines(
 def write(gallery: Gallery, out: Path) -> list[Path]:
     """index.html, cheatsheet.png, inputs/*.png and one PNG per case, under `out`."""
     written = []
-    for index, (label, pixels) in enumerate(gallery.inputs):
+    for index, (_label, pixels) in enumerate(gallery.inputs):
         written.append(_write(out / _input_path(index), encode_png(pixels)))
     for case in gallery.cases:
         written.append(_write(out / _case_path(case), encode_png(gallery.renderings[case.id].pixels)))

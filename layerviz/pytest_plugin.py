@@ -8,7 +8,6 @@ strict comparison (`layerviz.compare`) in place of `image_regression`'s.
 from __future__ import annotations
 
 import os
-from importlib import metadata
 from pathlib import Path
 
 import pytest

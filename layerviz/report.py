@@ -163,7 +163,7 @@ def _image(entry: Entry, column: str, label: str) -> str:
     return page.image(str(image["path"]), f"{entry.case_id}: {label}", int(image["width"]), int(image["height"]))
 
 
-def diff_trees(before: Path, after: Path, out: Path, tolerance: Tolerance = Tolerance()) -> tuple[list[Entry], int]:
+def diff_trees(before: Path, after: Path, out: Path, tolerance: Tolerance | None = None) -> tuple[list[Entry], int]:
     """Compare two baseline trees case by case, with the comparison the tests use.
 
     Returns the entries of what differs (pictures written under `out`) and how
@@ -181,7 +181,7 @@ def diff_trees(before: Path, after: Path, out: Path, tolerance: Tolerance = Tole
             status, root = ("added", after) if first is None else ("removed", before)
             entries.append(one_sided(case_id, status, f"only in {root}", out, first or second))
             continue
-        comparison = compare(first, second, tolerance)
+        comparison = compare(first, second, tolerance or Tolerance())
         if not comparison.ok:
             entries.append(changed(comparison, out))
     return entries, len(set(old) | set(new))

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 from layerviz import baselines
-from layerviz.catalogue import CASES
 from layerviz.images import DEFAULT_PAIR, WORKING_SIZE, sample_path
 from layerviz.render import decode_png, encode_png, render
 from layerviz.seeds import DEFAULT_SUITE_SEED

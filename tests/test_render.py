@@ -1,9 +1,6 @@
-import io
 import struct
-import zlib
 
 import numpy as np
-from PIL import Image
 
 from layerviz.catalogue import LayerInfo
 from layerviz.render import Rendering, Stats, decode_png, encode_png, quantize, read_sidecar, render
