@@ -204,6 +204,21 @@ def describe_environment(data: dict[str, Any]) -> dict[str, str]:
     }
 
 
+def describe_tree(root: Path) -> str | None:
+    """Which stack made the sets under `root` (or `root` itself, if it is one set),
+    e.g. "keras 3.15.1/tensorflow 2.21.0 (weightless, fixed, keras/tensorflow)"."""
+    by_stack: dict[str, list[str]] = {}
+    for name in (".", *set_names()):
+        manifest = read_manifest(root / name)
+        if manifest is not None:
+            by_stack.setdefault(describe_versions(manifest), []).append(name)
+    if not by_stack:
+        return None
+    return "; ".join(
+        stack if names == ["."] else f"{stack} ({', '.join(names)})" for stack, names in by_stack.items()
+    )
+
+
 def describe_versions(data: dict[str, Any]) -> str:
     versions = data["versions"]
     backend = versions["backend"]

@@ -180,13 +180,7 @@ def _diff(args: argparse.Namespace) -> int:
             title=f"layerviz diff: {args.before} -> {args.after}",
             labels={"before": str(args.before), "after": str(args.after), "diff": "difference"},
             compared=compared,
-            facts={
-                f"{label} baselines": (baselines.describe_versions(manifest) if manifest else "no manifest")
-                for label, manifest in (
-                    (str(args.before), baselines.read_manifest(args.before)),
-                    (str(args.after), baselines.read_manifest(args.after)),
-                )
-            },
+            facts={str(tree): baselines.describe_tree(tree) or "no manifest" for tree in (args.before, args.after)},
         )
     for entry in entries:
         print(f"{entry.status:10} {entry.case_id}")

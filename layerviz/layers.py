@@ -28,6 +28,15 @@ def _resolve(value: object, in_shape: tuple[int, ...], case_shape: tuple[int, ..
     return value
 
 
+def _initializers(layer: keras.layers.Layer) -> dict[str, keras.initializers.Initializer]:
+    """The layer's initializers by attribute (kernel_initializer, bias_initializer, ...)."""
+    return {
+        attribute: value
+        for attribute, value in vars(layer).items()
+        if attribute.endswith("_initializer") and isinstance(value, keras.initializers.Initializer)
+    }
+
+
 def _seed_initializers(layer: keras.layers.Layer, case_id: str, index: int, suite_seed: int) -> None:
     """Give each of the layer's *default* random initializers an explicit seed.
 
@@ -35,9 +44,7 @@ def _seed_initializers(layer: keras.layers.Layer, case_id: str, index: int, suit
     only the seed is pinned. It must happen before the layer is built: an unseeded
     initializer draws from the global generator, whose state depends on what ran before.
     """
-    for attribute, initializer in list(vars(layer).items()):
-        if not (attribute.endswith("_initializer") and isinstance(initializer, keras.initializers.Initializer)):
-            continue
+    for attribute, initializer in _initializers(layer).items():
         config = initializer.get_config()
         if "seed" in config:
             config["seed"] = derive_seed(case_id, f"{index}.{attribute}", suite_seed)
@@ -83,11 +90,7 @@ def assign_fixed_weights(
     Isolates the layer's computation from every random number generator: the
     weights are the same on every backend and Keras version.
     """
-    defaults = {
-        attribute: type(initializer).__name__
-        for attribute, initializer in vars(layer).items()
-        if attribute.endswith("_initializer") and isinstance(initializer, keras.initializers.Initializer)
-    }
+    defaults = {attribute: type(initializer).__name__ for attribute, initializer in _initializers(layer).items()}
     # Build with zeros: Keras's own random draw would be overwritten anyway.
     for attribute in defaults:
         setattr(layer, attribute, keras.initializers.Zeros())

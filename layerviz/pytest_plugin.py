@@ -83,19 +83,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
-    root = _session(config).root
-    made = {
-        name: baselines.describe_versions(manifest)
-        for name in baselines.set_names()
-        if (manifest := baselines.read_manifest(root / name)) is not None
-    }
-    if not made:
-        return None
-    by_stack: dict[str, list[str]] = {}
-    for name, versions in made.items():
-        by_stack.setdefault(versions, []).append(name)
-    stacks = "; ".join(f"{versions} ({', '.join(names)})" for versions, names in by_stack.items())
-    return f"layerviz: baselines: {stacks}; running: {running_versions()}"
+    made = baselines.describe_tree(_session(config).root)
+    return f"layerviz: baselines: {made}; running: {running_versions()}" if made else None
 
 
 def running_versions() -> str:
@@ -157,19 +146,13 @@ class LayerSession:
             while folder != self.root and folder.is_dir() and not any(folder.iterdir()):
                 folder.rmdir()
                 folder = folder.parent
-        self.pruned = removed
 
     def write_report(self) -> Path:
         entries = report.load_entries(self.report_dir)
         failed = {entry.case_id for entry in entries}
         for entry in entries:
             _annotate(entry, failed, self.compared)
-        facts = {
-            f"baselines {name}": baselines.describe_versions(manifest)
-            for name in baselines.set_names()
-            if (manifest := baselines.read_manifest(self.root / name)) is not None
-        }
-        facts["running"] = running_versions()
+        facts = {"baselines": baselines.describe_tree(self.root) or "no manifest", "running": running_versions()}
         facts["known divergences"] = "; ".join(str(d) for d in divergences.KNOWN) or "none"
         return report.write(
             self.report_dir,

@@ -1,4 +1,5 @@
 import hashlib
+import json
 import shutil
 import subprocess
 import sys
@@ -165,3 +166,15 @@ def test_an_interrupted_regeneration_leaves_each_file_old_or_new(tmp_path):
     assert {"old", "new"} <= set(states.values()), "the kill did not land midway"
     leftovers = [p for p in tree.rglob("*") if p.is_file() and p not in new and p.name != baselines.MANIFEST]
     assert all(p.name.startswith(".") and p.name.endswith(".tmp") for p in leftovers)
+
+
+def test_describe_tree_names_the_stack_of_each_set(tmp_path):
+    root = tmp_path / "baselines"
+    for name, manifest in (("fixed", "tensorflow 2.21.0"), ("keras/jax", "jax 0.10.2")):
+        backend, version = manifest.split()
+        (root / name).mkdir(parents=True)
+        data = {"versions": {"keras": "3.15.1", "backend": backend, backend: version}}
+        (root / name / baselines.MANIFEST).write_text(json.dumps(data))
+    assert baselines.describe_tree(root) == "keras 3.15.1/tensorflow 2.21.0 (fixed); keras 3.15.1/jax 0.10.2 (keras/jax)"
+    assert baselines.describe_tree(root / "keras" / "jax") == "keras 3.15.1/jax 0.10.2"
+    assert baselines.describe_tree(tmp_path) is None
