@@ -50,7 +50,6 @@ class Stats:
         )
 
 
-
 @dataclass(frozen=True)
 class Rendering:
     """What a case produced: display pixels (uint8, H x W or H x W x 3), raw
@@ -76,7 +75,7 @@ class Rendering:
             "shape": list(self.stats.shape),
             "channels": list(self.stats.channels),
         }
-        fields.update({name: list(getattr(self.stats, name)) for name in Stats.NAMES})
+        fields.update({name: [_float32(v) for v in getattr(self.stats, name)] for name in Stats.NAMES})
         fields["parameters"] = self.parameters
         # One field (and one layer) a line: a baseline change reads well in review.
         lines = [f"  {json.dumps(key)}: {json.dumps(value)}" for key, value in fields.items()]
@@ -88,8 +87,14 @@ class Rendering:
         return "{\n" + ",\n".join(lines) + "\n}\n"
 
 
-def read_sidecar(text: str) -> tuple[Stats, tuple[LayerInfo, ...]]:
-    data = json.loads(text)
+def _float32(value: float) -> float:
+    """The value with the precision a float32 output has (at most 9 significant digits):
+    the float64 reductions' further digits vary with the CPU and say nothing."""
+    return float(str(np.float32(value)))
+
+
+def read_sidecar(data: dict[str, object]) -> tuple[Stats, tuple[LayerInfo, ...]]:
+    """Statistics and layer summary from a parsed sidecar."""
     channels = len(data["channels"])
     for name in Stats.NAMES:
         if len(data[name]) != channels:

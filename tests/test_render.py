@@ -1,3 +1,4 @@
+import json
 import struct
 
 import numpy as np
@@ -46,7 +47,21 @@ def test_stats_are_per_channel_on_the_raw_values():
     layers = (LayerInfo("Dense", (2, 2, 2), 6), LayerInfo("Reshape", (2, 2, 2), 0))
     rendering = Rendering("x/y/rgb", np.zeros((2, 2, 3), np.uint8), stats, layers)
     assert rendering.parameters == 6
-    assert read_sidecar(rendering.sidecar()) == (stats, layers)
+    read_stats, read_layers = read_sidecar(json.loads(rendering.sidecar()))
+    assert read_layers == layers and read_stats.shape == stats.shape
+    # Stored with the precision of the float32 output: sqrt(2) keeps 8 digits, not 17.
+    assert np.float32(read_stats.std[0]) == np.float32(np.sqrt(2.0)) and read_stats.std[1] == 0.0
+    assert '"std": [1.4142135, 0.0]' in rendering.sidecar()
+
+
+def test_sidecar_digits_do_not_depend_on_float64_round_off():
+    """A mean that differs in its 11th digit between machines is stored the same."""
+    raw = np.full((2, 2, 1), 0.1, dtype=np.float32)
+    stats = Stats.of(raw, ("Y",))
+    nudged = Stats(stats.shape, stats.channels, stats.min, stats.max, (stats.mean[0] * (1 + 3e-11),), stats.std)
+    assert stats.mean != nudged.mean
+    sidecars = [Rendering("x/y/luminance", np.zeros((2, 2), np.uint8), s).sidecar() for s in (stats, nudged)]
+    assert sidecars[0] == sidecars[1]
 
 
 def test_render_keeps_out_of_range_values_in_the_stats_only():
