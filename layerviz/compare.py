@@ -1,8 +1,10 @@
-"""Compare: an obtained rendering against its baseline, strictly, with a readable verdict.
+"""Compare: what a check obtained against its baseline, strictly, with a readable verdict.
 
 Stricter than pytest-regressions' `image_regression`, which averages differences:
 here one pixel, one border row, a size or mode change, or a change of the raw
-output that the display clipping hides is enough to fail.
+output that the display clipping hides is enough to fail. Either side may be an
+exception instead of a picture (`layerviz.raised`): "now raises", "now works".
+Each failed comparison names one cause, so a report can group what it found.
 """
 
 from __future__ import annotations
@@ -11,7 +13,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from layerviz.raised import Raised
 from layerviz.render import Rendering, Stats
+
+Outcome = Rendering | Raised
 
 # One 8-bit level absorbs float round-off that moves a value across a rounding
 # boundary; the raw statistics (float64 reductions of float32 outputs) get rtol 1e-4,
@@ -22,6 +27,9 @@ from layerviz.render import Rendering, Stats
 MAX_LEVEL_DIFF = 1
 STATS_RTOL = 1e-4
 STATS_ATOL = 1e-5
+# A picture whose changed pixels mostly vanish when moved by at most this many rows
+# and columns is reported as shifted, not as changed.
+MAX_SHIFT = 2
 
 
 @dataclass(frozen=True)
@@ -46,8 +54,8 @@ class StatMove:
 
 @dataclass
 class Comparison:
-    baseline: Rendering
-    obtained: Rendering
+    baseline: Outcome
+    obtained: Outcome
     tolerance: Tolerance
     # Per-pixel largest level difference over channels, when the shapes agree.
     diff: np.ndarray | None = None
@@ -55,6 +63,9 @@ class Comparison:
     raw_shape_change: str | None = None
     stats_moved: list[StatMove] = field(default_factory=list)
     layers_change: str | None = None
+    raised_change: str | None = None  # now raises, now works, raises differently
+    # (rows, columns) the obtained picture is moved by, when that explains the change.
+    shift: tuple[int, int] | None = None
 
     @property
     def case_id(self) -> str:
@@ -75,7 +86,19 @@ class Comparison:
 
     @property
     def total_pixels(self) -> int:
+        if not isinstance(self.obtained, Rendering):
+            return 0
         return int(self.obtained.pixels.shape[0] * self.obtained.pixels.shape[1])
+
+    @property
+    def image_failed(self) -> bool:
+        """The PNG part of the baseline no longer holds (pixels, size or mode)."""
+        return bool(self.raised_change or self.shape_change or self.changed_pixels)
+
+    @property
+    def sidecar_failed(self) -> bool:
+        """The statistics part of the baseline no longer holds."""
+        return bool(self.raised_change or self.raw_shape_change or self.stats_moved or self.layers_change)
 
     @property
     def bbox(self) -> tuple[int, int, int, int] | None:
@@ -89,7 +112,7 @@ class Comparison:
 
     @property
     def problems(self) -> list[str]:
-        problems = [p for p in (self.shape_change, self.layers_change) if p]
+        problems = [p for p in (self.raised_change, self.shape_change, self.layers_change) if p]
         if self.changed_pixels:
             top, left, bottom, right = self.bbox  # type: ignore[misc]
             count, total = self.changed_pixels, self.total_pixels
@@ -98,6 +121,8 @@ class Comparison:
                 f"{count} of {total} pixels ({100.0 * count / total:.2f}%) changed, "
                 f"in rows {top}-{bottom}, columns {left}-{right}"
             )
+        if self.shift:
+            problems.append(f"moved {_describe_shift(self.shift)}, the baseline matches the obtained picture")
         if self.raw_shape_change:
             problems.append(self.raw_shape_change)
         if self.stats_moved:
@@ -112,10 +137,31 @@ class Comparison:
         return not self.problems
 
     @property
+    def cause(self) -> str:
+        """What changed, in a few words shared by every check the same change hit."""
+        if self.raised_change:
+            if isinstance(self.obtained, Raised):
+                return "raises differently" if isinstance(self.baseline, Raised) else f"now raises {self.obtained.type}"
+            return "now works"
+        if self.shape_change or self.raw_shape_change:
+            return "output shape changed"
+        if self.layers_change:
+            return "layers changed"
+        if self.shift:
+            return f"values shifted {_describe_shift(self.shift)}"
+        if self.changed_pixels:
+            return "values changed"
+        if self.stats_moved:
+            return "raw values changed, picture unchanged"
+        return ""
+
+    @property
     def severity(self) -> tuple[int, float, int, int]:
         """Sort key, larger is worse: structural changes, then share of pixels changed,
         largest difference, and number of statistics moved."""
-        structural = sum(bool(p) for p in (self.shape_change, self.raw_shape_change, self.layers_change))
+        structural = sum(
+            bool(p) for p in (self.raised_change, self.shape_change, self.raw_shape_change, self.layers_change)
+        )
         share = self.changed_pixels / self.total_pixels if self.total_pixels else 0.0
         return structural, share, self.max_diff, len(self.stats_moved)
 
@@ -129,6 +175,7 @@ class Comparison:
         return {
             "case": self.case_id,
             "ok": self.ok,
+            "cause": self.cause,
             "problems": self.problems,
             "max_diff": self.max_diff,
             "changed_pixels": self.changed_pixels,
@@ -137,6 +184,8 @@ class Comparison:
             "shape_change": self.shape_change,
             "raw_shape_change": self.raw_shape_change,
             "layers_change": self.layers_change,
+            "raised_change": self.raised_change,
+            "shift": self.shift,
             "stats_moved": [vars(move) for move in self.stats_moved],
         }
 
@@ -150,8 +199,67 @@ def _describe_layers(rendering: Rendering) -> str:
     return ", ".join(f"{i.layer}{list(i.output_shape)} {i.parameters:,} params" for i in rendering.layers)
 
 
-def compare(baseline: Rendering, obtained: Rendering, tolerance: Tolerance = Tolerance()) -> Comparison:
+def _describe_outcome(outcome: Outcome) -> str:
+    if isinstance(outcome, Raised):
+        return f"raises {outcome}"
+    return f"a {_describe_image(outcome)} picture"
+
+
+def _error(outcome: Outcome) -> tuple[str, str] | None:
+    return (outcome.type, outcome.message) if isinstance(outcome, Raised) else None
+
+
+def _describe_shift(shift: tuple[int, int]) -> str:
+    rows, columns = shift
+    parts = [
+        f"{abs(n)} {unit}{'s' if abs(n) > 1 else ''} {way[n < 0]}"
+        for n, unit, way in ((rows, "row", ("down", "up")), (columns, "column", ("right", "left")))
+        if n
+    ]
+    return " and ".join(parts)
+
+
+def find_shift(baseline: np.ndarray, obtained: np.ndarray, levels: int) -> tuple[int, int] | None:
+    """The move (rows, columns; down and right positive) of at most MAX_SHIFT pixels after
+    which `obtained` matches `baseline` but for at most 1% of the pixels both still
+    cover, if there is one and it explains at least 90% of the change."""
+    height, width = baseline.shape[:2]
+    if height <= 4 * MAX_SHIFT or width <= 4 * MAX_SHIFT:
+        return None
+    before, after = baseline.astype(np.int16), obtained.astype(np.int16)
+    unmoved = _changed_count(before, after, levels)
+    best: tuple[int, tuple[int, int]] | None = None
+    for rows in range(-MAX_SHIFT, MAX_SHIFT + 1):
+        for columns in range(-MAX_SHIFT, MAX_SHIFT + 1):
+            if rows or columns:
+                # obtained[y, x] == baseline[y - rows, x - columns] where both exist.
+                old = before[max(0, -rows) : height - max(0, rows), max(0, -columns) : width - max(0, columns)]
+                new = after[max(0, rows) : height - max(0, -rows), max(0, columns) : width - max(0, -columns)]
+                count = _changed_count(old, new, levels)
+                if best is None or count < best[0]:
+                    best = (count, (rows, columns))
+    overlap = (height - MAX_SHIFT) * (width - MAX_SHIFT)
+    if best is not None and best[0] <= 0.01 * overlap and best[0] <= 0.1 * unmoved:
+        return best[1]
+    return None
+
+
+def _changed_count(before: np.ndarray, after: np.ndarray, levels: int) -> int:
+    delta = np.abs(before - after)
+    return int(((delta if delta.ndim == 2 else delta.max(axis=-1)) > levels).sum())
+
+
+def compare(baseline: Outcome, obtained: Outcome, tolerance: Tolerance = Tolerance()) -> Comparison:
     result = Comparison(baseline, obtained, tolerance)
+    if isinstance(baseline, Raised) or isinstance(obtained, Raised):
+        if _error(baseline) != _error(obtained):
+            was = _describe_outcome(baseline)
+            if isinstance(obtained, Raised):
+                verb = "raises differently" if isinstance(baseline, Raised) else "now raises"
+                result.raised_change = f"{verb}: {obtained} (baseline: {was})"
+            else:
+                result.raised_change = f"now works: obtained {_describe_outcome(obtained)} (baseline: {was})"
+        return result
     if baseline.pixels.shape != obtained.pixels.shape or baseline.mode != obtained.mode:
         result.shape_change = (
             f"image shape changed: baseline {_describe_image(baseline)}, obtained {_describe_image(obtained)}"
@@ -159,6 +267,8 @@ def compare(baseline: Rendering, obtained: Rendering, tolerance: Tolerance = Tol
     else:
         delta = np.abs(baseline.pixels.astype(np.int16) - obtained.pixels.astype(np.int16))
         result.diff = (delta if delta.ndim == 2 else delta.max(axis=-1)).astype(np.uint8)
+        if result.changed_pixels > 0.05 * result.total_pixels:
+            result.shift = find_shift(baseline.pixels, obtained.pixels, tolerance.levels)
     if baseline.layers != obtained.layers:
         result.layers_change = (
             f"layers changed: baseline {_describe_layers(baseline)}; obtained {_describe_layers(obtained)}"

@@ -65,6 +65,10 @@ def make_layer(
     return layer
 
 
+class FixedWeightsError(LookupError):
+    """A default initializer fixed weights cannot draw: layerviz's gap, not the layer's behaviour."""
+
+
 # NumPy twins of Keras's default initializers, for "fixed" weights. An initializer
 # without a twin raises: a changed Keras default must be noticed, not absorbed.
 def _glorot_uniform(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
@@ -99,7 +103,7 @@ def assign_fixed_weights(
     for variable in layer.weights:
         kind = defaults[f"{variable.name}_initializer"]
         if kind not in NUMPY_INITIALIZERS:
-            raise LookupError(
+            raise FixedWeightsError(
                 f"{case_id}: {layer.name}.{variable.name} defaults to {kind}, which fixed weights "
                 f"cannot draw; add its NumPy twin to layerviz.layers.NUMPY_INITIALIZERS"
             )

@@ -3,6 +3,7 @@ import pytest
 
 from layerviz.catalogue import LayerInfo
 from layerviz.compare import Tolerance, compare, heat_map, side_by_side
+from layerviz.raised import Raised
 from layerviz.render import Rendering, render
 
 
@@ -102,3 +103,57 @@ def test_a_parameter_count_change_fails_even_if_the_picture_agrees(baseline):
     assert not result.ok
     assert "layers changed: baseline Dense[64, 48, 3] 12 params; obtained Dense[64, 48, 3] 9 params" in result.message()
     assert result.severity[0] == 1 and result.summary()["layers_change"]
+
+
+def smooth(height: int = 64, width: int = 48) -> np.ndarray:
+    """A picture with structure in both directions, as layer outputs have."""
+    rows, columns = np.mgrid[0:height, 0:width]
+    pattern = 0.5 + 0.25 * np.sin(rows / 3.0) + 0.2 * np.cos(columns / 2.0 + rows / 7.0)
+    return np.repeat(pattern[..., np.newaxis], 3, axis=-1).astype(np.float32)
+
+
+def test_a_picture_moved_by_a_pixel_is_reported_as_shifted():
+    raw = smooth()
+    moved = np.empty_like(raw)
+    moved[1:, :-1] = raw[:-1, 1:]  # one row down, one column left
+    moved[0], moved[:, -1] = 0.0, 0.0
+    result = compare(render("x/y/rgb", "rgb", raw), render("x/y/rgb", "rgb", moved))
+    assert result.shift == (1, -1)
+    assert result.cause == "values shifted 1 row down and 1 column left"
+    assert "moved 1 row down and 1 column left, the baseline matches the obtained picture" in result.message()
+
+
+def test_a_real_change_is_not_taken_for_a_shift():
+    raw = smooth()
+    noisy = raw + np.random.default_rng(3).normal(0, 0.05, raw.shape).astype(np.float32)
+    result = compare(render("x/y/rgb", "rgb", raw), render("x/y/rgb", "rgb", noisy))
+    assert result.shift is None and result.cause == "values changed"
+
+
+def test_causes_name_what_changed(baseline):
+    assert compare(baseline, baseline).cause == ""
+    assert compare(baseline, with_pixels(baseline, baseline.pixels[:-1])).cause == "output shape changed"
+    darker = compare(baseline, with_pixels(baseline, baseline.pixels // 2))
+    assert darker.cause == "values changed" and darker.image_failed and not darker.sidecar_failed
+    raw = np.full((8, 8, 3), 0.5, dtype=np.float32)
+    raw[0, 0, 1] = 1.2
+    before = render("x/y/rgb", "rgb", raw)
+    raw[0, 0, 1] = 4.0  # still shows as 255: only the statistics see it
+    result = compare(before, render("x/y/rgb", "rgb", raw))
+    assert result.cause == "raw values changed, picture unchanged"
+    assert not result.image_failed and result.sidecar_failed
+
+
+def test_an_exception_on_either_side_is_a_change(baseline):
+    raised = Raised(baseline.case_id, "ValueError", "cannot pad unevenly")
+    now_raises = compare(baseline, raised)
+    assert not now_raises.ok and now_raises.cause == "now raises ValueError"
+    assert "now raises: ValueError: cannot pad unevenly (baseline: a 48x64 RGB picture)" in now_raises.message()
+    assert now_raises.image_failed and now_raises.sidecar_failed
+    now_works = compare(raised, baseline)
+    assert now_works.cause == "now works"
+    assert "now works: obtained a 48x64 RGB picture (baseline: raises ValueError: cannot pad unevenly)" in now_works.message()
+    assert compare(raised, Raised("other/label", "ValueError", "cannot pad unevenly")).ok
+    reworded = compare(raised, Raised(baseline.case_id, "ValueError", "padding must be even"))
+    assert reworded.cause == "raises differently"
+    assert compare(raised, Raised(baseline.case_id, "TypeError", "cannot pad unevenly")).cause == "raises differently"
