@@ -28,6 +28,8 @@ WEIGHT_MODES = ("keras", "fixed")
 CHANNELS = "channels"  # the colour space's channel count
 VOLUME = "volume"  # H * W * C of the step's input
 INPUT_SHAPE = "input-shape"  # H, W, C of the case's input
+# Options as a short title shows them: Conv2DTranspose(k3, s2, same).
+_SHORT_OPTIONS = {"kernel_size": "k", "strides": "s", "pool_size": "p", "dilation_rate": "d"}
 
 
 class UnknownNameError(LookupError):
@@ -46,6 +48,22 @@ class Step:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "options", MappingProxyType(dict(self.options)))
+
+    @property
+    def title(self) -> str:
+        """The layer and the options that tell it apart, e.g. "Conv2D(k3, relu)"
+        (units and filters follow the colour space, so they are left out)."""
+        parts = []
+        for key, value in self.options.items():
+            if value in (CHANNELS, INPUT_SHAPE):
+                continue
+            if value == VOLUME:
+                parts.append("H·W·C")
+            elif key in _SHORT_OPTIONS:
+                parts.append(f"{_SHORT_OPTIONS[key]}{value}")
+            else:
+                parts.append(str(value) if isinstance(value, str) else f"{key}={value}")
+        return f"{self.layer}({', '.join(parts)})" if parts else self.layer
 
 
 @dataclass(frozen=True)
@@ -74,6 +92,10 @@ class LayerConfig:
     @property
     def id(self) -> str:
         return f"{self.section}/{self.name}"
+
+    @property
+    def title(self) -> str:
+        return " → ".join(step.title for step in self.steps)
 
     @property
     def has_weights(self) -> bool:

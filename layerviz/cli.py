@@ -184,6 +184,10 @@ def _diff(args: argparse.Namespace) -> int:
         )
     for entry in entries:
         print(f"{entry.status:10} {entry.case_id}")
+    if entries:
+        print("What changed:")
+        for line in report.summary_lines(entries):
+            print(f"  {line}")
     print(f"{compared} cases compared, {len(entries)} differ; report: {index}")
     return 1 if entries else 0
 

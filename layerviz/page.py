@@ -20,13 +20,21 @@ tbody th { max-width: 14rem; font-weight: normal; }
 tbody th code { font-weight: bold; }
 figure { margin: 0; width: 256px; }
 figcaption { font-size: 0.8rem; color: #555; margin-top: 0.2rem; }
-img { display: block; width: 256px; height: auto; background: #fff; border: 1px solid #ddd; }
+img { display: block; height: auto; background: #fff; border: 1px solid #ddd; }
 img.pixelated { image-rendering: pixelated; }
 .inputs { display: flex; gap: 1rem; }
 .summary { font-size: 0.85rem; margin: 0.5rem 0 1rem; }
 .summary td, .summary th { border: 1px solid #ddd; }
-.problems { font-size: 0.85rem; max-width: 28rem; }
-.status-changed, .status-unreadable { color: #a40000; }
+.problems { font-size: 0.85rem; max-width: 28rem; padding-left: 1rem; margin: 0.3rem 0 0; }
+.answer > li { margin-bottom: 0.5rem; }
+.answer .extent, .answer .example { color: #555; font-size: 0.9rem; }
+.answer .configurations { margin: 0.2rem 0; font-size: 0.9rem; }
+table.checks { font-size: 0.85rem; }
+table.checks thead th { border-bottom: 1px solid #ccc; }
+table.checks tr.group th { background: #eee; font-weight: bold; padding-top: 0.6rem; }
+table.checks tbody th { max-width: 20rem; overflow-wrap: anywhere; }
+td.number { white-space: nowrap; font-variant-numeric: tabular-nums; }
+.status-changed, .status-unreadable, .status-error { color: #a40000; }
 .status-added, .status-removed, .status-missing { color: #8a5a00; }
 footer { margin-top: 3rem; font-size: 0.8rem; color: #555; border-top: 1px solid #ccc; }
 """
@@ -46,13 +54,12 @@ def document(title: str, body: str) -> str:
     )
 
 
-def image(src: str, alt: str, width: int, height: int) -> str:
-    """An <img> shown DISPLAY_WIDTH wide; enlarged pictures stay pixelated."""
-    shown_height = round(height * DISPLAY_WIDTH / width)
-    css_class = ' class="pixelated"' if width < DISPLAY_WIDTH else ""
-    return (
-        f'<img src="{esc(src)}" alt="{esc(alt)}" width="{DISPLAY_WIDTH}" height="{shown_height}"{css_class}>'
-    )
+def image(src: str, alt: str, width: int, height: int, shown: int = DISPLAY_WIDTH) -> str:
+    """An <img> shown `shown` px wide; enlarged pictures stay pixelated."""
+    shown_height = round(height * shown / width)
+    css_class = ' class="pixelated"' if width < shown else ""
+    return f'<img src="{esc(src)}" alt="{esc(alt)}" width="{shown}" height="{shown_height}"{css_class}>'
+
 
 
 def figure(src: str, alt: str, width: int, height: int, caption: str) -> str:

@@ -1,13 +1,17 @@
-"""Reports of what changed, as `index.html` and `summary.json`, most severe first.
+"""Reports of what changed, as `index.html` and `summary.json`: the answer first.
 
-One layout serves both `layerviz diff` (two baseline trees) and a failed test run
-(`pytest --layerviz-report=DIR`). Each case's entry is saved on its own, so that
-pytest-xdist workers never write the same file; the page is assembled at the end.
+One layout serves both `layerviz diff` (two baseline trees) and a test run
+(`pytest --layerviz-report=DIR`). The page opens with what changed, grouped by cause
+and by layer configuration ("initial weights changed, layer maths unchanged: 116
+checks in 29 configurations"), each group linking to its rows; then one row per
+check with its pictures and numbers. Each check's entry is saved on its own, so
+that pytest-xdist workers never write the same file; the page is assembled at the end.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -16,59 +20,137 @@ from pathlib import Path
 import numpy as np
 
 from layerviz import baselines, page
-from layerviz.catalogue import CASES
-from layerviz.compare import Comparison, Tolerance, compare, heat_map
+from layerviz.catalogue import CASES, UnknownNameError, get_case
+from layerviz.colorspaces import COLOR_SPACES
+from layerviz.compare import Comparison, Outcome, Tolerance, compare, heat_map
+from layerviz.raised import Raised
 from layerviz.render import Rendering, encode_png
 
-# Cases only one side has are as serious as a change of shape.
-_STRUCTURAL = {"added", "removed", "missing", "unreadable"}
 COLUMNS = ("before", "after", "diff")
+# Causes by how much they say about behaviour, worst first (matched as prefixes).
+CAUSE_ORDER = (
+    "test failed",
+    "no baseline",
+    "baseline unreadable",
+    "now raises",
+    "now works",
+    "raises differently",
+    "output shape changed",
+    "layers changed",
+    "divergence fixed upstream",
+    "divergence changed",
+    "values shifted",
+    "values changed",
+    "raw values changed",
+    "initial weights changed",
+    "only in",
+)
+# Pictures in the report are shown this wide: three of them and the numbers fit a laptop screen.
+IMAGE_WIDTH = 128
+# A cause hitting more configurations than this lists them inline instead of one a line.
+LISTED_CONFIGURATIONS = 6
 
 
 @dataclass
 class Entry:
-    case_id: str
-    status: str  # changed, added, removed, missing (no baseline) or unreadable
+    case_id: str  # the check: <set>/<section>/<config>/<colourspace>, or a test id
+    status: str  # changed, added, removed, missing (no baseline), unreadable or error
     problems: list[str]
     # column -> {"path": inside the report, "width", "height"}
     images: dict[str, dict[str, object]] = field(default_factory=dict)
     numbers: dict[str, object] = field(default_factory=dict)  # Comparison.summary()
     severity: tuple[float, ...] = ()
+    cause: str = ""  # what changed, shared by every check the same change hit
+    # What the check is of (filled in from the catalogue when empty).
+    group: str = ""  # layer configuration, e.g. edge/conv2d-transpose-k3-s2-same
+    title: str = ""  # its layers, e.g. Conv2DTranspose(k3, s2, same)
+    colorspace: str = ""
+    mode: str = ""  # weight mode: keras, fixed, or "" without weights
+
+    def __post_init__(self) -> None:
+        if not self.group:
+            self.group, self.title, self.colorspace, self.mode = describe(self.case_id)
 
     @property
-    def sort_key(self) -> tuple[float, ...]:
-        return (float(self.status in _STRUCTURAL), *self.severity)
+    def rank(self) -> int:
+        return cause_rank(self.cause)
+
+
+def cause_rank(cause: str) -> int:
+    return next((i for i, prefix in enumerate(CAUSE_ORDER) if cause.startswith(prefix)), len(CAUSE_ORDER))
+
+
+def describe(check: str) -> tuple[str, str, str, str]:
+    """(configuration, its layers' title, colour space, weight mode) of a check label."""
+    set_name, case_id = baselines.split_label(check)
+    try:
+        case = get_case(case_id)
+    except UnknownNameError:
+        group, _, last = check.rpartition("/")
+        return group or check, group or check, last if group else "", ""
+    parts = set_name.split("/")
+    mode = "fixed" if parts[-1] == "fixed" else "keras" if "keras" in parts else ""
+    return case.config.id, case.config.title, case.colorspace, mode
 
 
 def _case_folder(out: Path, case_id: str) -> Path:
-    return out / "cases" / case_id
+    return out / "cases" / _safe(case_id)
+
+
+def _safe(case_id: str) -> str:
+    """A check label as a relative path (test ids carry "::" and brackets)."""
+    return re.sub(r"[^A-Za-z0-9._/-]+", "_", case_id.replace("::", "/")).strip("/")
 
 
 def _save_image(out: Path, case_id: str, column: str, pixels: np.ndarray) -> dict[str, object]:
-    relative = f"cases/{case_id}/{column}.png"
+    relative = f"cases/{_safe(case_id)}/{column}.png"
     baselines.write_atomic(out / relative, encode_png(pixels))
     return {"path": relative, "width": int(pixels.shape[1]), "height": int(pixels.shape[0])}
 
 
-def changed(comparison: Comparison, out: Path) -> Entry:
-    """The entry of a failed comparison, with before / after / diff pictures."""
+def changed(comparison: Comparison, out: Path, cause: str | None = None) -> Entry:
+    """The entry of a failed comparison, with before / after / diff pictures (a side
+    that raised has none)."""
     case_id = comparison.case_id
-    images = {
-        "before": _save_image(out, case_id, "before", comparison.baseline.pixels),
-        "after": _save_image(out, case_id, "after", comparison.obtained.pixels),
-    }
+    images = {}
+    for column, outcome in (("before", comparison.baseline), ("after", comparison.obtained)):
+        if isinstance(outcome, Rendering):
+            images[column] = _save_image(out, case_id, column, outcome.pixels)
     if comparison.diff is not None:
         images["diff"] = _save_image(out, case_id, "diff", heat_map(comparison.diff, comparison.tolerance.levels))
-    return Entry(case_id, "changed", comparison.problems, images, comparison.summary(), comparison.severity)
+    return Entry(
+        case_id,
+        "changed",
+        comparison.problems,
+        images,
+        comparison.summary(),
+        comparison.severity,
+        cause or comparison.cause,
+    )
 
 
-def one_sided(case_id: str, status: str, problem: str, out: Path, rendering: Rendering | None = None) -> Entry:
-    """A case only one side has (added / removed / missing), or cannot read (unreadable)."""
+ONE_SIDED_CAUSES = {
+    "missing": "no baseline",
+    "unreadable": "baseline unreadable",
+    "added": "only in the second tree",
+    "removed": "only in the first tree",
+}
+
+
+def one_sided(case_id: str, status: str, problem: str, out: Path, outcome: Outcome | None = None) -> Entry:
+    """A check only one side has (added / removed / missing), or cannot read (unreadable)."""
     images = {}
-    if rendering is not None:
+    if isinstance(outcome, Rendering):
         column = "before" if status == "removed" else "after"
-        images[column] = _save_image(out, case_id, column, rendering.pixels)
-    return Entry(case_id, status, [problem], images)
+        images[column] = _save_image(out, case_id, column, outcome.pixels)
+    elif isinstance(outcome, Raised):
+        problem = f"{problem} ({'baseline' if status == 'removed' else 'obtained'}: raises {outcome})"
+    return Entry(case_id, status, [problem], images, cause=ONE_SIDED_CAUSES[status])
+
+
+def test_failed(test_id: str, error: str, text: str) -> Entry:
+    """A test that failed before or after its comparison (its own code, a fixture)."""
+    return Entry(test_id, "error", [text], cause=f"test failed: {error}", group=test_id, title=test_id)
 
 
 def save_entry(entry: Entry, out: Path) -> None:
@@ -92,10 +174,98 @@ def clear(out: Path) -> None:
         (out / name).unlink(missing_ok=True)
 
 
-def _order(entries: Sequence[Entry]) -> list[Entry]:
-    catalogue_order = {case.id: index for index, case in enumerate(CASES)}
-    by_case = sorted(entries, key=lambda e: (catalogue_order.get(e.case_id, len(CASES)), e.case_id))
-    return sorted(by_case, key=lambda e: e.sort_key, reverse=True)
+# --- the answer: entries grouped by cause, then by configuration ----------------------
+
+
+@dataclass
+class Group:
+    """The checks one cause hit in one layer configuration."""
+
+    cause: str
+    group: str
+    title: str
+    entries: list[Entry]
+    anchor: str = ""
+
+    @property
+    def extent(self) -> str:
+        """Which checks, e.g. "4 colour spaces × 2 modes"."""
+        spaces = {e.colorspace for e in self.entries if e.colorspace}
+        modes = {e.mode for e in self.entries if e.mode}
+        parts = []
+        if spaces:
+            parts.append(_count(len(spaces), "colour space"))
+        if len(modes) > 1:
+            parts.append(_count(len(modes), "mode"))
+        elif modes:
+            parts.append(f"{next(iter(modes))} weights")
+        return " × ".join(parts) or _count(len(self.entries), "check")
+
+    @property
+    def example(self) -> str:
+        """The first problem of its first check: the message, where a layer raised."""
+        return self.entries[0].problems[0] if self.entries[0].problems else ""
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _colorspace_order(entry: Entry) -> int:
+    names = list(COLOR_SPACES)
+    return names.index(entry.colorspace) if entry.colorspace in names else len(names)
+
+
+def grouped(entries: Sequence[Entry]) -> list[tuple[str, list[Group]]]:
+    """Causes, worst first, each with its configurations (most checks first, then the
+    most severe, then catalogue order), each with its checks by colour space and mode."""
+    catalogue_order = {}
+    for index, case in enumerate(CASES):
+        catalogue_order.setdefault(case.config.id, index)
+    groups: dict[tuple[str, str], Group] = {}
+    for entry in entries:
+        key = (entry.cause, entry.group)
+        groups.setdefault(key, Group(entry.cause, entry.group, entry.title, [])).entries.append(entry)
+    by_cause: dict[str, list[Group]] = {}
+    for group in groups.values():
+        group.entries.sort(key=lambda e: (_colorspace_order(e), e.mode, e.case_id))
+        by_cause.setdefault(group.cause, []).append(group)
+    causes = sorted(by_cause, key=lambda c: (cause_rank(c), -sum(len(g.entries) for g in by_cause[c]), c))
+    result = []
+    for cause in causes:
+        ordered = sorted(
+            by_cause[cause],
+            key=lambda g: (
+                -len(g.entries),
+                tuple(-x for x in max(e.severity for e in g.entries)),
+                catalogue_order.get(g.group, len(CASES)),
+                g.group,
+            ),
+        )
+        result.append((cause, ordered))
+    for number, group in enumerate((g for _, groups_ in result for g in groups_), start=1):
+        group.anchor = f"g{number}"
+    return result
+
+
+def headline(cause: str, groups: Sequence[Group]) -> str:
+    checks = sum(len(g.entries) for g in groups)
+    if len(groups) == 1:
+        return f"{groups[0].title}: {cause}, {groups[0].extent}"
+    return f"{cause}: {_count(checks, 'check')} in {len(groups)} configurations"
+
+
+def summary_lines(entries: Sequence[Entry]) -> list[str]:
+    """The answer as plain text lines, for the terminal."""
+    lines = []
+    for cause, groups in grouped(entries):
+        lines.append(headline(cause, groups))
+        if len(groups) > 1:
+            shown = groups[:LISTED_CONFIGURATIONS]
+            lines += [f"  {g.title} ({g.group}): {g.extent}" for g in shown]
+            if len(groups) > len(shown):
+                lines.append(f"  … and {len(groups) - len(shown)} more configurations")
+    return lines
 
 
 def write(
@@ -108,7 +278,8 @@ def write(
     facts: Mapping[str, str],
 ) -> Path:
     """Write index.html and summary.json; `labels` names the before / after columns."""
-    ordered = _order(entries)
+    causes = grouped(entries)
+    ordered = [entry for _, groups in causes for group in groups for entry in group.entries]
     counts: dict[str, int] = {}
     for entry in ordered:
         counts[entry.status] = counts.get(entry.status, 0) + 1
@@ -116,51 +287,158 @@ def write(
         "title": title,
         "labels": dict(labels),
         "compared": compared,
+        "failed": len(ordered),
         "counts": counts,
+        "summary": [
+            {
+                "cause": cause,
+                "headline": headline(cause, groups),
+                "checks": sum(len(g.entries) for g in groups),
+                "configurations": [
+                    {
+                        "configuration": g.group,
+                        "title": g.title,
+                        "checks": [e.case_id for e in g.entries],
+                        "extent": g.extent,
+                        "example": g.example,
+                        "anchor": g.anchor,
+                    }
+                    for g in groups
+                ],
+            }
+            for cause, groups in causes
+        ],
         "cases": [asdict(entry) for entry in ordered],
         "provenance": dict(facts),
     }
     baselines.write_atomic(out / "summary.json", (json.dumps(summary, indent=2) + "\n").encode())
     index = out / "index.html"
-    baselines.write_atomic(index, _html(ordered, title, labels, compared, counts, facts).encode())
+    baselines.write_atomic(index, _html(causes, title, labels, compared, counts, facts).encode())
     return index
 
 
 def _html(
-    entries: list[Entry],
+    causes: list[tuple[str, list[Group]]],
     title: str,
     labels: Mapping[str, str],
     compared: int,
     counts: Mapping[str, int],
     facts: Mapping[str, str],
 ) -> str:
-    tally = ", ".join(f"{count} {status}" for status, count in counts.items()) or "no differences"
-    parts = [f"<header><h1>{page.esc(title)}</h1><p>{compared} cases compared: {page.esc(tally)}.</p></header>"]
-    if entries:
-        head = "".join(f'<th scope="col">{page.esc(labels.get(c, c))}</th>' for c in COLUMNS)
-        parts.append(
-            f'<table><thead><tr><th scope="col">case (most severe first)</th>{head}'
-            '<th scope="col">what changed</th></tr></thead><tbody>'
-        )
-        for entry in entries:
-            parts.append(
-                f'<tr><th scope="row"><code>{page.esc(entry.case_id)}</code><br>'
-                f'<span class="status-{page.esc(entry.status)}">{page.esc(entry.status)}</span></th>'
-            )
-            for column in COLUMNS:
-                parts.append(f"<td>{_image(entry, column, labels.get(column, column))}</td>")
-            problems = "".join(f"<li>{page.esc(problem)}</li>" for problem in entry.problems)
-            parts.append(f'<td><ul class="problems">{problems}</ul></td></tr>')
-        parts.append("</tbody></table>")
+    failed = sum(counts.values())
+    tally = ", ".join(f"{count} {status}" for status, count in counts.items())
+    verdict = f"{failed} of {compared} checks did not pass ({tally})" if failed else "no differences"
+    parts = [f"<header><h1>{page.esc(title)}</h1><p>{compared} checks compared: {page.esc(verdict)}.</p></header>"]
+    if causes:
+        parts.append(_answer_html(causes))
+        parts.append(_rows_html(causes, labels))
     parts.append(page.provenance(facts))
     return page.document(title, "\n".join(parts))
+
+
+def _answer_html(causes: list[tuple[str, list[Group]]]) -> str:
+    items = []
+    for cause, groups in causes:
+        if len(groups) == 1:
+            (group,) = groups
+            items.append(
+                f'<li><a href="#{group.anchor}"><strong>{page.esc(group.title)}</strong></a>: '
+                f"{page.esc(cause)}, {page.esc(group.extent)}{_example_html(group)}</li>"
+            )
+            continue
+        links = [
+            f'<a href="#{g.anchor}">{page.esc(g.title)}</a> <span class="extent">({page.esc(g.extent)})</span>'
+            for g in groups
+        ]
+        inner = (
+            "<ul>" + "".join(f"<li>{link}{_example_html(g)}</li>" for link, g in zip(links, groups, strict=True)) + "</ul>"
+            if len(groups) <= LISTED_CONFIGURATIONS
+            else f'<p class="configurations">{", ".join(links)}</p>'
+        )
+        checks = sum(len(g.entries) for g in groups)
+        items.append(
+            f"<li><strong>{page.esc(cause)}</strong>: {_count(checks, 'check')} in {len(groups)} configurations{inner}</li>"
+        )
+    return f'<section id="answer"><h2>What changed</h2><ul class="answer">{"".join(items)}</ul></section>'
+
+
+def _example_html(group: Group) -> str:
+    """The message, where the cause is an exception (the cause alone says too little)."""
+    if group.cause.startswith(("now raises", "raises differently", "test failed")) and group.example:
+        return f'<br><span class="example">{page.esc(group.example)}</span>'
+    return ""
+
+
+NUMBER_COLUMNS = ("max Δ", "pixels changed", "where", "raw statistics moved")
+
+
+def _rows_html(causes: list[tuple[str, list[Group]]], labels: Mapping[str, str]) -> str:
+    head = "".join(f'<th scope="col">{page.esc(labels.get(c, c))}</th>' for c in COLUMNS)
+    head += "".join(f'<th scope="col">{page.esc(c)}</th>' for c in NUMBER_COLUMNS)
+    parts = [
+        '<section id="checks"><h2>Every check that did not pass</h2>'
+        f'<table class="checks"><thead><tr><th scope="col">check</th>{head}</tr></thead>'
+    ]
+    width = 1 + len(COLUMNS) + len(NUMBER_COLUMNS)
+    for cause, groups in causes:
+        for group in groups:
+            named = page.esc(group.title) + (f" <code>{page.esc(group.group)}</code>" if group.group != group.title else "")
+            parts.append(
+                f'<tbody id="{group.anchor}"><tr class="group"><th colspan="{width}" scope="rowgroup">'
+                f"{named}: {page.esc(cause)}</th></tr>"
+            )
+            parts += [_row_html(entry, labels) for entry in group.entries]
+            parts.append("</tbody>")
+    parts.append("</table></section>")
+    return "\n".join(parts)
+
+
+def _row_html(entry: Entry, labels: Mapping[str, str]) -> str:
+    # The numbers have their columns; the other problems (sizes, exceptions, notes) stay in words.
+    words = [p for p in entry.problems if not p.startswith(("pixels:", "raw statistics moved"))]
+    notes = "".join(f"<li>{page.esc(p)}</li>" for p in words)
+    cells = [
+        f'<th scope="row"><code>{page.esc(entry.case_id)}</code> '
+        f'<span class="status-{page.esc(entry.status)}">{page.esc(entry.status)}</span>'
+        + (f'<ul class="problems">{notes}</ul>' if notes else "")
+        + "</th>"
+    ]
+    cells += [f"<td>{_image(entry, column, labels.get(column, column))}</td>" for column in COLUMNS]
+    cells += [f'<td class="number">{value}</td>' for value in _numbers(entry)]
+    return "<tr>" + "".join(cells) + "</tr>"
+
+
+def _numbers(entry: Entry) -> list[str]:
+    """The NUMBER_COLUMNS cells of a row, escaped; a dash where a number does not apply."""
+    numbers = entry.numbers
+    if not numbers or numbers.get("total_pixels", 0) == 0 or numbers.get("shape_change"):
+        return ["&mdash;"] * len(NUMBER_COLUMNS)
+    changed, total = int(numbers["changed_pixels"]), int(numbers["total_pixels"])
+    where = "&mdash;"
+    if numbers.get("bbox"):
+        top, left, bottom, right = numbers["bbox"]
+        where = f"rows {top}&ndash;{bottom}<br>columns {left}&ndash;{right}"
+    moves = numbers.get("stats_moved") or []
+    moved = "&mdash;"
+    if moves:
+        shown = [f"{m['name']}[{page.esc(m['channel'])}] {m['before']:.4g}&rarr;{m['after']:.4g}" for m in moves[:3]]
+        more = f"<br>and {len(moves) - 3} more" if len(moves) > 3 else ""
+        moved = "<br>".join(shown) + more
+    return [
+        str(numbers["max_diff"]),
+        f"{changed:,} ({100.0 * changed / total:.2f}%)" if changed else "0",
+        where,
+        moved,
+    ]
 
 
 def _image(entry: Entry, column: str, label: str) -> str:
     image = entry.images.get(column)
     if image is None:
         return "&mdash;"
-    return page.image(str(image["path"]), f"{entry.case_id}: {label}", int(image["width"]), int(image["height"]))
+    return page.image(
+        str(image["path"]), f"{entry.case_id}: {label}", int(image["width"]), int(image["height"]), IMAGE_WIDTH
+    )
 
 
 def diff_trees(before: Path, after: Path, out: Path, tolerance: Tolerance | None = None) -> tuple[list[Entry], int]:

@@ -104,9 +104,12 @@ def test_diff_of_two_trees(tmp_path):
     assert result.returncode == 1, result.stderr
     summary = json.loads((tmp_path / "report" / "summary.json").read_text())
     assert summary["counts"] == {"removed": 4, "changed": 1}
-    assert summary["cases"][-1]["case_id"] == "keras/tensorflow/conv2d/k3-relu/rgb"
-    assert summary["cases"][-1]["numbers"]["bbox"] == [10, 10, 19, 19]
+    # A change of behaviour comes before cases only one tree has.
+    assert summary["cases"][0]["case_id"] == "keras/tensorflow/conv2d/k3-relu/rgb"
+    assert summary["cases"][0]["numbers"]["bbox"] == [10, 10, 19, 19]
     assert "changed    keras/tensorflow/conv2d/k3-relu/rgb" in result.stdout
+    assert "  Conv2D(k3, relu): values changed, 1 colour space × keras weights" in result.stdout
+    assert "  MaxPooling2D(p2): only in the first tree, 4 colour spaces" in result.stdout
 
 
 def bad_inputs(tmp_path: Path) -> dict[str, tuple[list[str], str]]:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import html5lib
@@ -14,6 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+import chromium
 from layerviz import gallery
 from layerviz.catalogue import CASES, SECTION_TITLES, SECTIONS, select
 from layerviz.images import PhotoSet, sample_path
@@ -107,38 +106,11 @@ def test_text_from_file_names_is_escaped(tmp_path):
     assert "a&lt;b&gt;&amp;&quot;c.png" in text and 'a<b>&"c' not in text
 
 
-CHROMIUM = shutil.which("chromium")
-CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
-]
-
-
-@pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"), reason="Debian's chromium is not installed")
+@chromium.needed
 def test_chromium_shows_the_page_with_every_image_loaded(built, tmp_path):
-    assert CHROMIUM is not None, ".ci/run installs Debian's chromium; it is missing"
-    flags = [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}"]
-    shot = tmp_path / "screenshot.png"
-    subprocess.run(
-        [*flags, "--window-size=1300,1600", f"--screenshot={shot}", (built / "index.html").as_uri()],
-        check=True, capture_output=True, timeout=120,
-    )
-    pixels = np.asarray(Image.open(shot).convert("RGB"))
+    pixels = chromium.screenshot(built / "index.html", 1300, 1600, tmp_path / "profile")
     assert pixels.shape[:2] == (1600, 1300)
     assert pixels.std() > 30 and len(np.unique(pixels.reshape(-1, 3), axis=0)) > 1000
-    # A copy of the page beside it, with a probe that records which images loaded.
-    probe = built / "index.probe.html"
-    script = (
-        "<script>window.addEventListener('load', () => { const images = [...document.images];"
-        " document.body.dataset.images = images.length;"
-        " document.body.dataset.broken = images.filter(i => !i.complete || i.naturalWidth === 0).length; });"
-        "</script></body>"
-    )
-    probe.write_text((built / "index.html").read_text().replace("</body>", script))
-    dom = subprocess.run(
-        [*flags, "--virtual-time-budget=20000", "--dump-dom", probe.as_uri()],
-        check=True, capture_output=True, text=True, timeout=120,
-    ).stdout
-    probe.unlink()
+    dom = chromium.probe(built / "index.html", chromium.IMAGES_LOADED, tmp_path / "profile")
     assert f'data-images="{len(CASES) + 2}"' in dom
     assert 'data-broken="0"' in dom
