@@ -9,7 +9,11 @@ A tree holds sets, each with its own `MANIFEST.json` (the environment that made 
   differ between backends.
 
 In a set, a case is `<section>/<config>/<colourspace>.png` with
-`<colourspace>.stats.json` beside it.
+`<colourspace>.stats.json` beside it; a case whose layer raised has the sidecar
+alone, recording the exception (`layerviz.raised`).
+
+A known divergence (`layerviz.divergences`) keeps what its backend really computes
+in sets of its own, under `divergences/<backend>/<Keras versions>/`.
 """
 
 from __future__ import annotations
@@ -25,8 +29,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from layerviz import divergences
 from layerviz.catalogue import CASES, Case
+from layerviz.compare import Outcome
 from layerviz.images import DEFAULT_PAIR, WORKING_SIZE, sample_sha256
+from layerviz.raised import Raised
 from layerviz.render import Rendering, decode_png, encode_png, read_sidecar
 
 MANIFEST = "MANIFEST.json"
@@ -50,17 +57,40 @@ def set_names(backends: Iterable[str] = BACKENDS) -> tuple[str, ...]:
     return (WEIGHTLESS, "fixed", *(f"keras/{backend}" for backend in backends))
 
 
+def divergence_set(known: divergences.Divergence, name: str) -> str:
+    """The set recording what a divergence's backend computes in place of set `name`."""
+    return f"{known.folder}/{name}"
+
+
 def expected_files(root: Path) -> set[Path]:
-    """Every file the catalogue produces in the sets present under `root`."""
+    """Every file the catalogue produces in the sets present under `root`: each case's
+    sidecar, its PNG unless the sidecar records an exception, and each set's manifest;
+    a known divergence's own sets wherever the set they stand in for is present."""
     present = [name for name in set_names() if (root / name).is_dir()]
-    files = {root / name / MANIFEST for name in present}
-    for case in CASES:
+    wanted = [(name, case) for name in present for case in CASES if (name == WEIGHTLESS) != case.config.has_weights]
+    for known in divergences.KNOWN:
         for name in present:
-            if (name == WEIGHTLESS) != (not case.config.has_weights):
-                continue
-            png = png_path(root / name, case.id)
-            files |= {png, stats_path(png)}
+            if name in (WEIGHTLESS, "fixed", f"keras/{known.backend}"):
+                wanted += [
+                    (divergence_set(known, name), case)
+                    for case in CASES
+                    if case.config.id == known.config and (name == WEIGHTLESS) != case.config.has_weights
+                ]
+    files = {root / name / MANIFEST for name, _ in wanted}
+    for name, case in wanted:
+        png = png_path(root / name, case.id)
+        files.add(stats_path(png))
+        if not records_error(png):
+            files.add(png)
     return files
+
+
+def records_error(png: Path) -> bool:
+    """Whether the baseline beside `png` is an exception (a sidecar without picture)."""
+    try:
+        return "raises" in json.loads(stats_path(png).read_text())
+    except (OSError, ValueError):
+        return False
 
 
 def obsolete_files(root: Path) -> list[Path]:
@@ -74,6 +104,16 @@ def missing_files(root: Path) -> list[Path]:
     return sorted(path for path in expected_files(root) if not path.is_file())
 
 
+def split_label(label: str) -> tuple[str, str]:
+    """A check's label (`<set>/<section>/<config>/<colourspace>`) as (set, case id)."""
+    parts = label.split("/")
+    for depth in range(len(parts) - 1, 0, -1):
+        name = "/".join(parts[:depth])
+        if name in set_names() or any(name == divergence_set(k, s) for k in divergences.KNOWN for s in set_names()):
+            return name, "/".join(parts[depth:])
+    return "", label
+
+
 def png_path(root: Path, case_id: str) -> Path:
     return root.joinpath(*case_id.split("/")).with_suffix(".png")
 
@@ -83,13 +123,15 @@ def stats_path(png: Path) -> Path:
 
 
 def discover(root: Path) -> dict[str, Path]:
-    """Every case a baseline tree holds: case id -> PNG path."""
+    """Every case a baseline tree holds: case id -> PNG path (which is absent for an
+    exception baseline)."""
     if not root.is_dir():
         raise BaselineError(f"{root}: not a folder; give the folder of a baseline tree")
+    suffix = ".stats.json"
     return {
-        png.relative_to(root).with_suffix("").as_posix(): png
-        for png in sorted(root.rglob("*.png"))
-        if not png.name.startswith(".")
+        sidecar.relative_to(root).as_posix()[: -len(suffix)]: sidecar.with_name(sidecar.name[: -len(suffix)] + ".png")
+        for sidecar in sorted(root.rglob(f"*{suffix}"))
+        if not sidecar.name.startswith(".")
     }
 
 
@@ -106,32 +148,45 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def save(rendering: Rendering, png: Path) -> list[Path]:
-    """Write the case's PNG and statistics; return the files whose content changed.
+def save(outcome: Outcome, png: Path, *, image: bool = True, sidecar: bool = True) -> list[Path]:
+    """Write the case's PNG (`image`) and statistics (`sidecar`); return the files whose
+    content changed. An exception is its sidecar alone: a PNG left from before goes.
 
     Identical files are left alone, so regenerating an unchanged tree changes nothing.
     """
     written = []
-    for path, data in (
-        (stats_path(png), rendering.sidecar().encode()),
-        (png, encode_png(rendering.pixels)),
-    ):
+    if isinstance(outcome, Raised):
+        if png.is_file():
+            png.unlink()
+            written.append(png)
+        parts = [(stats_path(png), outcome.sidecar().encode())]
+    else:
+        parts = [(stats_path(png), outcome.sidecar().encode())] if sidecar else []
+        if image:
+            parts.append((png, encode_png(outcome.pixels)))
+    for path, data in parts:
         if not (path.is_file() and path.read_bytes() == data):
             write_atomic(path, data)
             written.append(path)
     return written
 
 
-def load(png: Path, case_id: str, regen_id: str | None = None) -> Rendering:
-    """A baseline; `regen_id` selects its test in the regeneration hint (default: `case_id`)."""
+def load(png: Path, case_id: str, hint: str | None = None) -> Outcome:
+    """A baseline: a picture with its statistics, or the exception it records;
+    `hint` is the command that regenerates it (default: select `case_id` with -k)."""
     stats = stats_path(png)
-    hint = REGEN_HINT.format(case_id=regen_id or case_id)
-    for path in (png, stats):
-        if not path.is_file():
-            raise BaselineError(f"{case_id}: baseline file {path} is missing; regenerate it with `{hint}`")
+    hint = hint or REGEN_HINT.format(case_id=case_id)
+    if not stats.is_file():
+        missing = stats if png.is_file() else png
+        raise BaselineError(f"{case_id}: baseline file {missing} is missing; regenerate it with `{hint}`")
     try:
+        data = json.loads(stats.read_text())
+        if "raises" in data:
+            return Raised(case_id, str(data["raises"]["type"]), str(data["raises"]["message"]))
+        if not png.is_file():
+            raise BaselineError(f"{case_id}: baseline file {png} is missing; regenerate it with `{hint}`")
         pixels, _mode = decode_png(png.read_bytes())
-        return Rendering(case_id, pixels, *read_sidecar(stats.read_text()))
+        return Rendering(case_id, pixels, *read_sidecar(data))
     except KeyError as exc:
         raise BaselineError(
             f"{case_id}: {stats} lacks the field {exc}, perhaps from an older layerviz; "

@@ -1,13 +1,17 @@
 """Known divergences: cases where a backend really computes something else.
 
-The one place they are recorded. Each becomes a strict xfail for exactly its case,
-backend and Keras versions (so the suite alerts when upstream fixes it) and is
-named in reports.
+The one place they are recorded. For exactly its configuration, backend and Keras
+versions, a divergence's checks compare with what that backend computes, kept in
+a baseline set of its own (`Divergence.folder`): they pass while the divergence
+stays exactly as recorded, fail as "divergence changed" when the wrong output
+changes, and as "divergence fixed upstream" when the output matches the shared
+baseline again. Reports name them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
 
 def _version(text: str) -> tuple[int, ...]:
     return tuple(int(part) for part in text.split(".")[:3] if part.isdigit())
@@ -29,6 +33,16 @@ class Divergence:
         return _version(self.keras_from) <= version and (
             self.keras_before is None or version < _version(self.keras_before)
         )
+
+    @property
+    def versions(self) -> str:
+        return f">= {self.keras_from}" + (f", < {self.keras_before}" if self.keras_before else "")
+
+    @property
+    def folder(self) -> str:
+        """Where its own baselines live, under the baseline root."""
+        versions = f"from-{self.keras_from}" + (f"-before-{self.keras_before}" if self.keras_before else "")
+        return f"divergences/{self.backend}/{versions}"
 
     def __str__(self) -> str:
         fixed = f", fixed in {self.keras_before}" if self.keras_before else ""

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from layerviz import baselines
+from layerviz import baselines, divergences
+from layerviz.raised import Raised
 from layerviz.images import DEFAULT_PAIR, WORKING_SIZE, sample_path
 from layerviz.render import decode_png, encode_png, render
 from layerviz.seeds import DEFAULT_SUITE_SEED
@@ -43,7 +44,9 @@ def test_save_and_load_round_trip_without_leftovers(tmp_path, rendering):
     baselines.save(rendering, png)
     loaded = baselines.load(png, rendering.case_id)
     np.testing.assert_array_equal(loaded.pixels, rendering.pixels)
-    assert loaded.stats == rendering.stats
+    assert loaded.stats.shape == rendering.stats.shape and loaded.stats.channels == rendering.stats.channels
+    for name in loaded.stats.NAMES:  # exact at the float32 precision they are stored with
+        assert np.array_equal(np.float32(getattr(loaded.stats, name)), np.float32(getattr(rendering.stats, name)))
     assert sorted(p.name for p in png.parent.iterdir()) == ["hsv.png", "hsv.stats.json"]
 
 
@@ -178,3 +181,50 @@ def test_describe_tree_names_the_stack_of_each_set(tmp_path):
     assert baselines.describe_tree(root) == "keras 3.15.1/tensorflow 2.21.0 (fixed); keras 3.15.1/jax 0.10.2 (keras/jax)"
     assert baselines.describe_tree(root / "keras" / "jax") == "keras 3.15.1/jax 0.10.2"
     assert baselines.describe_tree(tmp_path) is None
+
+
+def test_an_exception_baseline_is_a_sidecar_without_picture(tmp_path, rendering):
+    png = baselines.png_path(tmp_path, rendering.case_id)
+    baselines.save(rendering, png)
+    raised = Raised(rendering.case_id, "ValueError", "cannot pad unevenly")
+    assert baselines.save(raised, png) == [png, baselines.stats_path(png)]
+    assert not png.exists() and baselines.records_error(png)
+    assert baselines.load(png, rendering.case_id) == raised
+    assert baselines.discover(tmp_path) == {rendering.case_id: png}
+    # Working again: the picture comes back and the sidecar holds statistics again.
+    baselines.save(rendering, png)
+    assert png.is_file() and not baselines.records_error(png)
+
+
+def test_saving_only_the_part_that_changed(tmp_path, rendering):
+    png = baselines.png_path(tmp_path, rendering.case_id)
+    baselines.save(rendering, png)
+    darker = type(rendering)(rendering.case_id, rendering.pixels // 2, rendering.stats)
+    assert baselines.save(darker, png, sidecar=False) == [png]
+    assert baselines.save(darker, png, image=False) == []
+
+
+def test_hygiene_expects_no_picture_beside_an_exception(tmp_path, rendering):
+    root = tmp_path / "baselines"
+    png = baselines.png_path(root / "fixed", "conv2d/k3-relu/hsv")
+    baselines.save(Raised("fixed/conv2d/k3-relu/hsv", "ValueError", "no"), png)
+    assert png not in baselines.missing_files(root)
+    png.write_bytes(b"stale")  # left from before the layer raised
+    assert png in baselines.obsolete_files(root)
+
+
+def test_hygiene_expects_each_divergence_set_beside_the_set_it_stands_in_for(tmp_path, rendering, monkeypatch):
+    known = divergences.Divergence("edge/conv2d-k3-same", "jax", "3.1.0", "3.2.0", "x#1", "shifted")
+    monkeypatch.setattr(divergences, "KNOWN", (known,))
+    root = tmp_path / "baselines"
+    (root / "fixed").mkdir(parents=True)
+    missing = {p.relative_to(root).as_posix() for p in baselines.missing_files(root)}
+    expected = {f"divergences/jax/from-3.1.0-before-3.2.0/fixed/edge/conv2d-k3-same/{space}{suffix}"
+                for space in ("luminance", "rgb", "hsv", "ycbcr") for suffix in (".png", ".stats.json")}
+    assert expected | {"divergences/jax/from-3.1.0-before-3.2.0/fixed/MANIFEST.json"} <= missing
+    assert not any("keras/jax" in path for path in missing)  # that set is not present here
+    (root / "keras" / "jax").mkdir(parents=True)
+    assert any("from-3.1.0-before-3.2.0/keras/jax/edge/conv2d-k3-same/rgb.png" in str(p) for p in baselines.missing_files(root))
+    assert baselines.split_label("divergences/jax/from-3.1.0-before-3.2.0/keras/jax/edge/conv2d-k3-same/rgb") == (
+        "divergences/jax/from-3.1.0-before-3.2.0/keras/jax", "edge/conv2d-k3-same/rgb"
+    )

@@ -2,6 +2,9 @@
 
 import json
 import re
+import shutil
+import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -16,10 +19,10 @@ CASE_ID = "merging/add/luminance"  # cheap: no weights
 BACKEND = keras.backend.backend()
 
 
-def make_project(pytester, monkeypatch, name: str, source: str):
+def make_project(pytester, monkeypatch, name: str, source: str, conftest: str = ""):
     """An inner pytest project using the layerviz plugin, with one test module."""
     monkeypatch.delenv("CI", raising=False)
-    pytester.makeconftest('pytest_plugins = ["layerviz.pytest_plugin"]')
+    pytester.makeconftest('pytest_plugins = ["layerviz.pytest_plugin"]\n' + textwrap.dedent(conftest))
     # Plugins the inner sessions do not use; hypothesis alone re-imports in ~1.5 s.
     pytester.makeini("[pytest]\naddopts = -p no:hypothesispytest -p no:xdist -p no:randomly")
     pytester.makepyfile(**{name: source})
@@ -91,7 +94,7 @@ def test_force_regen_rewrites_a_failing_baseline(project):
     tamper_first_row(png)
     result = project.runpytest("--force-regen")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*--force-regen set, regenerating*"])
+    result.stdout.fnmatch_lines(["*--force-regen set, rewrote its baseline *luminance.png; run again to confirm"])
     assert png.read_bytes() == good
     project.runpytest().assert_outcomes(passed=1)
 
@@ -124,14 +127,17 @@ def test_report_lists_failed_cases_with_pictures(project):
     out = project.path / "report"
     result = project.runpytest(f"--layerviz-report={out}")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines([f"layerviz report: {out / 'index.html'} (1 of 1 visual cases failed)"])
+    result.stdout.fnmatch_lines([
+        f"layerviz report: {out / 'index.html'} (1 of 1 visual checks did not pass)",
+        "  Add: values changed, 1 colour space",
+    ])
     summary = json.loads((out / "summary.json").read_text())
     assert summary["compared"] == 1 and summary["counts"] == {"changed": 1}
     (case,) = summary["cases"]
     assert case["case_id"] == f"weightless/{CASE_ID}" and case["numbers"]["changed_pixels"] == 128
     assert set(case["images"]) == {"before", "after", "diff"}
     html = (out / "index.html").read_text()
-    assert "128 of 16384 pixels" in html and 'src="cases/weightless/merging/add/luminance/diff.png"' in html
+    assert '<td class="number">128 (0.78%)</td>' in html and 'src="cases/weightless/merging/add/luminance/diff.png"' in html
     # A later clean run leaves a report that says so, not the old entries.
     project.runpytest("--regen-all")
     project.runpytest(f"--layerviz-report={out}").assert_outcomes(passed=1)
@@ -185,8 +191,6 @@ def weighted_png(pytester, folder: str):
 
 def test_keras_mode_skips_without_baselines_for_the_backend(weighted):
     weighted.runpytest("--regen-all").assert_outcomes(passed=2)
-    import shutil
-
     shutil.rmtree(weighted.path / "baselines" / "keras")
     result = weighted.runpytest("-rs")
     result.assert_outcomes(passed=1, skipped=1)
@@ -203,6 +207,7 @@ def test_report_says_when_only_initial_weights_changed(weighted):
     (entry,) = json.loads((out / "summary.json").read_text())["cases"]
     assert entry["case_id"] == f"keras/{BACKEND}/conv2d/k3-relu/luminance"
     assert entry["problems"][0].startswith("initial weights changed, layer maths unchanged")
+    assert entry["cause"] == "initial weights changed, layer maths unchanged"
     tamper_first_row(weighted_png(weighted, "fixed"))
     weighted.runpytest(f"--layerviz-report={out}").assert_outcomes(failed=2)
     entries = {e["case_id"]: e for e in json.loads((out / "summary.json").read_text())["cases"]}
@@ -223,3 +228,230 @@ def test_prune_removes_only_what_no_case_produces(weighted):
     assert not (root / "fixed" / "conv2d" / "k5-relu").exists()
     assert weighted_png(weighted, "fixed").is_file() and weighted_png(weighted, f"keras/{BACKEND}").is_file()
     assert (root / "fixed" / "MANIFEST.json").is_file()
+
+
+# --- regeneration keeps what still matches -------------------------------------------
+
+COMMITTED = Path(__file__).resolve().parents[1] / "baselines"
+# A few committed checks of every set: (check id, set).
+KEPT = (
+    ("merging/maximum/rgb", "weightless"),
+    ("pooling/average/hsv", "weightless"),
+    ("fixed/conv2d/k3-relu/rgb", "fixed"),
+    (f"keras/conv2d/k3-tanh/ycbcr", f"keras/{BACKEND}"),
+)
+
+
+@pytest.fixture
+def committed_copy(pytester, monkeypatch):
+    """A copy of the committed baselines, and a project checking a few of them."""
+    tree = pytester.path / "tree"
+    for name in ("weightless", "fixed", f"keras/{BACKEND}"):
+        shutil.copytree(COMMITTED / name, tree / name)
+    source = f"""
+        import pytest
+        from layerviz.catalogue import CHECKS
+
+        CHOSEN = {[check_id for check_id, _ in KEPT]!r}
+
+        @pytest.mark.parametrize("check", [c for c in CHECKS if c.id in CHOSEN])
+        def test_case(check, layer_regression):
+            layer_regression.check(check.case, check.weights)
+        """
+    make_project(pytester, monkeypatch, "test_kept", source)
+    return tree
+
+
+def snapshot(tree: Path) -> dict[Path, tuple[bytes, int]]:
+    return {path: (path.read_bytes(), path.stat().st_mtime_ns) for path in tree.rglob("*") if path.is_file()}
+
+
+def nudge_one_pixel(png: Path, levels: int) -> None:
+    pixels, _ = decode_png(png.read_bytes())
+    pixels = pixels.copy()
+    pixels[5, 5, 0] = pixels[5, 5, 0] + levels if pixels[5, 5, 0] < 128 else pixels[5, 5, 0] - levels
+    png.write_bytes(encode_png(pixels))
+
+
+def nudge_one_statistic(stats: Path, relative: float) -> None:
+    """Move mean[0] by `relative`, keeping the file's one-field-a-line layout."""
+    lines = stats.read_text().splitlines(keepends=True)
+    index = next(i for i, line in enumerate(lines) if line.lstrip().startswith('"mean"'))
+    values = json.loads(lines[index].split(":", 1)[1].rstrip().rstrip(","))
+    values[0] *= 1 + relative
+    lines[index] = f'  "mean": {json.dumps(values)},\n'
+    stats.write_text("".join(lines))
+
+
+def test_regeneration_leaves_every_baseline_that_still_matches_untouched(pytester, committed_copy):
+    tree = committed_copy
+    weightless_png = baselines.png_path(tree / "weightless", "merging/maximum/rgb")
+    fixed_png = baselines.png_path(tree / "fixed", "conv2d/k3-relu/rgb")
+    nudge_one_pixel(weightless_png, 1)  # within the 1-level tolerance
+    nudge_one_statistic(baselines.stats_path(fixed_png), 3e-10)  # its 10th significant digit
+    before = snapshot(tree)
+    pytester.runpytest("--regen-all", f"--layerviz-baselines={tree}").assert_outcomes(passed=len(KEPT))
+    assert snapshot(tree) == before  # every byte and every modification time, manifests too
+
+    # One baseline beyond tolerance: that file, and its set's manifest, alone are rewritten.
+    hsv_png = baselines.png_path(tree / "weightless", "pooling/average/hsv")
+    tamper_first_row(hsv_png)
+    before = snapshot(tree)
+    pytester.runpytest("--regen-all", f"--layerviz-baselines={tree}").assert_outcomes(passed=len(KEPT))
+    after = snapshot(tree)
+    changed = {path.relative_to(tree).as_posix() for path in after if after[path] != before.get(path)}
+    assert changed == {"weightless/pooling/average/hsv.png", "weightless/MANIFEST.json"}
+    assert set(after) == set(before)
+    restored, _ = decode_png(hsv_png.read_bytes())
+    committed, _ = decode_png(baselines.png_path(COMMITTED / "weightless", "pooling/average/hsv").read_bytes())
+    assert abs(restored.astype(int) - committed.astype(int)).max() <= 1
+
+
+def test_rewrite_refreshes_even_baselines_that_match(pytester, committed_copy):
+    tree = committed_copy
+    png = baselines.png_path(tree / "weightless", "merging/maximum/rgb")
+    nudge_one_pixel(png, 1)
+    nudged = png.read_bytes()
+    pytester.runpytest("--layerviz-rewrite", f"--layerviz-baselines={tree}").assert_outcomes(passed=len(KEPT))
+    assert png.read_bytes() != nudged
+    assert png.read_bytes() == baselines.png_path(COMMITTED / "weightless", "merging/maximum/rgb").read_bytes()
+    # Statistics are written with the precision of float32 outputs, not 17 digits.
+    stats = baselines.stats_path(png).read_text()
+    assert max(len(number.lstrip("-").replace(".", "").lstrip("0")) for number in re.findall(r"-?\d+\.\d+", stats)) <= 9
+
+
+# --- several changes at once: patched Keras layers, as an upgrade would change them -----
+
+# An inner conftest that changes Keras as a new release might, as the environment asks.
+UPGRADE = """
+import os
+
+import keras
+import pytest
+
+from layerviz import divergences
+
+
+@pytest.fixture(autouse=True)
+def upgrade(monkeypatch):
+    changes = os.environ.get("LAYERVIZ_TEST_CHANGES", "").split(",")
+    if "maximum-raises" in changes:
+        def refuse(self, inputs):
+            raise ValueError(f"{self.name} at 0x7f3a2b1c cannot merge {len(inputs)} inputs")
+        monkeypatch.setattr(keras.layers.Maximum, "call", refuse)
+    if "average-halves" in changes:
+        average = keras.layers.AveragePooling2D.call
+        monkeypatch.setattr(keras.layers.AveragePooling2D, "call", lambda self, x: average(self, x) * 0.5)
+    if "transpose-shifts" in changes:
+        transpose = keras.layers.Conv2DTranspose.call
+        monkeypatch.setattr(
+            keras.layers.Conv2DTranspose, "call", lambda self, x: keras.ops.roll(transpose(self, x), 1, axis=1)
+        )
+    if "glorot-negated" in changes:
+        glorot = keras.initializers.GlorotUniform.__call__
+        monkeypatch.setattr(
+            keras.initializers.GlorotUniform, "__call__", lambda self, shape, dtype=None: -glorot(self, shape, dtype)
+        )
+    factor = float(os.environ.get("LAYERVIZ_TEST_ADD_FACTOR", "1"))
+    if factor != 1:
+        add = keras.layers.Add.call
+        monkeypatch.setattr(keras.layers.Add, "call", lambda self, inputs: add(self, inputs) * factor)
+    if "add-diverges" in changes:
+        known = divergences.Divergence(
+            "merging/add", keras.backend.backend(), "3.0.0", None, "example/keras#1", "adds twice"
+        )
+        monkeypatch.setattr(divergences, "KNOWN", (known,))
+"""
+
+
+@pytest.fixture
+def upgradable(pytester, monkeypatch):
+    source = """
+        import pytest
+        from layerviz.catalogue import CHECKS
+
+        CHOSEN = [
+            "merging/add/rgb", "merging/maximum/rgb", "merging/maximum/hsv",
+            "pooling/average/rgb", "pooling/average/luminance",
+            "keras/conv2d/k3-relu/rgb", "fixed/conv2d/k3-relu/rgb",
+            "fixed/conv2d-transpose/k4-s2-relu/rgb", "fixed/conv2d-transpose/k4-s2-relu/luminance",
+        ]
+
+        @pytest.mark.parametrize("check", [c for c in CHECKS if c.id in CHOSEN], ids=lambda c: c.id)
+        def test_case(check, layer_regression):
+            layer_regression.check(check.case, check.weights)
+
+        def test_own_code_fails_after_a_check(layer_regression):
+            layer_regression.check(next(c for c in CHECKS if c.id == "merging/add/rgb").case)
+            assert 1 + 1 == 3, "the test's own assertion"
+        """
+    project = make_project(pytester, monkeypatch, "test_upgrade", source, UPGRADE)
+    monkeypatch.delenv("LAYERVIZ_TEST_CHANGES", raising=False)
+    monkeypatch.delenv("LAYERVIZ_TEST_ADD_FACTOR", raising=False)
+    project.runpytest("--regen-all", "-k", "test_case").assert_outcomes(passed=9)
+    return project
+
+
+def summary_of(out: Path) -> dict:
+    return json.loads((out / "summary.json").read_text())
+
+
+def test_report_groups_several_changes_by_cause_and_configuration(upgradable, monkeypatch):
+    monkeypatch.setenv("LAYERVIZ_TEST_CHANGES", "maximum-raises,average-halves,transpose-shifts,glorot-negated")
+    out = upgradable.path / "report"
+    result = upgradable.runpytest(f"--layerviz-report={out}")
+    result.assert_outcomes(passed=2, failed=8)
+    summary = summary_of(out)
+    assert summary["compared"] == 10 and summary["failed"] == 8
+    assert [group["headline"] for group in summary["summary"]] == [
+        "test_upgrade.py::test_own_code_fails_after_a_check: test failed: AssertionError (call), 1 check",
+        "Maximum: now raises ValueError, 2 colour spaces",
+        "Conv2DTranspose(k4, s2, relu): values shifted 1 row down, 2 colour spaces × fixed weights",
+        "AveragePooling2D(p2): values changed, 2 colour spaces",
+        "Conv2D(k3, relu): initial weights changed, layer maths unchanged, 1 colour space × keras weights",
+    ]
+    raises = summary["summary"][1]["configurations"][0]
+    # The message is normalised: no memory address, no auto-numbered layer name.
+    assert "now raises: ValueError: maximum at 0x… cannot merge 2 inputs" in raises["example"]
+    result.stdout.fnmatch_lines(["*  Maximum: now raises ValueError, 2 colour spaces"])
+    html = (out / "index.html").read_text()
+    assert html.index("Maximum</strong></a>: now raises ValueError") < html.index('id="checks"')
+
+
+def test_a_recorded_exception_fails_as_now_works_when_the_layer_works_again(upgradable, monkeypatch):
+    monkeypatch.setenv("LAYERVIZ_TEST_CHANGES", "maximum-raises")
+    upgradable.runpytest("--regen-all", "-k", "maximum").assert_outcomes(passed=2)
+    png = baselines.png_path(upgradable.path / "baselines" / "weightless", "merging/maximum/rgb")
+    assert not png.exists() and baselines.records_error(png)
+    assert json.loads(baselines.stats_path(png).read_text())["raises"]["type"] == "ValueError"
+    upgradable.runpytest("-k", "maximum").assert_outcomes(passed=2)  # still raising, as recorded
+    monkeypatch.delenv("LAYERVIZ_TEST_CHANGES")
+    out = upgradable.path / "report"
+    result = upgradable.runpytest("-k", "maximum", f"--layerviz-report={out}")
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(["*now works: obtained a 128x128 RGB picture (baseline: raises ValueError: maximum at 0x… cannot*"])
+    assert [group["headline"] for group in summary_of(out)["summary"]] == ["Maximum: now works, 2 colour spaces"]
+
+
+def test_a_known_divergence_passes_as_recorded_and_fails_when_it_changes_or_is_fixed(upgradable, monkeypatch):
+    root = upgradable.path / "baselines"
+    monkeypatch.setenv("LAYERVIZ_TEST_CHANGES", "add-diverges")
+    monkeypatch.setenv("LAYERVIZ_TEST_ADD_FACTOR", "2")
+    upgradable.runpytest("--regen-all", "-k", "merging/add").assert_outcomes(passed=1)
+    recorded = baselines.png_path(root / f"divergences/{BACKEND}/from-3.0.0/weightless", "merging/add/rgb")
+    assert recorded.is_file() and (recorded.parents[2] / "MANIFEST.json").is_file()
+    upgradable.runpytest("-k", "merging/add").assert_outcomes(passed=1)
+
+    monkeypatch.setenv("LAYERVIZ_TEST_ADD_FACTOR", "3")
+    out = upgradable.path / "report"
+    result = upgradable.runpytest("-k", "merging/add", f"--layerviz-report={out}")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*: known divergence changed: merging/add on *adds twice*"])
+    (group,) = summary_of(out)["summary"]
+    assert group["cause"] == "divergence changed: values changed"
+
+    monkeypatch.setenv("LAYERVIZ_TEST_ADD_FACTOR", "1")
+    result = upgradable.runpytest("-k", "merging/add", f"--layerviz-report={out}", "--regen-all")
+    result.assert_outcomes(failed=1)  # even --regen-all: the fix belongs in divergences.py
+    result.stdout.fnmatch_lines(["*divergence fixed upstream*", "*now matches the shared baseline*", "*keras_before=*"])
+    assert summary_of(out)["summary"][0]["cause"] == "divergence fixed upstream"
