@@ -16,6 +16,8 @@ from layerviz.catalogue import SECTION_TITLES, Case
 from layerviz.colorspaces import COLOR_SPACES
 from layerviz.images import DEFAULT_PAIR, WORKING_SIZE, PhotoSet
 from layerviz.progress import Progress
+from layerviz.compare import Outcome
+from layerviz.raised import Raised
 from layerviz.render import Rendering, encode_png, quantize
 
 CELL = 128  # px per picture on cheatsheet.png
@@ -25,7 +27,7 @@ LABEL_WIDTH = 230
 @dataclass
 class Gallery:
     cases: tuple[Case, ...]
-    renderings: dict[str, Rendering]
+    renderings: dict[str, Outcome]  # a case whose layers raised shows its exception
     inputs: list[tuple[str, np.ndarray]]  # label, uint8 RGB pixels
     facts: dict[str, str] = field(default_factory=dict)  # provenance, shown in the footer
 
@@ -57,15 +59,13 @@ def from_keras(
     weights: str = "keras",
 ) -> Gallery:
     """Render every case now, with Keras."""
-    from layerviz.layers import trace_case
-    from layerviz.render import render
+    from layerviz.layers import outcome
 
     photos = photos or PhotoSet.bundled()
     renderings = {}
     with Progress(len(cases), "rendering") as progress:
         for case in cases:
-            output = trace_case(case, photos, suite_seed, size, weights)
-            renderings[case.id] = render(case.id, case.colorspace, output.raw, output.layers)
+            renderings[case.id] = outcome(case, case.id, photos, suite_seed, size, weights)
             progress.advance(case.id)
     facts = baselines.describe_environment(baselines.environment(suite_seed, size, weights))
     facts["inputs"] = ", ".join(photos.labels)
@@ -107,7 +107,9 @@ def write(gallery: Gallery, out: Path) -> list[Path]:
     for index, (_label, pixels) in enumerate(gallery.inputs):
         written.append(_write(out / _input_path(index), encode_png(pixels)))
     for case in gallery.cases:
-        written.append(_write(out / _case_path(case), encode_png(gallery.renderings[case.id].pixels)))
+        shown = gallery.renderings[case.id]
+        if isinstance(shown, Rendering):
+            written.append(_write(out / _case_path(case), encode_png(shown.pixels)))
     written.append(_write(out / "cheatsheet.png", encode_png(np.asarray(cheatsheet(gallery)))))
     written.append(_write(out / "index.html", html_page(gallery).encode()))
     return written
@@ -153,7 +155,7 @@ def _section_html(gallery: Gallery, section: str) -> str:
     head = "".join(f'<th scope="col">{page.esc(space)}</th>' for space in gallery.colorspaces)
     parts = [f'<section id="{page.esc(section)}"><h2>{page.esc(SECTION_TITLES[section])}</h2>']
     rows = gallery.rows(section)
-    if any(len(gallery.renderings[c.id].layers) > 1 for row in rows for c in row if c):
+    if any(len(getattr(gallery.renderings[c.id], "layers", ())) > 1 for row in rows for c in row if c):
         parts.append(_summary_table(gallery, [c for row in rows for c in row if c]))
     parts.append(f'<table class="grid"><thead><tr><th scope="col">configuration</th>{head}</tr></thead><tbody>')
     for row in rows:
@@ -170,6 +172,11 @@ def _section_html(gallery: Gallery, section: str) -> str:
 
 def _cell_html(gallery: Gallery, case: Case) -> str:
     rendering = gallery.renderings[case.id]
+    if isinstance(rendering, Raised):
+        return (
+            f'<figure><div class="raised">raises {page.esc(rendering.type)}</div><figcaption><code>'
+            f"{page.esc(case.id)}</code> &middot; {page.esc(rendering)}</figcaption></figure>"
+        )
     height, width = rendering.pixels.shape[:2]
     caption = f"<code>{page.esc(case.id)}</code> &middot; {width}&times;{height} &middot; {rendering.parameters:,} params"
     if case.note:
@@ -182,6 +189,8 @@ def _summary_table(gallery: Gallery, cases: list[Case]) -> str:
     rows = []
     for case in cases:
         rendering = gallery.renderings[case.id]
+        if isinstance(rendering, Raised):
+            continue
         for info in rendering.layers:
             shape = ", ".join(["None", *map(str, info.output_shape)])
             rows.append(
@@ -204,8 +213,13 @@ def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
     return ImageFont.load_default(size=size)
 
 
-def _cell(pixels: np.ndarray) -> Image.Image:
-    image = Image.fromarray(pixels).convert("RGB")
+def _cell(shown: Outcome | np.ndarray) -> Image.Image:
+    if isinstance(shown, Raised):
+        image = Image.new("RGB", (CELL, CELL), "#eeeeee")
+        text = "\n".join(textwrap.wrap(f"raises {shown}", 22)[:8])
+        ImageDraw.Draw(image).multiline_text((6, 6), text, fill="#a40000", font=_font(11))
+        return image
+    image = Image.fromarray(shown.pixels if isinstance(shown, Rendering) else shown).convert("RGB")
     if image.width == CELL and image.height == CELL:
         return image
     # Enlarge without smoothing (pooling jaggies stay visible); reduce by averaging.
@@ -248,7 +262,7 @@ def cheatsheet(gallery: Gallery) -> Image.Image:
             draw.multiline_text((gap, y + 18), wrapped, fill="#444", font=small)
             for index, case in enumerate(row):
                 if case:
-                    sheet.paste(_cell(gallery.renderings[case.id].pixels), (LABEL_WIDTH + index * (CELL + gap), y))
+                    sheet.paste(_cell(gallery.renderings[case.id]), (LABEL_WIDTH + index * (CELL + gap), y))
             y += CELL + gap
     footer = "; ".join(f"{key} {value}" for key, value in gallery.facts.items() if key in ("keras", "backend", "seed"))
     draw.text((gap, height - 20), footer, fill="#444", font=small)

@@ -14,7 +14,9 @@ import numpy as np
 
 from layerviz import colorspaces
 from layerviz.catalogue import CHANNELS, INPUT_SHAPE, VOLUME, WEIGHT_MODES, WEIGHTED_LAYERS, Case, LayerInfo, Step
-from layerviz.images import WORKING_SIZE, PhotoSet
+from layerviz.images import WORKING_SIZE, ImageInputError, PhotoSet
+from layerviz.raised import Raised
+from layerviz.render import Rendering, render
 from layerviz.seeds import DEFAULT_SUITE_SEED, derive_seed
 
 
@@ -183,6 +185,29 @@ def run_case(
 ) -> np.ndarray:
     """The raw float32 output (H x W x C, unclipped) of the case's layers."""
     return trace_case(case, photos, suite_seed, weights=weights).raw
+
+
+def outcome(
+    case: Case,
+    label: str,
+    photos: PhotoSet | None = None,
+    suite_seed: int = DEFAULT_SUITE_SEED,
+    size: int = WORKING_SIZE,
+    weights: str = "keras",
+) -> Rendering | Raised:
+    """The case's rendering, named `label`; or, if its layers raise, the exception.
+
+    A layer's exception is its behaviour, recorded and compared like a picture;
+    layerviz's own errors (a bad photo, a default initializer fixed weights cannot
+    draw) are not, and propagate.
+    """
+    try:
+        output = trace_case(case, photos, suite_seed, size, weights)
+    except (ImageInputError, FixedWeightsError):
+        raise
+    except Exception as error:
+        return Raised.of(label, error)
+    return render(label, case.colorspace, output.raw, output.layers)
 
 
 def repeat_pixels(image: np.ndarray, factor: int) -> np.ndarray:

@@ -22,6 +22,8 @@ figure { margin: 0; width: 256px; }
 figcaption { font-size: 0.8rem; color: #555; margin-top: 0.2rem; }
 img { display: block; height: auto; background: #fff; border: 1px solid #ddd; }
 img.pixelated { image-rendering: pixelated; }
+.raised { width: 256px; height: 256px; display: flex; align-items: center; justify-content: center;
+  background: #eee; color: #a40000; border: 1px solid #ddd; font-weight: bold; }
 .inputs { display: flex; gap: 1rem; }
 .summary { font-size: 0.85rem; margin: 0.5rem 0 1rem; }
 .summary td, .summary th { border: 1px solid #ddd; }

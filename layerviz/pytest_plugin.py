@@ -29,7 +29,6 @@ from layerviz.compare import (
     heat_map,
     side_by_side,
 )
-from layerviz.images import ImageInputError
 from layerviz.raised import Raised
 from layerviz.render import Rendering, encode_png
 from layerviz.seeds import DEFAULT_SUITE_SEED
@@ -254,11 +253,6 @@ class Target:
         return baselines.png_path(self.folder, self.case_id)
 
 
-# layerviz's own errors are not behaviour of the layer under test: they fail the test
-# as errors instead of being recorded as an expected exception.
-_OWN_ERRORS = (ImageInputError, baselines.BaselineError)
-
-
 class LayerRegression:
     """`layer_regression.check(case)` renders a case and compares it to its baseline."""
 
@@ -276,8 +270,7 @@ class LayerRegression:
         __tracebackhide__ = True
         import keras
 
-        from layerviz.layers import FixedWeightsError, trace_case
-        from layerviz.render import render
+        from layerviz.layers import outcome
 
         backend = keras.backend.backend()
         mode = weights or "keras"
@@ -300,13 +293,7 @@ class LayerRegression:
             target = Target(self.root / baselines.divergence_set(known, name), case.id, hint, kind)
         label = self._label(target)
         self.request.node.user_properties.append((_CASE_PROPERTY, label))
-        try:
-            output = trace_case(case, weights=mode)
-            obtained: Outcome = render(label, case.colorspace, output.raw, output.layers)
-        except (*_OWN_ERRORS, FixedWeightsError):
-            raise
-        except Exception as error:  # the layer's own behaviour: compared like a picture
-            obtained = Raised.of(label, error)
+        obtained = outcome(case, label, weights=mode)
         self.verify(obtained, target, known, shared)
         return obtained
 

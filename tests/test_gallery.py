@@ -106,6 +106,22 @@ def test_text_from_file_names_is_escaped(tmp_path):
     assert "a&lt;b&gt;&amp;&quot;c.png" in text and 'a<b>&"c' not in text
 
 
+def test_a_case_whose_layer_raises_shows_its_exception(monkeypatch, tmp_path):
+    def refuse(self, inputs):
+        raise ValueError("cannot merge these inputs")
+
+    monkeypatch.setattr(keras.layers.Maximum, "call", refuse)
+    result = gallery.from_keras(select(sections=["merging"], colorspaces=["rgb"]))
+    gallery.write(result, tmp_path)
+    text = (tmp_path / "index.html").read_text()
+    html5lib.HTMLParser(strict=True).parse(text)
+    assert '<div class="raised">raises ValueError</div>' in text and "cannot merge these inputs" in text
+    assert not (tmp_path / "cases/merging/maximum/rgb.png").exists()
+    assert (tmp_path / "cases/merging/minimum/rgb.png").is_file()
+    sheet = np.asarray(Image.open(tmp_path / "cheatsheet.png").convert("RGB"))
+    assert (sheet == (0xA4, 0, 0)).all(axis=-1).any()  # the exception, written in its cell
+
+
 @chromium.needed
 def test_chromium_shows_the_page_with_every_image_loaded(built, tmp_path):
     pixels = chromium.screenshot(built / "index.html", 1300, 1600, tmp_path / "profile")
