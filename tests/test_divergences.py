@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from layerviz import divergences
@@ -30,3 +32,27 @@ def test_open_divergences_apply_to_every_later_version():
     assert divergences.find("edge/avgpool-p3-s2-same", "torch", "3.15.1") is not None
     assert divergences.find("edge/avgpool-p3-s2-same", "tensorflow", "3.15.1") is None
     assert divergences.find("edge/conv2d-transpose-k3-s2-same", "torch", "3.15.1") is None
+
+
+def test_ranges_of_one_configuration_never_overlap():
+    """At most one recorded behaviour applies to any Keras version (each has its own set)."""
+    for known in divergences.KNOWN:
+        for other in divergences.KNOWN:
+            if other is known or (other.config, other.backend) != (known.config, known.backend):
+                continue
+            for version in (known.keras_from, *([known.keras_before] if known.keras_before else [])):
+                assert not (known.applies(known.config, known.backend, version) and other.applies(other.config, other.backend, version))
+    assert divergences.find("edge/avgpool-p3-s2-same", "torch", "3.4.1").keras_before == "3.5.0"
+    assert divergences.find("edge/avgpool-p3-s2-same", "torch", "3.5.0").keras_before is None
+    assert divergences.find("edge/conv2d-transpose-k4-s1-same", "torch", "3.12.4").keras_before == "3.13.0"
+    assert divergences.find("edge/conv2d-transpose-k4-s1-same", "torch", "3.13.0").keras_before == "3.15.0"
+
+
+def test_the_readme_table_lists_every_divergence_with_its_range():
+    """The README's table is written by hand: it must say what divergences.py says."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    rows = [line for line in readme.splitlines() if line.startswith("| `edge/")]
+    assert len(rows) == len(divergences.KNOWN)
+    for known in divergences.KNOWN:
+        versions = f"≥ {known.keras_from}, " + (f"< {known.keras_before}" if known.keras_before else "open")
+        assert any(f"`{known.config}/*` | {known.backend} | {versions} |" in row for row in rows), known
