@@ -65,7 +65,7 @@ def in_process() -> dict[str, float]:
     from layerviz import baselines
     from layerviz.catalogue import CHECKS, get_case
     from layerviz.compare import compare
-    from layerviz.layers import build_model, case_inputs, trace_case
+    from layerviz.subject import build_model, case_inputs, trace_case
     from layerviz.render import render
 
     backend = keras.backend.backend()

@@ -157,8 +157,8 @@ def _render(args: argparse.Namespace) -> int:
         args.out.parent.mkdir(parents=True, exist_ok=True)  # fail before any rendering
     _quiet_tensorflow()
     from layerviz.baselines import write_atomic
-    from layerviz.layers import trace_case
     from layerviz.render import encode_png, render
+    from layerviz.subject import trace_case
 
     output = trace_case(case, photos, args.seed)
     rendering = render(case.id, case.colorspace, output.raw, output.layers)

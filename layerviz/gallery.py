@@ -59,13 +59,15 @@ def from_keras(
     weights: str = "keras",
 ) -> Gallery:
     """Render every case now, with Keras."""
-    from layerviz.layers import outcome
+    from layerviz import subject
 
     photos = photos or PhotoSet.bundled()
     renderings = {}
     with Progress(len(cases), "rendering") as progress:
         for case in cases:
-            renderings[case.id] = outcome(case, case.id, photos, suite_seed, size, weights)
+            renderings[case.id], _ = subject.outcome(
+                subject.of(case), case.id, case.colorspace, photos, size, weights, case.id, suite_seed
+            )
             progress.advance(case.id)
     facts = baselines.describe_environment(baselines.environment(suite_seed, size, weights))
     facts["inputs"] = ", ".join(photos.labels)

@@ -1,22 +1,18 @@
-"""Layer: turn a catalogue configuration into seeded Keras layers and run it.
+"""Layers: Keras layers built and weighted reproducibly.
 
-Layers are called directly on eager tensors (no `Model.predict`, which retraces
-for every new model and is an order of magnitude slower).
+A catalogue step becomes a Keras layer with seeded default initializers
+(`make_layer`); any subject's layers can be found (`walk`), given seeded
+initializers (`seed_initializers`) or NumPy-drawn "fixed" weights (`fix_weights`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import keras
 import numpy as np
 
-from layerviz import colorspaces
-from layerviz.catalogue import CHANNELS, INPUT_SHAPE, VOLUME, WEIGHT_MODES, WEIGHTED_LAYERS, Case, LayerInfo, Step
-from layerviz.images import WORKING_SIZE, ImageInputError, PhotoSet
-from layerviz.raised import Raised
-from layerviz.render import Rendering, render
+from layerviz.catalogue import CHANNELS, INPUT_SHAPE, VOLUME, Step
 from layerviz.seeds import DEFAULT_SUITE_SEED, derive_seed
 
 
@@ -85,151 +81,92 @@ def _glorot_uniform(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndar
 NUMPY_INITIALIZERS = {
     "GlorotUniform": _glorot_uniform,
     "Zeros": lambda _rng, shape: np.zeros(shape),
+    "Ones": lambda _rng, shape: np.ones(shape),
 }
 
 
-def assign_fixed_weights(
-    layer: keras.layers.Layer, input_shape: tuple[int, ...], case_id: str, index: int, suite_seed: int
+def walk(thing: object) -> list[keras.layers.Layer]:
+    """Every layer of a subject (a layer, a list of layers, a model), each before the
+    layers it holds, in a stable order: a model's layers, then a layer's attributes."""
+    order: list[keras.layers.Layer] = []
+    seen: set[int] = set()
+
+    def visit(layer: keras.layers.Layer) -> None:
+        if id(layer) in seen:
+            return
+        seen.add(id(layer))
+        order.append(layer)
+        for child in _children(layer):
+            visit(child)
+
+    for top in thing if isinstance(thing, list) else [thing]:
+        visit(top)
+    return order
+
+
+def _children(layer: keras.layers.Layer) -> list[keras.layers.Layer]:
+    if isinstance(layer, keras.Model):
+        return list(layer.layers)
+    children = []
+    for value in vars(layer).values():
+        items = value.values() if isinstance(value, dict) else value if isinstance(value, (list, tuple)) else [value]
+        children += [item for item in items if isinstance(item, keras.layers.Layer)]
+    return children
+
+
+def seed_initializers(layers: Sequence[keras.layers.Layer], seed_name: str, suite_seed: int = DEFAULT_SUITE_SEED) -> None:
+    """Seed every default random initializer of `layers` (a walk), by position."""
+    for index, layer in enumerate(layers):
+        _seed_initializers(layer, seed_name, index, suite_seed)
+
+
+def fix_weights(
+    thing: object,
+    steps: Sequence[keras.layers.Layer],
+    value: object,
+    seed_name: str,
+    suite_seed: int = DEFAULT_SUITE_SEED,
 ) -> None:
-    """Replace the layer's weights by NumPy draws from the same distributions.
-
-    Isolates the layer's computation from every random number generator: the
-    weights are the same on every backend and Keras version.
+    """Build the subject for `value` and give every weight a NumPy draw from the twin of
+    its layer's default initializer (seeded by the layer's place in the walk and the
+    weight's name): the same numbers on every backend and Keras version.
     """
-    defaults = {attribute: type(initializer).__name__ for attribute, initializer in _initializers(layer).items()}
-    # Build with zeros: Keras's own random draw would be overwritten anyway.
-    for attribute in defaults:
-        setattr(layer, attribute, keras.initializers.Zeros())
-    layer.build(input_shape)
-    values = []
-    for variable in layer.weights:
-        kind = defaults[f"{variable.name}_initializer"]
-        if kind not in NUMPY_INITIALIZERS:
-            raise FixedWeightsError(
-                f"{case_id}: {layer.name}.{variable.name} defaults to {kind}, which fixed weights "
-                f"cannot draw; add its NumPy twin to layerviz.layers.NUMPY_INITIALIZERS"
-            )
-        seed = derive_seed(case_id, f"{index}.{variable.name}.fixed", suite_seed)
-        rng = np.random.Generator(np.random.PCG64(seed))
-        values.append(NUMPY_INITIALIZERS[kind](rng, tuple(int(d) for d in variable.shape)).astype(np.float32))
-    layer.set_weights(values)
+    kinds: dict[tuple[int, str], str] = {}
+    for layer in walk(thing):
+        for attribute, initializer in _initializers(layer).items():
+            kinds[(id(layer), attribute)] = type(initializer).__name__
+            # Build with zeros: Keras's own random draw would be overwritten anyway.
+            setattr(layer, attribute, keras.initializers.Zeros())
+    if all(not layer.built and walk(layer) == [layer] for layer in steps):
+        # Plain layers: build each for its input shape, without running anything.
+        shape = [tuple(v.shape) for v in value] if isinstance(value, list) else tuple(value.shape)
+        for index, layer in enumerate(steps):
+            layer.build(shape)
+            if index + 1 < len(steps):
+                shape = tuple(layer.compute_output_shape(shape))
+    else:  # layers made inside build or call: only a call builds them all
+        for layer in steps:
+            value = layer(value)
+    assigned: set[int] = set()
+    walked = walk(thing)
+    for index in reversed(range(len(walked))):  # a layer's own weights before its holder's
+        layer = walked[index]
+        for variable in layer.weights:
+            if id(variable) in assigned:
+                continue
+            attribute = f"{variable.name}_initializer"
+            kind = kinds.get((id(layer), attribute))
+            if kind is None and isinstance(getattr(layer, attribute, None), keras.initializers.Initializer):
+                kind = type(getattr(layer, attribute)).__name__  # a layer made during the build
+            if kind not in NUMPY_INITIALIZERS:
+                what = f"defaults to {kind}" if kind else f"has no `{attribute}` attribute naming its initializer"
+                raise FixedWeightsError(
+                    f"{seed_name}: {layer.name}.{variable.name} {what}, which fixed weights cannot draw; "
+                    f"use weights='keras', or add its NumPy twin to layerviz.layers.NUMPY_INITIALIZERS"
+                )
+            seed = derive_seed(seed_name, f"{index}.{variable.name}.fixed", suite_seed)
+            rng = np.random.Generator(np.random.PCG64(seed))
+            variable.assign(NUMPY_INITIALIZERS[kind](rng, tuple(int(d) for d in variable.shape)).astype(np.float32))
+            assigned.add(id(variable))
 
 
-def apply(
-    case: Case,
-    tensors: Sequence[object],
-    suite_seed: int = DEFAULT_SUITE_SEED,
-    weights: str = "keras",
-) -> tuple[object, tuple[LayerInfo, ...]]:
-    """Apply the case's layers to batched tensors, eager or symbolic (`keras.Input`).
-
-    Returns the output and a summary of the layers as built.
-    """
-    if weights not in WEIGHT_MODES:
-        raise ValueError(f"unknown weight mode {weights!r}; choose one of: {', '.join(WEIGHT_MODES)}")
-    case_shape = tuple(int(d) for d in tensors[0].shape[1:])
-    value: object = list(tensors) if case.config.inputs > 1 else tensors[0]
-    summary = []
-    for index, step in enumerate(case.config.steps):
-        in_shape = tuple(int(d) for d in (tensors[0] if index == 0 else value).shape[1:])
-        layer = make_layer(step, index, in_shape, case_shape, case.id, suite_seed)
-        if weights == "fixed" and step.layer in WEIGHTED_LAYERS:
-            assign_fixed_weights(layer, (None, *in_shape), case.id, index, suite_seed)
-        value = layer(value)
-        summary.append(LayerInfo(step.layer, tuple(int(d) for d in value.shape[1:]), int(layer.count_params())))
-    return value, tuple(summary)
-
-
-def case_inputs(case: Case, photos: PhotoSet | None = None, size: int = WORKING_SIZE) -> list[np.ndarray]:
-    """The case's inputs (the bundled pair unless `photos` are given) in its colour space."""
-    config = case.config
-    rgb = (photos or PhotoSet.bundled()).at(config.input_size(size))
-    if len(rgb) < config.inputs:
-        raise ValueError(f"{case.id} needs {config.inputs} photos, got {len(rgb)}")
-    space = colorspaces.get(case.colorspace)
-    return [space.from_rgb(image) for image in rgb[: config.inputs]]
-
-
-@dataclass(frozen=True)
-class CaseOutput:
-    raw: np.ndarray  # float32 H x W x C, unclipped
-    layers: tuple[LayerInfo, ...]
-
-    @property
-    def parameters(self) -> int:
-        return sum(info.parameters for info in self.layers)
-
-
-def trace_case(
-    case: Case,
-    photos: PhotoSet | None = None,
-    suite_seed: int = DEFAULT_SUITE_SEED,
-    size: int = WORKING_SIZE,
-    weights: str = "keras",
-) -> CaseOutput:
-    """Run the case's layers at the working `size` with `weights` ("keras" or "fixed"):
-    the raw output and a layer summary."""
-    # float32 always: since Keras 3.4 integer arrays stay integer and wrap around.
-    inputs = case_inputs(case, photos, size)
-    batch = [keras.ops.convert_to_tensor(x[np.newaxis], dtype="float32") for x in inputs]
-    output, layers = apply(case, batch, suite_seed, weights)
-    raw = repeat_pixels(keras.ops.convert_to_numpy(output)[0], case.config.upsample)
-    return CaseOutput(np.ascontiguousarray(raw, dtype=np.float32), layers)
-
-
-def run_case(
-    case: Case,
-    photos: PhotoSet | None = None,
-    suite_seed: int = DEFAULT_SUITE_SEED,
-    weights: str = "keras",
-) -> np.ndarray:
-    """The raw float32 output (H x W x C, unclipped) of the case's layers."""
-    return trace_case(case, photos, suite_seed, weights=weights).raw
-
-
-def outcome(
-    case: Case,
-    label: str,
-    photos: PhotoSet | None = None,
-    suite_seed: int = DEFAULT_SUITE_SEED,
-    size: int = WORKING_SIZE,
-    weights: str = "keras",
-) -> Rendering | Raised:
-    """The case's rendering, named `label`; or, if its layers raise, the exception.
-
-    A layer's exception is its behaviour, recorded and compared like a picture;
-    layerviz's own errors (a bad photo, a default initializer fixed weights cannot
-    draw) are not, and propagate.
-    """
-    try:
-        output = trace_case(case, photos, suite_seed, size, weights)
-    except (ImageInputError, FixedWeightsError):
-        raise
-    except Exception as error:
-        return Raised.of(label, error)
-    return render(label, case.colorspace, output.raw, output.layers)
-
-
-def repeat_pixels(image: np.ndarray, factor: int) -> np.ndarray:
-    """Nearest-neighbour upsampling by exact repetition (no resampler involved)."""
-    return image.repeat(factor, axis=0).repeat(factor, axis=1)
-
-
-def build_model(case: Case, suite_seed: int = DEFAULT_SUITE_SEED) -> keras.Model:
-    """The case as a functional model, for its parameter count and summary (not for running)."""
-    depth = colorspaces.get(case.colorspace).depth
-    side = case.config.input_size()
-    shape = (side, side, depth)
-    inputs = [keras.Input(shape=shape) for _ in range(case.config.inputs)]
-    outputs, _ = apply(case, inputs, suite_seed)
-    return keras.Model(inputs, outputs, name=case.id.replace("/", "_"))
-
-
-def parameter_count(case: Case) -> int:
-    return int(build_model(case).count_params())
-
-
-def summary(case: Case) -> str:
-    lines: list[str] = []
-    build_model(case).summary(print_fn=lambda line, **_: lines.append(line), line_length=80)
-    return "\n".join(lines)

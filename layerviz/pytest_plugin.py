@@ -270,7 +270,7 @@ class LayerRegression:
         __tracebackhide__ = True
         import keras
 
-        from layerviz.layers import outcome
+        from layerviz import subject
 
         backend = keras.backend.backend()
         mode = weights or "keras"
@@ -293,7 +293,7 @@ class LayerRegression:
             target = Target(self.root / baselines.divergence_set(known, name), case.id, hint, kind)
         label = self._label(target)
         self.request.node.user_properties.append((_CASE_PROPERTY, label))
-        obtained = outcome(case, label, weights=mode)
+        obtained, _ = subject.outcome(subject.of(case), label, case.colorspace, weights=mode, seed_name=case.id)
         self.verify(obtained, target, known, shared)
         return obtained
 

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from layerviz.catalogue import CONFIGS, Step
-from layerviz.layers import make_layer, repeat_pixels
+from layerviz.layers import make_layer
+from layerviz.subject import repeat_pixels
 
 ACTIVATIONS = sorted(
     {

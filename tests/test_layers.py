@@ -5,7 +5,8 @@ from PIL import Image
 
 from layerviz.catalogue import CASES, LayerInfo, Step, get_case
 from layerviz.images import PhotoSet, load_sample, sample_path
-from layerviz.layers import case_inputs, make_layer, parameter_count, run_case, summary, trace_case
+from layerviz.layers import make_layer
+from layerviz.subject import case_inputs, parameter_count, run_case, summary, trace_case
 from layerviz.seeds import derive_seed
 
 
@@ -141,7 +142,7 @@ def test_other_photos_replace_the_bundled_pair():
     np.testing.assert_allclose(run_case(case, photos), astronaut - chelsea, atol=1e-6)
     small = run_case(get_case("dense-flatten/s32/rgb"), PhotoSet.bundled(["astronaut"]))
     np.testing.assert_allclose(small.shape, (32, 32, 3))
-    with pytest.raises(ValueError, match="needs 2 photos"):
+    with pytest.raises(ValueError, match="takes 2 inputs: give 2 photos, got 1"):
         run_case(case, PhotoSet.bundled(["astronaut"]))
 
 

@@ -15,7 +15,7 @@ import pytest
 from layerviz import colorspaces
 from layerviz.catalogue import Case, get_case
 from layerviz.images import DEFAULT_PAIR, load_sample
-from layerviz.layers import case_inputs, run_case
+from layerviz.subject import case_inputs, run_case
 
 
 def shown(case_id: str) -> np.ndarray:

@@ -1,0 +1,303 @@
+"""Subject: what a check runs, and running it on photos.
+
+A subject maps images to images (or to any tensor): one of the catalogue's cases, or
+a user's own Keras layer (a `keras.layers.Layer` subclass included), a list of
+layers applied in turn, a `keras.Sequential` or `keras.Model` (a sub-model cut from
+a bigger one included), or a factory called with the colour space's channel count
+that returns any of those (so one test can run in every colour space).
+
+Weights, by mode:
+- "keras": the subject's own initializers, each given a seed derived from the check's
+  name, and Keras's global generator seeded the same way before the subject is made
+  or built (for initializers a layer keeps to itself, and models a factory builds);
+  a layer or model passed as is must not be built yet;
+- "fixed": every weight drawn by NumPy from the twin of its layer's default
+  initializer (`layerviz.layers.NUMPY_INITIALIZERS`), identical on every backend;
+- "as-is": the weights the subject already has (a trained or loaded model).
+
+Layers are called directly on eager tensors (no `Model.predict`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+
+from layerviz import colorspaces
+from layerviz import layers as keras_layers
+from layerviz.catalogue import WEIGHT_MODES, Case, LayerInfo
+from layerviz.images import WORKING_SIZE, ImageInputError, PhotoSet
+from layerviz.layers import FixedWeightsError
+from layerviz.raised import Raised
+from layerviz.render import Rendering, render
+from layerviz.seeds import DEFAULT_SUITE_SEED, derive_seed
+
+# "as-is": weights already there, which a check must not touch.
+MODES = (*WEIGHT_MODES, "as-is")
+
+
+class SubjectError(TypeError):
+    """A subject layerviz cannot run as asked; the message says what to pass instead."""
+
+
+@dataclass(frozen=True)
+class Subject:
+    # Input shape (H, W, C) -> a layer, a list of layers or a model, ready to call.
+    make: Callable[[tuple[int, ...]], object]
+    title: str  # e.g. "Conv2D(k3, relu)", or the user's layer class
+    inputs: int | None = None  # photos per call; None: as many as the built subject takes
+    size: int | None = None  # input side in px; None: the check's size
+    upsample: int = 1  # nearest-neighbour repetition of the output (pooling shown at input size)
+    name: str | None = None  # where its baselines go unless the check says otherwise
+    colorspace: str | None = None
+    has_weights: bool | None = None  # None: known once built
+    config_id: str | None = None  # the catalogue configuration (for known divergences)
+    fresh: bool = True  # `make` creates it anew (a factory, a catalogue case), under the check's seed
+
+
+def of(thing: object) -> Subject:
+    """The subject for whatever a test passes to `layer_regression.check`."""
+    if isinstance(thing, Subject):
+        return thing
+    if isinstance(thing, Case):
+        return _case_subject(thing)
+    if isinstance(thing, keras.layers.Layer):  # a keras.Model is one too
+        return Subject(lambda _shape: thing, type(thing).__name__, fresh=False)
+    if isinstance(thing, (list, tuple)) and thing and all(isinstance(x, keras.layers.Layer) for x in thing):
+        layers = list(thing)
+        return Subject(lambda _shape: layers, " → ".join(type(x).__name__ for x in layers), fresh=False)
+    if callable(thing) and not isinstance(thing, type):
+        factory = thing
+        title = getattr(factory, "__name__", type(factory).__name__)
+        return Subject(lambda shape: _checked_product(factory, shape[-1]), title)
+    raise SubjectError(
+        f"cannot check {thing!r}: give a Keras layer, a list of layers, a keras.Model, or a "
+        f"factory called with the channel count that returns one of those"
+    )
+
+
+def _checked_product(factory: Callable[[int], object], channels: int) -> object:
+    made = factory(channels)
+    if isinstance(made, keras.layers.Layer) or (
+        isinstance(made, (list, tuple)) and made and all(isinstance(x, keras.layers.Layer) for x in made)
+    ):
+        return made
+    raise SubjectError(
+        f"the factory {getattr(factory, '__name__', factory)!r} returned {made!r} for {channels} channels; "
+        f"it must return a Keras layer, a list of layers or a keras.Model"
+    )
+
+
+def _case_subject(case: Case) -> Subject:
+    config = case.config
+
+    def make(shape: tuple[int, ...]) -> list[keras.layers.Layer]:
+        made, in_shape = [], shape
+        for index, step in enumerate(config.steps):
+            layer = keras_layers.make_layer(step, index, in_shape, shape, case.id)
+            made.append(layer)
+            if index + 1 < len(config.steps):  # the next layer may size itself from this one's output
+                in_shape = tuple(int(d) for d in layer.compute_output_shape((None, *in_shape))[1:])
+        return made
+
+    return Subject(
+        make,
+        config.title,
+        inputs=config.inputs,
+        size=config.size,
+        upsample=config.upsample,
+        name=config.id,
+        colorspace=case.colorspace,
+        has_weights=config.has_weights,
+        config_id=config.id,
+    )
+
+
+@dataclass(frozen=True)
+class Output:
+    raw: np.ndarray  # float32, without the batch axis, unclipped
+    layers: tuple[LayerInfo, ...]  # the layers as built: class, output shape, parameters
+    has_weights: bool
+
+    @property
+    def parameters(self) -> int:
+        return sum(info.parameters for info in self.layers)
+
+
+def input_count(subject: Subject, built: object) -> int:
+    """Photos per call: as the subject says, else a model's inputs, else 2 for a merging layer."""
+    if subject.inputs is not None:
+        return subject.inputs
+    first = built[0] if isinstance(built, list) else built
+    if isinstance(first, keras.Model) and not isinstance(first, keras.Sequential):
+        return len(first.inputs)
+    # Add, Maximum, ... derive from Keras's merging base class.
+    return 2 if any(cls.__name__ == "Merge" for cls in type(first).__mro__) else 1
+
+
+def run(
+    subject: Subject,
+    shape: tuple[int, ...],
+    photos: Callable[[int], Sequence[np.ndarray]],
+    weights: str,
+    seed_name: str,
+    suite_seed: int = DEFAULT_SUITE_SEED,
+) -> Output:
+    """Make the subject for inputs of `shape` (H, W, C) and run it on `photos(count)`
+    (H x W x C float32 arrays, as many as it takes) with `weights`. `seed_name` names
+    the check, so its weights never depend on what ran before."""
+    if weights not in MODES:
+        raise SubjectError(f"unknown weights {weights!r}; choose one of: {', '.join(MODES)}")
+    if weights == "keras":
+        # Draws from Keras's global generator (a model a factory builds, add_weight with
+        # an initializer name) depend on this seed only.
+        keras.utils.set_random_seed(derive_seed(seed_name, "global", suite_seed))
+    thing = subject.make(shape)
+    steps = list(thing) if isinstance(thing, list) else (thing.layers if isinstance(thing, keras.Sequential) else [thing])
+    walked = keras_layers.walk(thing)
+    already = any(layer.built for layer in walked)
+    if weights == "as-is" and not already:
+        raise SubjectError(
+            f"{subject.title}: weights='as-is' keeps weights the subject already has, but it is not built; "
+            f"build or load it first, or use weights='keras' or 'fixed'"
+        )
+    if weights == "keras":
+        if already and not subject.fresh:
+            raise SubjectError(
+                f"{subject.title} is already built, so its weights came from an unseeded draw; pass an "
+                f"unbuilt layer or a factory, or use weights='as-is' for weights that must not change"
+            )
+        keras_layers.seed_initializers(walked, seed_name, suite_seed)
+    images = photos(input_count(subject, thing))
+    batch = [keras.ops.convert_to_tensor(image[np.newaxis], dtype="float32") for image in images]
+    value: object = batch if len(batch) > 1 else batch[0]
+    if weights == "fixed":
+        keras_layers.fix_weights(thing, steps, value, seed_name, suite_seed)
+    summary = []
+    for layer in steps:
+        value = layer(value)
+        if isinstance(value, (list, tuple, dict)):
+            raise SubjectError(
+                f"{subject.title}: {type(layer).__name__} returns {len(value)} outputs; check a sub-model "
+                f"with one output, e.g. keras.Model(model.inputs, model.outputs[0])"
+            )
+        summary.append(LayerInfo(type(layer).__name__, tuple(int(d) for d in value.shape[1:]), int(layer.count_params())))
+    raw = keras.ops.convert_to_numpy(value)[0]
+    if subject.upsample > 1:
+        raw = repeat_pixels(raw, subject.upsample)
+    has_weights = any(layer.weights for layer in steps)
+    return Output(np.ascontiguousarray(raw, dtype=np.float32), tuple(summary), has_weights)
+
+
+def repeat_pixels(image: np.ndarray, factor: int) -> np.ndarray:
+    """Nearest-neighbour upsampling by exact repetition (no resampler involved)."""
+    return image.repeat(factor, axis=0).repeat(factor, axis=1)
+
+
+def trace(
+    subject: Subject,
+    colorspace: str,
+    photos: PhotoSet | None = None,
+    size: int = WORKING_SIZE,
+    weights: str = "keras",
+    seed_name: str = "",
+    suite_seed: int = DEFAULT_SUITE_SEED,
+) -> Output:
+    """Run the subject on `photos` (the bundled pair unless given) in `colorspace`, at
+    the subject's own size or `size`."""
+    space = colorspaces.get(colorspace)
+    side = subject.size or size
+
+    def inputs(count: int) -> list[np.ndarray]:
+        # float32 always: since Keras 3.4 integer arrays stay integer and wrap around.
+        rgb = (photos or PhotoSet.bundled()).at(side)
+        if len(rgb) < count:
+            raise ImageInputError(f"{subject.title} takes {count} inputs: give {count} photos, got {len(rgb)}")
+        return [space.from_rgb(image) for image in rgb[:count]]
+
+    return run(subject, (side, side, space.depth), inputs, weights, seed_name or subject.title, suite_seed)
+
+
+def outcome(
+    subject: Subject,
+    label: str,
+    colorspace: str,
+    photos: PhotoSet | None = None,
+    size: int = WORKING_SIZE,
+    weights: str = "keras",
+    seed_name: str = "",
+    suite_seed: int = DEFAULT_SUITE_SEED,
+) -> tuple[Rendering | Raised, bool | None]:
+    """The subject's rendering, named `label`, or the exception it raised; and whether
+    it has weights (None if it raised before that was known).
+
+    A layer's exception is its behaviour, recorded and compared like a picture;
+    layerviz's own errors (a bad photo, a subject it cannot run, a default initializer
+    fixed weights cannot draw) are not, and propagate.
+    """
+    try:
+        output = trace(subject, colorspace, photos, size, weights, seed_name, suite_seed)
+    except (ImageInputError, SubjectError, FixedWeightsError):
+        raise
+    except Exception as error:
+        return Raised.of(label, error), subject.has_weights
+    return render(label, colorspace, output.raw, output.layers), output.has_weights
+
+
+# --- the catalogue's cases, run as subjects ---------------------------------------------
+
+
+def case_inputs(case: Case, photos: PhotoSet | None = None, size: int = WORKING_SIZE) -> list[np.ndarray]:
+    """The case's inputs (the bundled pair unless `photos` are given) in its colour space."""
+    config = case.config
+    rgb = (photos or PhotoSet.bundled()).at(config.input_size(size))
+    if len(rgb) < config.inputs:
+        raise ValueError(f"{case.id} needs {config.inputs} photos, got {len(rgb)}")
+    space = colorspaces.get(case.colorspace)
+    return [space.from_rgb(image) for image in rgb[: config.inputs]]
+
+
+def trace_case(
+    case: Case,
+    photos: PhotoSet | None = None,
+    suite_seed: int = DEFAULT_SUITE_SEED,
+    size: int = WORKING_SIZE,
+    weights: str = "keras",
+) -> Output:
+    """Run the case's layers at the working `size` with `weights` ("keras" or "fixed"):
+    the raw output and a layer summary."""
+    return trace(of(case), case.colorspace, photos, size, weights, case.id, suite_seed)
+
+
+def run_case(
+    case: Case,
+    photos: PhotoSet | None = None,
+    suite_seed: int = DEFAULT_SUITE_SEED,
+    weights: str = "keras",
+) -> np.ndarray:
+    """The raw float32 output (H x W x C, unclipped) of the case's layers."""
+    return trace_case(case, photos, suite_seed, weights=weights).raw
+
+
+def build_model(case: Case) -> keras.Model:
+    """The case as a functional model, for its parameter count and summary (not for running)."""
+    side = case.config.input_size()
+    shape = (side, side, colorspaces.get(case.colorspace).depth)
+    inputs = [keras.Input(shape=shape) for _ in range(case.config.inputs)]
+    value: object = inputs if len(inputs) > 1 else inputs[0]
+    for layer in of(case).make(shape):
+        value = layer(value)
+    return keras.Model(inputs, value, name=case.id.replace("/", "_"))
+
+
+def parameter_count(case: Case) -> int:
+    return int(build_model(case).count_params())
+
+
+def summary(case: Case) -> str:
+    lines: list[str] = []
+    build_model(case).summary(print_fn=lambda line, **_: lines.append(line), line_length=80)
+    return "\n".join(lines)
