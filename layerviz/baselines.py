@@ -6,7 +6,8 @@ A tree holds sets, each with its own `MANIFEST.json` (the environment that made 
   modes and on every backend;
 - `fixed/`: cases with weights, NumPy-drawn ("fixed") weights: the same on every backend;
 - `keras/<backend>/`: cases with weights, Keras's seeded initializers, whose numbers
-  differ between backends.
+  differ between backends;
+- `as-is/`: a user's subject with the weights it already has (trained or loaded).
 
 In a set, a case is `<section>/<config>/<colourspace>.png` with
 `<colourspace>.stats.json` beside it; a case whose layer raised has the sidecar
@@ -30,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from layerviz import divergences
-from layerviz.catalogue import CASES, Case
+from layerviz.catalogue import CASES
 from layerviz.compare import Outcome
 from layerviz.images import DEFAULT_PAIR, WORKING_SIZE, sample_sha256
 from layerviz.raised import Raised
@@ -46,15 +47,16 @@ class BaselineError(Exception):
     """A baseline file that is missing or unreadable; the message names it and the fix."""
 
 
-def set_name(case: Case, weights: str, backend: str) -> str:
-    """The baseline set a case belongs to under a weight mode and backend."""
-    if not case.config.has_weights:
+def set_name(has_weights: bool, weights: str, backend: str) -> str:
+    """The baseline set of a check, by whether its subject has weights, the weight mode
+    ("keras", "fixed" or "as-is") and the backend."""
+    if not has_weights:
         return WEIGHTLESS
-    return "fixed" if weights == "fixed" else f"keras/{backend}"
+    return weights if weights in ("fixed", "as-is") else f"keras/{backend}"
 
 
 def set_names(backends: Iterable[str] = BACKENDS) -> tuple[str, ...]:
-    return (WEIGHTLESS, "fixed", *(f"keras/{backend}" for backend in backends))
+    return (WEIGHTLESS, "fixed", "as-is", *(f"keras/{backend}" for backend in backends))
 
 
 def divergence_set(known: divergences.Divergence, name: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from layerviz.raised import Raised
 from layerviz.render import Rendering, encode_png, quantize
 
 CELL = 128  # px per picture on cheatsheet.png
+CHECKS = "checks"  # where a test run keeps its checks' renderings, under the gallery folder
 LABEL_WIDTH = 230
 
 
@@ -81,7 +83,7 @@ def from_baselines(
     """The same gallery from a baseline tree, without running Keras: cases without
     weights from its weightless set, the others from the set of `weights` (and
     `backend`, for Keras's own initializers)."""
-    sets = {case.id: baselines.set_name(case, weights, backend) for case in cases}
+    sets = {case.id: baselines.set_name(case.config.has_weights, weights, backend) for case in cases}
     manifests = {name: baselines.read_manifest(root / name) for name in dict.fromkeys(sets.values())}
     for name, manifest in manifests.items():
         if manifest is None:
@@ -115,6 +117,15 @@ def write(gallery: Gallery, out: Path) -> list[Path]:
     written.append(_write(out / "cheatsheet.png", encode_png(np.asarray(cheatsheet(gallery)))))
     written.append(_write(out / "index.html", html_page(gallery).encode()))
     return written
+
+
+def save_check(out: Path, obtained: Outcome, test_id: str, title: str, description: str) -> None:
+    """Keep a check's rendering and caption under `out`, for the gallery of a test run
+    (pytest-xdist workers each save their own; the page is built at the end)."""
+    png = baselines.png_path(out / CHECKS, obtained.case_id)
+    baselines.save(obtained, png)
+    caption = {"test": test_id, "title": title, "description": description}
+    baselines.write_atomic(png.with_name(png.stem + ".check.json"), (json.dumps(caption, indent=2) + "\n").encode())
 
 
 def _write(path: Path, data: bytes) -> Path:

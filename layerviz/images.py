@@ -119,11 +119,33 @@ def load_image(path: str | Path, size: int = WORKING_SIZE) -> np.ndarray:
         raise ImageInputError(
             f"{path}: not a readable image ({exc}); give a PNG, JPEG or other Pillow-readable file"
         ) from None
+    return _square(rgb, size, str(path))
+
+
+def array_image(array: np.ndarray, size: int = WORKING_SIZE, label: str = "array") -> np.ndarray:
+    """A photo given as an array, taken as a file of it would be: H x W (grey), H x W x 3
+    (RGB) or H x W x 4 (RGBA, over white); uint8 is 0-255, floats are 0-1."""
+    values = np.asarray(array)
+    if values.ndim not in (2, 3) or (values.ndim == 3 and values.shape[-1] not in (1, 3, 4)):
+        raise ImageInputError(
+            f"{label}: an image array is H x W, H x W x 3 or H x W x 4, got shape {values.shape}"
+        )
+    scaled = values.astype(np.float64) / (255.0 if values.dtype == np.uint8 else 1.0)
+    if scaled.ndim == 2 or scaled.shape[-1] == 1:
+        scaled = np.repeat(scaled.reshape(*scaled.shape[:2], 1), 3, axis=-1)
+    elif scaled.shape[-1] == 4:  # transparency over white, as for files
+        alpha = scaled[..., 3:]
+        scaled = scaled[..., :3] * alpha + (1.0 - alpha)
+    return _square(np.clip(np.nan_to_num(scaled), 0.0, 1.0), size, label)
+
+
+def _square(rgb: np.ndarray, size: int, label: str) -> np.ndarray:
+    """Centre-cropped to a square and resized to `size` x `size`, as float32."""
     height, width = rgb.shape[:2]
     side = min(height, width)
     if side < MIN_SIDE:
         raise ImageInputError(
-            f"{path}: {width}x{height} px is too small; give an image at least {MIN_SIDE} px on each side"
+            f"{label}: {width}x{height} px is too small; give an image at least {MIN_SIDE} px on each side"
         )
     top, left = (height - side) // 2, (width - side) // 2
     square = rgb[top : top + side, left : left + side]
@@ -146,10 +168,17 @@ class PhotoSet:
         return cls(names, [functools.partial(load_sample, name) for name in names])
 
     @classmethod
-    def files(cls, paths: Sequence[str | Path]) -> PhotoSet:
-        """User photos; with a single one, merging layers take the bundled second photo."""
-        labels = [Path(path).name for path in paths]
-        loaders: list[Callable[[int], np.ndarray]] = [functools.partial(load_image, path) for path in paths]
+    def files(cls, paths: Sequence[str | Path | np.ndarray]) -> PhotoSet:
+        """User photos, as files or arrays; with a single one, a subject that takes two
+        inputs (a merging layer) gets the bundled second photo."""
+        labels, loaders = [], []
+        for number, item in enumerate(paths, start=1):
+            if isinstance(item, np.ndarray):
+                labels.append(f"array {number}")
+                loaders.append(functools.partial(array_image, item, label=f"array {number}"))
+            else:
+                labels.append(Path(item).name)
+                loaders.append(functools.partial(load_image, item))
         if len(paths) == 1:
             labels.append(DEFAULT_PAIR[1])
             loaders.append(functools.partial(load_sample, DEFAULT_PAIR[1]))

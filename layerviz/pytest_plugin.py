@@ -9,15 +9,17 @@ regeneration on another machine changes nothing that did not change in behaviour
 
 from __future__ import annotations
 
+import dataclasses
 import os
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from layerviz import baselines, divergences, report
-from layerviz.catalogue import Case, Check
+from layerviz import baselines, colorspaces, divergences, gallery, report
 from layerviz.compare import (
     MAX_LEVEL_DIFF,
     STATS_ATOL,
@@ -29,6 +31,7 @@ from layerviz.compare import (
     heat_map,
     side_by_side,
 )
+from layerviz.images import WORKING_SIZE, PhotoSet
 from layerviz.raised import Raised
 from layerviz.render import Rendering, encode_png
 from layerviz.seeds import DEFAULT_SUITE_SEED
@@ -41,27 +44,66 @@ _CASE_PROPERTY = "layerviz_case"
 _ENTRY_PROPERTY = "layerviz_entry"
 
 
+@dataclass(frozen=True)
+class _Setting:
+    """An option given on the command line (--layerviz-NAME) or in the ini file
+    (layerviz_NAME, e.g. in pyproject.toml's [tool.pytest.ini_options]); the command
+    line wins, as in pytest-mpl. Folders in the ini file are relative to it."""
+
+    name: str
+    metavar: str
+    help: str
+    kind: type = str
+    default: object = None
+
+    @property
+    def ini(self) -> str:
+        return f"layerviz_{self.name}"
+
+    def value(self, config: pytest.Config) -> object:
+        given = config.getoption(self.ini)
+        if given is not None:
+            return Path(given).resolve() if self.metavar == "DIR" else given
+        text = str(config.getini(self.ini) or "").strip()
+        if not text:
+            return self.default
+        if self.metavar == "DIR":
+            return ((config.inipath.parent if config.inipath else config.rootpath) / text).resolve()
+        return self.kind(text)
+
+
+SETTINGS = {
+    setting.name: setting
+    for setting in (
+        _Setting("baselines", "DIR", "baseline tree to compare against (default: <rootdir>/baselines)"),
+        _Setting("report", "DIR", "write an HTML and JSON report of every visual check that did not pass into DIR"),
+        _Setting(
+            "obtained",
+            "DIR",
+            "also save every obtained rendering into DIR (<set>/<name>/<colourspace>.png), e.g. to compare "
+            "two runs byte for byte",
+        ),
+        _Setting("gallery", "DIR", "build a gallery (index.html, cheatsheet.png) of every check that ran into DIR"),
+        _Setting("levels", "N", "largest per-pixel 8-bit level difference tolerated", int, MAX_LEVEL_DIFF),
+        _Setting("rtol", "X", "relative tolerance of the raw-output statistics", float, STATS_RTOL),
+        _Setting("atol", "X", "absolute tolerance of the raw-output statistics", float, STATS_ATOL),
+    )
+}
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("layerviz", "layerviz visual regression")
-    group.addoption(
-        "--layerviz-baselines",
-        metavar="DIR",
-        default=None,
-        help="baseline tree to compare against (default: <rootdir>/baselines)",
-    )
-    group.addoption(
-        "--layerviz-report",
-        metavar="DIR",
-        default=None,
-        help="write an HTML and JSON report of every visual check that did not pass into DIR",
-    )
-    group.addoption(
-        "--layerviz-obtained",
-        metavar="DIR",
-        default=None,
-        help="also save every obtained rendering into DIR (set/section/config/colourspace.png), "
-        "e.g. to compare two runs byte for byte",
-    )
+    for setting in SETTINGS.values():
+        default = f" (default {setting.default:g})" if setting.default is not None else ""
+        group.addoption(
+            f"--layerviz-{setting.name}",
+            dest=setting.ini,
+            metavar=setting.metavar,
+            type=setting.kind,
+            default=None,
+            help=setting.help + default,
+        )
+        parser.addini(setting.ini, setting.help + default + "; the command line option wins", default="")
     group.addoption(
         "--layerviz-rewrite",
         action="store_true",
@@ -72,25 +114,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--layerviz-prune",
         action="store_true",
         default=False,
-        help="with --regen-all: delete baseline files that no case produces",
-    )
-    group.addoption(
-        "--layerviz-levels",
-        type=int,
-        default=MAX_LEVEL_DIFF,
-        help=f"largest per-pixel 8-bit level difference tolerated (default {MAX_LEVEL_DIFF})",
-    )
-    group.addoption(
-        "--layerviz-rtol",
-        type=float,
-        default=STATS_RTOL,
-        help=f"relative tolerance of the raw-output statistics (default {STATS_RTOL:g})",
-    )
-    group.addoption(
-        "--layerviz-atol",
-        type=float,
-        default=STATS_ATOL,
-        help=f"absolute tolerance of the raw-output statistics (default {STATS_ATOL:g})",
+        help="with --regen-all: delete the baseline files no check of this run used, when the run "
+        "covered every check (nothing deselected or failed)",
     )
 
 
@@ -120,17 +145,11 @@ class LayerSession:
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
-        option = config.getoption("layerviz_baselines")
-        self.root = Path(option).resolve() if option else config.rootpath / "baselines"
-        option = config.getoption("layerviz_report")
-        self.report_dir = Path(option).resolve() if option else None
-        option = config.getoption("layerviz_obtained")
-        self.obtained_dir = Path(option).resolve() if option else None
-        self.tolerance = Tolerance(
-            levels=config.getoption("layerviz_levels"),
-            rtol=config.getoption("layerviz_rtol"),
-            atol=config.getoption("layerviz_atol"),
-        )
+        self.root: Path = SETTINGS["baselines"].value(config) or config.rootpath / "baselines"
+        self.report_dir: Path | None = SETTINGS["report"].value(config)
+        self.obtained_dir: Path | None = SETTINGS["obtained"].value(config)
+        self.gallery_dir: Path | None = SETTINGS["gallery"].value(config)
+        self.tolerance = Tolerance(*(SETTINGS[name].value(config) for name in ("levels", "rtol", "atol")))
         self.rewrite = bool(config.getoption("layerviz_rewrite"))
         # --regen-all: every check passes, writing what no longer matches.
         self.regen_all = self.rewrite or bool(config.getoption("regen_all"))
@@ -254,7 +273,8 @@ class Target:
 
 
 class LayerRegression:
-    """`layer_regression.check(case)` renders a case and compares it to its baseline."""
+    """The `layer_regression` fixture: `check(subject)` renders a subject on photos and
+    compares the picture and its raw statistics with the baseline."""
 
     def __init__(self, request: pytest.FixtureRequest, output_dir: Path) -> None:
         self.request = request
@@ -262,40 +282,93 @@ class LayerRegression:
         self.session = _session(request.config)
         self.root = self.session.root
         self.tolerance = self.session.tolerance
+        self._checked: set[str] = set()
 
-    def check(self, case: Case, weights: str | None = None) -> Outcome:
-        """Render `case` (with `weights` "keras" or "fixed" if it has weights) and compare it
-        with its baseline in the set for that mode and the running backend, or, for a
-        known divergence, with what that backend is recorded to compute instead."""
+    def check(
+        self,
+        subject: object,
+        *,
+        colorspace: str | None = None,
+        images: Sequence[str | Path | np.ndarray] | None = None,
+        size: int | None = None,
+        weights: str = "keras",
+        name: str | None = None,
+        description: str = "",
+        inputs: int | None = None,
+    ) -> Outcome:
+        """Render `subject` and compare it with its baseline.
+
+        subject: a Keras layer (your own `Layer` subclass too), a list of layers applied in
+            turn, a `keras.Sequential` or `keras.Model` (a sub-model cut from one too), or a
+            factory called with the colour space's channel count that returns one of those.
+        colorspace: "luminance", "rgb" (default), "hsv" or "ycbcr": what the photos are
+            given in, and how an output with that many channels is shown.
+        images: photo files or arrays (H x W [x 3|4], uint8 0-255 or float 0-1), loaded as
+            `layerviz gallery --images` loads them; default: the bundled pair.
+        size: the side the photos are cropped and resized to (default 128).
+        weights: "keras" (its own initializers, seeded from the check's name), "fixed"
+            (NumPy draws from the same distributions: the same on every backend) or
+            "as-is" (a trained or loaded subject's weights, untouched).
+        name: where the baseline lives in its set (default: <test module>/<test name>);
+            the file is <name>/<colorspace>.png.
+        description: a caption for galleries and reports.
+        inputs: how many photos the subject takes (default: a model's inputs, 2 for a
+            merging layer, else 1).
+        """
         __tracebackhide__ = True
         import keras
 
-        from layerviz import subject
+        from layerviz import subject as subjects
 
+        spec = subjects.of(subject)
+        if inputs is not None:
+            spec = dataclasses.replace(spec, inputs=inputs)
+        colorspace = colorspace or spec.colorspace or "rgb"
+        colorspaces.get(colorspace)  # an unknown name fails here, listing the known ones
+        key = f"{name or spec.name or _test_name(self.request.node)}/{colorspace}"
+        photos = PhotoSet.files(images) if images else None
+        # The check's own seeds depend on its name only (the catalogue's: on its case id).
+        obtained, has_weights = subjects.outcome(
+            spec, key, colorspace, photos, size or WORKING_SIZE, weights, key, DEFAULT_SUITE_SEED
+        )
         backend = keras.backend.backend()
-        mode = weights or "keras"
-        name = baselines.set_name(case, mode, backend)
-        if case.config.has_weights and mode == "keras" and not (self.root / name).is_dir():
-            if not self.session.regen_all:
-                pytest.skip(
-                    f"no keras-mode baselines for the {backend} backend ({self.root / name}): Keras's seeded "
-                    f"initializers draw different numbers on each backend. Make them with "
-                    f"`KERAS_BACKEND={backend} pytest --regen-all -k keras/`"
-                )
-        kind = mode if case.config.has_weights else "none"
-        hint = baselines.REGEN_HINT.format(case_id=Check(case, weights).id)
-        shared = Target(self.root / name, case.id, hint, kind)
-        known = divergences.find(case.config.id, backend, keras.version())
+        weighted = has_weights if has_weights is not None else weights != "keras" or spec.has_weights is not False
+        name_of_set = baselines.set_name(weighted, weights, backend)
+        self._skip_without_backend_set(name_of_set, backend)
+        kind = weights if weighted else "none"
+        hint = f"pytest --regen-all '{self.request.node.nodeid}'"
+        shared = Target(self.root / name_of_set, key, hint, kind)
+        known = divergences.find(spec.config_id, backend, keras.version()) if spec.config_id else None
         target = shared
         if known:
             # Only that backend, on a Keras the divergence applies to, computes it.
             hint = f"KERAS_BACKEND={backend} {hint}  # keras {known.versions}"
-            target = Target(self.root / baselines.divergence_set(known, name), case.id, hint, kind)
+            target = Target(self.root / baselines.divergence_set(known, name_of_set), key, hint, kind)
         label = self._label(target)
+        if label in self._checked:
+            raise subjects.SubjectError(
+                f"this test already checked {label}; give each check in a test its own name= or colorspace="
+            )
+        self._checked.add(label)
+        obtained = dataclasses.replace(obtained, case_id=label)
         self.request.node.user_properties.append((_CASE_PROPERTY, label))
-        obtained, _ = subject.outcome(subject.of(case), label, case.colorspace, weights=mode, seed_name=case.id)
+        if self.session.gallery_dir is not None:
+            gallery.save_check(self.session.gallery_dir, obtained, self.request.node.nodeid, spec.title, description)
         self.verify(obtained, target, known, shared)
         return obtained
+
+    def _skip_without_backend_set(self, name_of_set: str, backend: str) -> None:
+        """Keras-mode baselines are per backend: a tree that has other backends' sets but not
+        this one's cannot check it (a new tree, without any, gets this one's made)."""
+        if not name_of_set.startswith("keras/") or (self.root / name_of_set).is_dir() or self.session.regen_all:
+            return
+        others = [b for b in baselines.BACKENDS if b != backend and (self.root / "keras" / b).is_dir()]
+        if others:
+            pytest.skip(
+                f"no keras-mode baselines for the {backend} backend ({self.root / name_of_set}): Keras's seeded "
+                f"initializers draw different numbers on each backend. Make them with "
+                f"`KERAS_BACKEND={backend} pytest --regen-all -k keras/`"
+            )
 
     def _label(self, target: Target) -> str:
         """A check's name in messages and reports: its set under the root, then its case."""
@@ -431,6 +504,13 @@ class LayerRegression:
             lines.append(f"  side by side: {artifact('side-by-side')} (baseline | obtained | diff)")
         lines.append(f"If the change is intended: `{hint}`")
         return "\n".join(lines)
+
+
+def _test_name(item: pytest.Item) -> str:
+    """<test module>/<test name>[<param id>] (classes too), safe as a relative path."""
+    module, *rest = item.nodeid.split("::")
+    parts = [Path(module).stem, *rest]
+    return "/".join(re.sub(r'[<>:"|?*\\]', "_", part).strip(". ") or "_" for part in parts)
 
 
 def _running_keras() -> str:

@@ -1,5 +1,19 @@
 """Render: a layer's raw output -> 8-bit display pixels, PNG bytes, raw statistics
-and the layer summary stored beside them."""
+and the layer summary stored beside them.
+
+How an output is shown depends on its shape (without the batch axis):
+
+- H x W x C with the colour space's channel count: in that colour space;
+- H x W x 1 or H x W x 3 otherwise: as greyscale or RGB, values clipped to [0, 1];
+- H x W x C with any other C (a feature map): a mosaic of per-channel greyscale tiles,
+  row by row, `ceil(sqrt(C))` to a row, 1 px white between them; each tile is stretched
+  from its channel's minimum (black) to its maximum (white), a constant channel is
+  mid-grey. The per-channel statistics keep the scale the stretch hides;
+- any other rank (a vector, a sequence): a heat strip, black through red and yellow to
+  white from the minimum to the maximum: a vector wraps every 128 values, a sequence is
+  one row per step (higher ranks are flattened to rows of their last axis); statistics
+  over all values.
+"""
 
 from __future__ import annotations
 
@@ -33,9 +47,10 @@ class Stats:
 
     @classmethod
     def of(cls, raw: np.ndarray, channels: tuple[str, ...]) -> Stats:
+        """Statistics per channel (the last axis), or of all values for one channel "all"."""
         # One contiguous row per channel: NumPy reduces those ~20x faster than a
         # strided axis; sums accumulate in float64 without a float64 copy.
-        rows = np.ascontiguousarray(np.asarray(raw).reshape(-1, raw.shape[-1]).T)
+        rows = np.ascontiguousarray(np.asarray(raw).reshape(-1, len(channels)).T)
 
         def per_channel(values: np.ndarray) -> tuple[float, ...]:
             return tuple(float(v) for v in values)
@@ -118,13 +133,59 @@ def quantize(display: np.ndarray) -> np.ndarray:
 
 
 def render(case_id: str, colorspace: str, raw: np.ndarray, layers: tuple[LayerInfo, ...] = ()) -> Rendering:
+    """Display pixels and statistics of a raw output, shown as its shape asks (see above)."""
     space = colorspaces.get(colorspace)
-    return Rendering(
-        case_id=case_id,
-        pixels=quantize(space.to_display(raw)),
-        stats=Stats.of(raw, space.channels),
-        layers=layers,
-    )
+    raw = np.asarray(raw, dtype=np.float32)
+    if raw.ndim == 3 and raw.shape[-1] == space.depth:
+        pixels, channels = quantize(space.to_display(raw)), space.channels
+    elif raw.ndim == 3:
+        channels = tuple(str(index) for index in range(raw.shape[-1]))
+        pixels = quantize(raw) if raw.shape[-1] in (1, 3) else mosaic(raw)
+    else:
+        pixels, channels = heat_strip(raw), ("all",)
+    return Rendering(case_id=case_id, pixels=pixels, stats=Stats.of(raw, channels), layers=layers)
+
+
+MID_GREY = 128
+STRIP_WIDTH = 128
+
+
+def _stretch(values: np.ndarray) -> np.ndarray:
+    """Values from their minimum (0.0) to their maximum (1.0); constant: 0.5; NaN stays NaN."""
+    finite = values[np.isfinite(values)]
+    if finite.size == 0 or finite.min() == finite.max():
+        return np.where(np.isnan(values), np.nan, 0.5)
+    low, high = float(finite.min()), float(finite.max())
+    return (np.clip(values, low, high) - low) / (high - low)
+
+
+def mosaic(raw: np.ndarray) -> np.ndarray:
+    """H x W x C -> one greyscale picture, a stretched tile per channel."""
+    height, width, channels = raw.shape
+    columns = int(np.ceil(np.sqrt(channels)))
+    rows = -(-channels // columns)
+    sheet = np.full((rows * (height + 1) - 1, columns * (width + 1) - 1), 255, dtype=np.uint8)
+    for channel in range(channels):
+        top, left = (channel // columns) * (height + 1), (channel % columns) * (width + 1)
+        sheet[top : top + height, left : left + width] = quantize(_stretch(raw[..., channel])[..., np.newaxis])
+    return sheet
+
+
+def heat_strip(raw: np.ndarray) -> np.ndarray:
+    """A vector (wrapped every STRIP_WIDTH values) or rows of values -> RGB heat colours."""
+    values = np.asarray(raw, dtype=np.float64)
+    if values.ndim <= 1:
+        flat = values.reshape(-1)
+        width = min(STRIP_WIDTH, max(flat.size, 1))
+        padded = np.full(-(-flat.size // width) * width, np.nan)
+        padded[: flat.size] = flat
+        grid = padded.reshape(-1, width)
+    else:
+        grid = values.reshape(-1, values.shape[-1])
+    level = _stretch(grid)
+    # "hot": black -> red -> yellow -> white; empty cells (NaN) show black.
+    hot = np.stack([np.clip(3 * level - k, 0.0, 1.0) for k in range(3)], axis=-1)
+    return quantize(hot)
 
 
 def encode_png(pixels: np.ndarray) -> bytes:

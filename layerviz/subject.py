@@ -158,14 +158,14 @@ def run(
     thing = subject.make(shape)
     steps = list(thing) if isinstance(thing, list) else (thing.layers if isinstance(thing, keras.Sequential) else [thing])
     walked = keras_layers.walk(thing)
-    already = any(layer.built for layer in walked)
-    if weights == "as-is" and not already:
+    if weights == "as-is" and not all(layer.built for layer in walked):
         raise SubjectError(
             f"{subject.title}: weights='as-is' keeps weights the subject already has, but it is not built; "
             f"build or load it first, or use weights='keras' or 'fixed'"
         )
     if weights == "keras":
-        if already and not subject.fresh:
+        # (A layer without weights counts as built from the start.)
+        if any(layer.weights for layer in walked) and not subject.fresh:
             raise SubjectError(
                 f"{subject.title} is already built, so its weights came from an unseeded draw; pass an "
                 f"unbuilt layer or a factory, or use weights='as-is' for weights that must not change"
@@ -186,7 +186,7 @@ def run(
             )
         summary.append(LayerInfo(type(layer).__name__, tuple(int(d) for d in value.shape[1:]), int(layer.count_params())))
     raw = keras.ops.convert_to_numpy(value)[0]
-    if subject.upsample > 1:
+    if subject.upsample > 1 and raw.ndim == 3:
         raw = repeat_pixels(raw, subject.upsample)
     has_weights = any(layer.weights for layer in steps)
     return Output(np.ascontiguousarray(raw, dtype=np.float32), tuple(summary), has_weights)

@@ -26,11 +26,10 @@ def rendering():
 
 
 def test_sets_by_weight_mode_and_backend():
-    from layerviz.catalogue import get_case
-
-    assert baselines.set_name(get_case("merging/add/rgb"), "fixed", "jax") == "weightless"
-    assert baselines.set_name(get_case("conv2d/k3-relu/rgb"), "fixed", "jax") == "fixed"
-    assert baselines.set_name(get_case("conv2d/k3-relu/rgb"), "keras", "jax") == "keras/jax"
+    assert baselines.set_name(False, "fixed", "jax") == "weightless"
+    assert baselines.set_name(True, "fixed", "jax") == "fixed"
+    assert baselines.set_name(True, "keras", "jax") == "keras/jax"
+    assert baselines.set_name(True, "as-is", "jax") == "as-is"
 
 
 def test_layout_is_section_config_colourspace(tmp_path):

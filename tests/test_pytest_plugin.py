@@ -55,7 +55,9 @@ def test_missing_baseline_in_ci_fails_and_writes_nothing(project, monkeypatch):
     monkeypatch.setenv("CI", "true")
     result = project.runpytest()
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines([f"*weightless/{CASE_ID}: no baseline at *luminance.png*", "*pytest --regen-all -k*"])
+    result.stdout.fnmatch_lines(
+        [f"*weightless/{CASE_ID}: no baseline at *luminance.png*", "*Run `pytest --regen-all 'test_layer.py::test_case'`*"]
+    )
     assert not (project.path / "baselines").exists()
 
 
@@ -180,7 +182,7 @@ def weighted(pytester, monkeypatch):
 
         @pytest.mark.parametrize("weights", ["keras", "fixed"])
         def test_case(weights, layer_regression):
-            layer_regression.check(get_case("conv2d/k3-relu/luminance"), weights)
+            layer_regression.check(get_case("conv2d/k3-relu/luminance"), weights=weights)
         """
     return make_project(pytester, monkeypatch, "test_weighted", source)
 
@@ -190,13 +192,21 @@ def weighted_png(pytester, folder: str):
 
 
 def test_keras_mode_skips_without_baselines_for_the_backend(weighted):
+    """A tree with another backend's keras-mode set, but not this one's, skips; a tree
+    with none makes this backend's."""
     weighted.runpytest("--regen-all").assert_outcomes(passed=2)
-    shutil.rmtree(weighted.path / "baselines" / "keras")
+    other = next(b for b in baselines.BACKENDS if b != BACKEND)
+    keras_sets = weighted.path / "baselines" / "keras"
+    (keras_sets / BACKEND).rename(keras_sets / other)
     result = weighted.runpytest("-rs")
     result.assert_outcomes(passed=1, skipped=1)
     result.stdout.fnmatch_lines(
         [f"*no keras-mode baselines for the {BACKEND} backend*KERAS_BACKEND={BACKEND} pytest --regen-all -k keras/*"]
     )
+    shutil.rmtree(keras_sets)
+    result = weighted.runpytest()
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines([f"*keras/{BACKEND}/conv2d/k3-relu/luminance: no baseline existed; created*"])
 
 
 def test_report_says_when_only_initial_weights_changed(weighted):
@@ -256,7 +266,7 @@ def committed_copy(pytester, monkeypatch):
 
         @pytest.mark.parametrize("check", [c for c in CHECKS if c.id in CHOSEN])
         def test_case(check, layer_regression):
-            layer_regression.check(check.case, check.weights)
+            layer_regression.check(check.case, weights=check.weights or "keras")
         """
     make_project(pytester, monkeypatch, "test_kept", source)
     return tree
@@ -379,7 +389,7 @@ def upgradable(pytester, monkeypatch):
 
         @pytest.mark.parametrize("check", [c for c in CHECKS if c.id in CHOSEN], ids=lambda c: c.id)
         def test_case(check, layer_regression):
-            layer_regression.check(check.case, check.weights)
+            layer_regression.check(check.case, weights=check.weights or "keras")
 
         def test_own_code_fails_after_a_check(layer_regression):
             layer_regression.check(next(c for c in CHECKS if c.id == "merging/add/rgb").case)

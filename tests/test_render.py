@@ -71,3 +71,42 @@ def test_render_keeps_out_of_range_values_in_the_stats_only():
     assert rendering.stats.max == (1.5, 1.5, 1.5)
     lum = render("x/y/luminance", "luminance", np.full((4, 4, 1), 0.5, dtype=np.float32))
     assert lum.mode == "L" and lum.pixels.shape == (4, 4)
+
+
+def test_an_output_with_other_channels_is_a_mosaic_of_stretched_tiles():
+    raw = np.zeros((4, 6, 5), dtype=np.float32)
+    raw[..., 0] = np.linspace(-3.0, 7.0, 24).reshape(4, 6)  # any range: stretched
+    raw[..., 1] = 0.25  # constant: mid grey
+    raw[..., 4] = np.linspace(0.0, 1.0, 24).reshape(4, 6)[::-1, ::-1]
+    rendering = render("x/y/rgb", "rgb", raw)
+    assert rendering.mode == "L"
+    # 5 channels: 3 a row, 2 rows, 1 px white between tiles.
+    assert rendering.pixels.shape == (2 * 4 + 1, 3 * 6 + 2)
+    tile = lambda channel: rendering.pixels[(channel // 3) * 5 :][:4, (channel % 3) * 7 :][:, :6]  # noqa: E731
+    assert tile(0)[0, 0] == 0 and tile(0)[-1, -1] == 255
+    assert (tile(1) == 128).all()
+    assert tile(4)[0, 0] == 255 and tile(4)[-1, -1] == 0
+    assert (rendering.pixels[4, :] == 255).all() and (rendering.pixels[:, 6] == 255).all()
+    assert (rendering.pixels[5:, 14:] == 255).all()  # the empty sixth place
+    # The statistics keep what the stretch hides, channel by channel.
+    assert rendering.stats.channels == ("0", "1", "2", "3", "4")
+    assert rendering.stats.min[0] == -3.0 and rendering.stats.max[0] == 7.0
+
+
+def test_one_or_three_channels_outside_their_colour_space_are_grey_or_rgb():
+    grey = render("x/y/rgb", "rgb", np.full((4, 4, 1), 0.5, dtype=np.float32))
+    assert grey.mode == "L" and (grey.pixels == 128).all() and grey.stats.channels == ("0",)
+    three = render("x/y/luminance", "luminance", np.full((4, 4, 3), 2.0, dtype=np.float32))
+    assert three.mode == "RGB" and (three.pixels == 255).all() and three.stats.max == (2.0, 2.0, 2.0)
+
+
+def test_vectors_and_sequences_are_heat_strips():
+    vector = render("x/y/rgb", "rgb", np.arange(300, dtype=np.float32))
+    assert vector.mode == "RGB" and vector.pixels.shape == (3, 128, 3)
+    assert vector.pixels[0, 0].tolist() == [0, 0, 0] and vector.pixels[2, 299 - 256].tolist() == [255, 255, 255]
+    assert (vector.pixels[2, 300 - 256 :] == 0).all()  # past the end: black
+    assert vector.stats.channels == ("all",) and vector.stats.shape == (300,) and vector.stats.max == (299.0,)
+    sequence = render("x/y/rgb", "rgb", np.linspace(0, 1, 5 * 7, dtype=np.float32).reshape(5, 7))
+    assert sequence.pixels.shape == (5, 7, 3)
+    # Half way from the minimum to the maximum: full red, half green ("hot").
+    assert sequence.pixels[2, 3].tolist() == [255, 128, 0]

@@ -12,4 +12,4 @@ from layerviz.catalogue import CHECKS
 
 @pytest.mark.parametrize("check", CHECKS, ids=[check.id for check in CHECKS])
 def test_case(check, layer_regression):
-    layer_regression.check(check.case, check.weights)
+    layer_regression.check(check.case, weights=check.weights or "keras")

@@ -1,0 +1,125 @@
+"""Subjects: a user's layers, lists, models and factories, run as the catalogue's cases are."""
+
+import keras
+import numpy as np
+import pytest
+
+from layerviz import subject
+from layerviz.images import ImageInputError, PhotoSet
+from layerviz.layers import NUMPY_INITIALIZERS, FixedWeightsError, walk
+from layerviz.raised import Raised
+from layerviz.seeds import derive_seed
+
+
+class Mix(keras.layers.Layer):
+    """A learned colour mixing whose weight is made inside build, without an initializer attribute."""
+
+    def build(self, input_shape):
+        self.mix = self.add_weight(shape=(input_shape[-1], input_shape[-1]), initializer="glorot_uniform", name="mix")
+
+    def call(self, x):
+        return keras.ops.matmul(x, self.mix)
+
+
+class Block(keras.layers.Layer):
+    """A layer holding two others, as users' blocks do."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.conv = keras.layers.Conv2D(4, 3, padding="same")
+        self.dense = keras.layers.Dense(2)
+
+    def call(self, x):
+        return self.dense(keras.activations.relu(self.conv(x)))
+
+
+def trace(thing, weights="keras", name="tests/x", colorspace="rgb", size=32, photos=None):
+    return subject.trace(subject.of(thing), colorspace, photos, size, weights, name)
+
+
+def test_anything_that_is_not_a_subject_is_refused_with_what_to_pass():
+    for wrong in (42, "Conv2D", [], keras.layers.Conv2D):
+        with pytest.raises(subject.SubjectError, match="give a Keras layer, a list of layers, a keras.Model"):
+            subject.of(wrong)
+    with pytest.raises(subject.SubjectError, match="returned 'oops' for 3 channels"):
+        trace(lambda channels: "oops")
+
+
+def test_a_factory_gets_the_colour_space_channel_count():
+    seen = []
+
+    def factory(channels):
+        seen.append(channels)
+        return keras.layers.Conv2D(channels, 3)
+
+    assert trace(factory, colorspace="luminance").raw.shape == (30, 30, 1)
+    assert trace(factory, colorspace="ycbcr").raw.shape == (30, 30, 3)
+    assert seen == [1, 3]
+
+
+def test_keras_weights_depend_on_the_name_only():
+    """Seeded per check: not on the global generator's state, nor on what ran before."""
+    first = trace(lambda c: [Mix(), Block()])
+    keras.utils.set_random_seed(99)
+    trace(lambda c: Mix(), name="tests/other")
+    again = trace(lambda c: [Mix(), Block()])
+    np.testing.assert_array_equal(first.raw, again.raw)
+    assert not np.array_equal(first.raw, trace(lambda c: [Mix(), Block()], name="tests/y").raw)
+    assert first.layers[1].layer == "Block" and first.layers[1].output_shape == (32, 32, 2)
+    assert first.parameters == 9 + (3 * 3 * 3 * 4 + 4) + (4 * 2 + 2)
+
+
+def test_a_built_layer_cannot_take_seeded_keras_weights_but_keeps_its_own_as_is():
+    conv = keras.layers.Conv2D(3, 3)
+    conv.build((None, 32, 32, 3))
+    with pytest.raises(subject.SubjectError, match="already built, so its weights came from an unseeded draw"):
+        trace(conv)
+    kernel = np.full((3, 3, 3, 3), 0.01, dtype=np.float32)
+    conv.set_weights([kernel, np.zeros(3, np.float32)])
+    output = trace(conv, weights="as-is")
+    np.testing.assert_array_equal(conv.get_weights()[0], kernel)  # untouched
+    photo = PhotoSet.bundled().at(32)[0]
+    np.testing.assert_allclose(output.raw[0, 0], np.full(3, photo[:3, :3].sum() * 0.01), rtol=1e-5)
+    with pytest.raises(subject.SubjectError, match="weights='as-is' keeps weights the subject already has"):
+        trace(keras.layers.Conv2D(3, 3), weights="as-is")
+
+
+def test_fixed_weights_are_numpy_draws_by_place_and_name():
+    layers = [keras.layers.Conv2D(3, 3), Block()]
+    trace(layers, weights="fixed", name="tests/fixed")
+    walked = walk(layers)
+    assert [type(layer).__name__ for layer in walked] == ["Conv2D", "Block", "Conv2D", "Dense"]
+    rng = np.random.Generator(np.random.PCG64(derive_seed("tests/fixed", "0.kernel.fixed")))
+    expected = NUMPY_INITIALIZERS["GlorotUniform"](rng, (3, 3, 3, 3)).astype(np.float32)
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(walked[0].kernel), expected)
+    rng = np.random.Generator(np.random.PCG64(derive_seed("tests/fixed", "3.kernel.fixed")))
+    np.testing.assert_array_equal(
+        keras.ops.convert_to_numpy(walked[3].kernel), NUMPY_INITIALIZERS["GlorotUniform"](rng, (4, 2)).astype(np.float32)
+    )
+    with pytest.raises(FixedWeightsError, match=r"mix has no `mix_initializer` attribute naming its initializer"):
+        trace(lambda c: Mix(), weights="fixed")
+
+
+def test_inputs_follow_the_subject():
+    assert trace(keras.layers.Maximum()).raw.shape == (32, 32, 3)  # a merging layer takes the pair
+    first, second = keras.Input((32, 32, 3)), keras.Input((32, 32, 3))
+    model = keras.Model([first, second], keras.layers.Subtract()([first, second]))
+    a, b = PhotoSet.bundled().at(32)
+    np.testing.assert_allclose(trace(model, weights="as-is").raw, a - b, atol=1e-6)
+    three = subject.Subject(lambda shape: keras.layers.Add(), "Add", inputs=3)
+    with pytest.raises(ImageInputError, match="Add takes 3 inputs: give 3 photos, got 2"):
+        subject.trace(three, "rgb", None, 32, "keras", "tests/x")
+
+
+def test_a_model_with_several_outputs_is_refused_with_what_to_do():
+    inputs = keras.Input((32, 32, 3))
+    model = keras.Model(inputs, [keras.layers.Conv2D(2, 3)(inputs), keras.layers.Conv2D(2, 3)(inputs)])
+    with pytest.raises(subject.SubjectError, match="returns 2 outputs; check a sub-model with one output"):
+        trace(model, weights="as-is")
+
+
+def test_an_exception_of_the_layer_is_its_outcome():
+    rendering, weighted = subject.outcome(subject.of(keras.layers.Conv2D(3, 20)), "x/rgb", "rgb", size=16)
+    assert isinstance(rendering, Raised) and rendering.type == "ValueError" and weighted is None
+    with pytest.raises(subject.SubjectError):  # layerviz's own errors are not outcomes
+        subject.outcome(subject.of(keras.layers.Conv2D(3, 3)), "x/rgb", "rgb", weights="trained")
