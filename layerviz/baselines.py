@@ -106,6 +106,22 @@ def missing_files(root: Path) -> list[Path]:
     return sorted(path for path in expected_files(root) if not path.is_file())
 
 
+def unused_files(root: Path, labels: Iterable[str], sets: Iterable[str]) -> list[Path]:
+    """Files in the sets `sets` under `root` that none of the checks `labels` (as
+    `<set>/<name>`) uses, judged from what a run checked (its manifests are kept)."""
+    used = {root / name / MANIFEST for name in sets}
+    for label in labels:
+        png = png_path(root, label)
+        used |= {png, stats_path(png)}
+    return sorted(
+        path
+        for name in sets
+        if (root / name).is_dir()
+        for path in (root / name).rglob("*")
+        if path.is_file() and path not in used
+    )
+
+
 def split_label(label: str) -> tuple[str, str]:
     """A check's label (`<set>/<section>/<config>/<colourspace>`) as (set, case id)."""
     parts = label.split("/")

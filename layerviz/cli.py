@@ -38,7 +38,11 @@ def _parser() -> argparse.ArgumentParser:
 
     def selection(command: argparse.ArgumentParser) -> None:
         command.add_argument(
-            "--section", action="append", choices=catalogue.SECTIONS, help="only this section (repeatable)"
+            "--section",
+            action="append",
+            metavar="SECTION",
+            help=f"only this section (repeatable): {', '.join(catalogue.SECTIONS)}, or a test module of a "
+            f"baseline tree given with --from-baselines",
         )
         command.add_argument(
             "--colorspace", action="append", choices=list(COLOR_SPACES), help="only this colour space (repeatable)"
@@ -63,9 +67,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     gallery.add_argument(
         "--weights",
-        choices=WEIGHT_MODES,
+        choices=(*WEIGHT_MODES, "as-is"),
         default="keras",
-        help="keras: Keras's seeded default initializers (as the post); fixed: the same distributions drawn by NumPy",
+        help="keras: Keras's seeded default initializers (as the post); fixed: the same distributions drawn by "
+        "NumPy; as-is (with --from-baselines): a tree's checks of trained or loaded weights",
     )
     gallery.add_argument(
         "--backend",
@@ -79,7 +84,7 @@ def _parser() -> argparse.ArgumentParser:
         const=Path("baselines"),
         type=Path,
         metavar="DIR",
-        help="build it from a baseline tree (default ./baselines) without running Keras",
+        help="build it from a baseline tree (default ./baselines), the catalogue's or your own, without running Keras",
     )
 
     listing = commands.add_parser("list", help="print the case ids with a one-line description")
@@ -123,16 +128,17 @@ def _writing(out: Path) -> Iterator[None]:
 def _gallery(args: argparse.Namespace) -> int:
     from layerviz import gallery
 
-    cases = catalogue.select(args.section, args.colorspace)
+    stored = None
     if args.from_baselines is not None:
         if args.images or args.size != WORKING_SIZE or args.seed != DEFAULT_SUITE_SEED:
             raise CliError("--from-baselines shows the baselines as made; it takes no --images, --size or --seed")
+        stored = gallery.from_baselines(args.from_baselines, args.weights, args.backend, args.section, args.colorspace)
     elif args.size < MIN_SIDE:
         raise CliError(f"--size {args.size} is too small; give at least {MIN_SIDE}")
+    elif args.weights == "as-is":
+        raise CliError("--weights as-is shows a baseline tree's checks of trained weights; give --from-baselines")
+    cases = catalogue.select(args.section, args.colorspace) if stored is None else ()
     photos = _photos(args)
-    stored = None
-    if args.from_baselines is not None:
-        stored = gallery.from_baselines(cases, args.from_baselines, args.weights, args.backend)
     with _writing(args.out):
         args.out.mkdir(parents=True, exist_ok=True)  # fail before any rendering
     if stored is None:

@@ -1,11 +1,18 @@
-"""Gallery: the cheat sheet as an HTML page and a PNG sheet, rendered live or from baselines."""
+"""Gallery: the cheat sheet as an HTML page and a PNG sheet, rendered live, from a
+baseline tree, or from the checks a test run made.
+
+A gallery is a grid: sections (the catalogue's, or one per test module), a row per
+configuration or test, a column per colour space.
+"""
 
 from __future__ import annotations
 
 import datetime
 import json
+import re
+import shutil
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,11 +20,11 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from layerviz import baselines, page
-from layerviz.catalogue import SECTION_TITLES, Case
+from layerviz.catalogue import CASES, SECTION_TITLES, Case, UnknownNameError, get_case
 from layerviz.colorspaces import COLOR_SPACES
+from layerviz.compare import Outcome
 from layerviz.images import DEFAULT_PAIR, WORKING_SIZE, PhotoSet
 from layerviz.progress import Progress
-from layerviz.compare import Outcome
 from layerviz.raised import Raised
 from layerviz.render import Rendering, encode_png, quantize
 
@@ -26,27 +33,99 @@ CHECKS = "checks"  # where a test run keeps its checks' renderings, under the ga
 LABEL_WIDTH = 230
 
 
+@dataclass(frozen=True)
+class Item:
+    """One picture of the grid, and where it goes."""
+
+    key: str  # unique in the gallery: a case id, or a check's label (set and name)
+    section: str  # the section's title
+    row: str  # the row it belongs to
+    row_name: str  # shown at the start of the row
+    row_description: str
+    column: str  # the colour space
+    shown_id: str  # the id under the picture (case id, or test id)
+    alt: str
+    quote: str = ""  # what the seed post said about it
+    description: str = ""  # the user's description of the check
+
+    @property
+    def path(self) -> str:
+        return f"cases/{_safe(self.key)}.png"
+
+
 @dataclass
 class Gallery:
-    cases: tuple[Case, ...]
-    renderings: dict[str, Outcome]  # a case whose layers raised shows its exception
+    items: tuple[Item, ...]
+    renderings: dict[str, Outcome]  # by item key; an item whose layers raised shows its exception
     inputs: list[tuple[str, np.ndarray]]  # label, uint8 RGB pixels
     facts: dict[str, str] = field(default_factory=dict)  # provenance, shown in the footer
+    title: str = "layerviz cheat sheet"
+    about: str = "What untrained Keras layers do to photos"  # the page's first words
 
     @property
     def sections(self) -> list[str]:
-        return list(dict.fromkeys(case.section for case in self.cases))
+        return list(dict.fromkeys(item.section for item in self.items))
 
     @property
     def colorspaces(self) -> list[str]:
-        present = {case.colorspace for case in self.cases}
+        present = {item.column for item in self.items}
         return [space for space in COLOR_SPACES if space in present]
 
-    def rows(self, section: str) -> list[list[Case | None]]:
-        """The section's configurations, each a row of cases by colour space."""
-        configs = list(dict.fromkeys(case.config.id for case in self.cases if case.section == section))
-        by_id = {case.id: case for case in self.cases}
-        return [[by_id.get(f"{config}/{space}") for space in self.colorspaces] for config in configs]
+    def rows(self, section: str) -> list[list[Item | None]]:
+        """The section's rows, each its items by colour space."""
+        items = [item for item in self.items if item.section == section]
+        by_place = {(item.row, item.column): item for item in items}
+        return [[by_place.get((row, space)) for space in self.colorspaces] for row in dict.fromkeys(i.row for i in items)]
+
+
+def _safe(key: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._/=+-]+", "_", key)
+
+
+def case_item(case: Case, key: str | None = None, set_name: str = "") -> Item:
+    """A catalogue case's picture; `set_name` tells the weights apart where a gallery shows several."""
+    config = case.config
+    mode = f" ({set_name} weights)" if set_name and set_name != baselines.WEIGHTLESS else ""
+    return Item(
+        key=key or case.id,
+        section=SECTION_TITLES[case.section],
+        row=f"{set_name}/{config.id}" if set_name else config.id,
+        row_name=config.name + mode,
+        row_description=config.description,
+        column=case.colorspace,
+        shown_id=case.id,
+        alt=case.description,
+        quote=case.note,
+    )
+
+
+def _item(label: str, caption: dict[str, str], several_sets: bool) -> Item:
+    """The picture of a baseline or a saved check, `<set>/<name>/<colour space>`: a catalogue
+    case (in a row per weight set where the gallery shows several), or a user's check, whose
+    name is `<test module>/<test>`."""
+    set_name, rest = baselines.split_label(label)
+    try:
+        case = get_case(rest)
+    except UnknownNameError:
+        pass
+    else:
+        return case_item(case, label, set_name) if several_sets else case_item(case)
+    name, _, space = rest.rpartition("/")
+    module, _, test = name.partition("/")
+    # A test parametrized over colour spaces is one row: its colour space leaves the row's name.
+    row_name = re.sub(rf"(?<=[\[-]){re.escape(space)}(-|(?=\]))", "", test).replace("[]", "") or test
+    mode = "" if set_name == baselines.WEIGHTLESS else f"{set_name} weights"
+    return Item(
+        key=label,
+        section=module or name,
+        row=f"{set_name}/{module}/{row_name}",
+        row_name=row_name,
+        row_description=" · ".join(part for part in (caption.get("title", ""), mode) if part),
+        column=space if space in COLOR_SPACES else "rgb",
+        shown_id=caption.get("test") or name,
+        alt=f"{name} in {space}",
+        description=caption.get("description", ""),
+    )
 
 
 def _input_pixels(photos: PhotoSet, size: int) -> list[tuple[str, np.ndarray]]:
@@ -74,49 +153,105 @@ def from_keras(
     facts = baselines.describe_environment(baselines.environment(suite_seed, size, weights))
     facts["inputs"] = ", ".join(photos.labels)
     facts["rendered"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    return Gallery(tuple(cases), renderings, _input_pixels(photos, size), facts)
+    return Gallery(tuple(case_item(case) for case in cases), renderings, _input_pixels(photos, size), facts)
 
 
 def from_baselines(
-    cases: Sequence[Case], root: Path, weights: str = "keras", backend: str = "tensorflow"
+    root: Path,
+    weights: str = "keras",
+    backend: str = "tensorflow",
+    sections: Iterable[str] | None = None,
+    colorspaces: Iterable[str] | None = None,
 ) -> Gallery:
-    """The same gallery from a baseline tree, without running Keras: cases without
-    weights from its weightless set, the others from the set of `weights` (and
-    `backend`, for Keras's own initializers)."""
-    sets = {case.id: baselines.set_name(case.config.has_weights, weights, backend) for case in cases}
-    manifests = {name: baselines.read_manifest(root / name) for name in dict.fromkeys(sets.values())}
-    for name, manifest in manifests.items():
-        if manifest is None:
-            raise baselines.BaselineError(
-                f"{root / name}: no {baselines.MANIFEST} here; give the folder of a baseline tree "
-                f"that has the {name} set"
-            )
-    renderings = {}
-    with Progress(len(cases), "loading") as progress:
-        for case in cases:
-            folder = root / sets[case.id]
-            renderings[case.id] = baselines.load(baselines.png_path(folder, case.id), f"{sets[case.id]}/{case.id}")
-            progress.advance(case.id)
+    """The gallery of a baseline tree (the catalogue's or a user's), without running
+    Keras: checks without weights from its weightless set, the others from the set of
+    `weights` ("keras" for `backend`'s own, "fixed" or "as-is"); `sections` (catalogue
+    sections or test modules) and `colorspaces` narrow it."""
+    names = [baselines.WEIGHTLESS, baselines.set_name(True, weights, backend)]
+    present = [name for name in names if baselines.read_manifest(root / name) is not None]
+    if not present:
+        raise baselines.BaselineError(
+            f"{root}: no {' or '.join(names)} set with a {baselines.MANIFEST} here; give the folder of a "
+            f"baseline tree (or other --weights / --backend)"
+        )
+    labels = [f"{name}/{case_id}" for name in present for case_id in baselines.discover(root / name)]
+    gallery = _from_tree(root, labels, sections, colorspaces, {})
     # The weighted set, if any, says most about how the pictures were made.
-    name, manifest = next(reversed(manifests.items()))
-    facts = baselines.describe_environment(manifest)
-    facts["baselines"] = f"{root} ({', '.join(manifests)}; {name} created {manifest.get('created', 'unknown')})"
+    name = present[-1]
+    manifest = baselines.read_manifest(root / name) or {}
+    gallery.facts = baselines.describe_environment(manifest)
+    gallery.facts["baselines"] = f"{root} ({', '.join(present)}; {name} created {manifest.get('created', 'unknown')})"
     size = int(manifest.get("working_size", WORKING_SIZE))
-    return Gallery(tuple(cases), renderings, _input_pixels(PhotoSet.bundled(DEFAULT_PAIR), size), facts)
+    gallery.inputs = _input_pixels(PhotoSet.bundled(DEFAULT_PAIR), size)
+    return gallery
 
 
-def write(gallery: Gallery, out: Path) -> list[Path]:
-    """index.html, cheatsheet.png, inputs/*.png and one PNG per case, under `out`."""
-    written = []
-    for index, (_label, pixels) in enumerate(gallery.inputs):
-        written.append(_write(out / _input_path(index), encode_png(pixels)))
-    for case in gallery.cases:
-        shown = gallery.renderings[case.id]
-        if isinstance(shown, Rendering):
-            written.append(_write(out / _case_path(case), encode_png(shown.pixels)))
-    written.append(_write(out / "cheatsheet.png", encode_png(np.asarray(cheatsheet(gallery)))))
-    written.append(_write(out / "index.html", html_page(gallery).encode()))
-    return written
+def from_checks(out: Path) -> Gallery:
+    """The gallery of the checks a test run saved under `out` (see `save_check`)."""
+    root = out / CHECKS
+    labels = sorted(baselines.discover(root)) if root.is_dir() else []
+    captions = {}
+    for label in labels:
+        caption = baselines.png_path(root, label).with_suffix(".check.json")
+        if caption.is_file():
+            captions[label] = json.loads(caption.read_text())
+    gallery = _from_tree(root, labels, None, None, captions)
+    gallery.title, gallery.about = "layerviz: the checks of a test run", "What each checked subject does to photos"
+    gallery.facts = {
+        "running": baselines.describe_versions({"versions": baselines.running_versions()}),
+        "rendered": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+    gallery.inputs = _input_pixels(PhotoSet.bundled(DEFAULT_PAIR), WORKING_SIZE)
+    return gallery
+
+
+def _from_tree(
+    root: Path,
+    labels: Sequence[str],
+    sections: Iterable[str] | None,
+    colorspaces: Iterable[str] | None,
+    captions: dict[str, dict[str, str]],
+) -> Gallery:
+    several_sets = len({baselines.split_label(label)[0] for label in labels} - {baselines.WEIGHTLESS}) > 1
+    items = [(label, _item(label, captions.get(label, {}), several_sets)) for label in labels]
+    wanted_sections = set(sections) if sections else None
+    wanted_spaces = set(colorspaces) if colorspaces else None
+    chosen = [
+        (label, item)
+        for label, item in items
+        if (wanted_sections is None or _section_key(item) in wanted_sections)
+        and (wanted_spaces is None or item.column in wanted_spaces)
+    ]
+    if wanted_sections and not chosen:
+        raise UnknownNameError(
+            f"no checks in section {', '.join(sorted(wanted_sections))}; the tree has: "
+            f"{', '.join(dict.fromkeys(_section_key(item) for _, item in items))}"
+        )
+    # The catalogue's cases in the post's order, then the others by name.
+    chosen.sort(key=lambda pair: (_CATALOGUE_ORDER.get(pair[1].shown_id, len(_CATALOGUE_ORDER)), pair[1].key))
+    renderings = {}
+    with Progress(len(chosen), "loading") as progress:
+        for label, item in chosen:
+            renderings[item.key] = baselines.load(baselines.png_path(root, label), label)
+            progress.advance(label)
+    return Gallery(tuple(item for _, item in chosen), renderings, [])
+
+
+_CATALOGUE_ORDER = {case.id: index for index, case in enumerate(CASES)}
+_SECTION_KEYS = {title: key for key, title in SECTION_TITLES.items()}
+
+
+def _section_key(item: Item) -> str:
+    """What --section names: the catalogue's section id, or the test module."""
+    return _SECTION_KEYS.get(item.section, item.section)
+
+
+def clear(out: Path) -> None:
+    """Remove what an earlier gallery wrote here (and nothing else)."""
+    for folder in (CHECKS, "cases", "inputs"):
+        shutil.rmtree(out / folder, ignore_errors=True)
+    for name in ("index.html", "cheatsheet.png"):
+        (out / name).unlink(missing_ok=True)
 
 
 def save_check(out: Path, obtained: Outcome, test_id: str, title: str, description: str) -> None:
@@ -125,16 +260,26 @@ def save_check(out: Path, obtained: Outcome, test_id: str, title: str, descripti
     png = baselines.png_path(out / CHECKS, obtained.case_id)
     baselines.save(obtained, png)
     caption = {"test": test_id, "title": title, "description": description}
-    baselines.write_atomic(png.with_name(png.stem + ".check.json"), (json.dumps(caption, indent=2) + "\n").encode())
+    baselines.write_atomic(png.with_suffix(".check.json"), (json.dumps(caption, indent=2) + "\n").encode())
+
+
+def write(gallery: Gallery, out: Path) -> list[Path]:
+    """index.html, cheatsheet.png, inputs/*.png and one PNG per picture, under `out`."""
+    written = []
+    for index, (_label, pixels) in enumerate(gallery.inputs):
+        written.append(_write(out / _input_path(index), encode_png(pixels)))
+    for item in gallery.items:
+        shown = gallery.renderings[item.key]
+        if isinstance(shown, Rendering):
+            written.append(_write(out / item.path, encode_png(shown.pixels)))
+    written.append(_write(out / "cheatsheet.png", encode_png(np.asarray(cheatsheet(gallery)))))
+    written.append(_write(out / "index.html", html_page(gallery).encode()))
+    return written
 
 
 def _write(path: Path, data: bytes) -> Path:
     baselines.write_atomic(path, data)
     return path
-
-
-def _case_path(case: Case) -> str:
-    return f"cases/{case.id}.png"
 
 
 def _input_path(index: int) -> str:
@@ -146,11 +291,15 @@ def _input_path(index: int) -> str:
 
 def html_page(gallery: Gallery) -> str:
     parts = [
-        "<header><h1>layerviz cheat sheet</h1>",
-        f"<p>What untrained Keras layers do to photos, in {len(gallery.colorspaces)} colour spaces: "
-        f"{len(gallery.cases)} cases. Weights: {page.esc(gallery.facts.get('weights', 'keras'))} "
-        "(Keras's default initializers with a seed per case, or the same distributions drawn by NumPy: "
-        "fixed).</p></header>",
+        f"<header><h1>{page.esc(gallery.title)}</h1>",
+        f"<p>{page.esc(gallery.about)}, in {len(gallery.colorspaces)} colour spaces: {len(gallery.items)} pictures."
+        + (
+            f" Weights: {page.esc(gallery.facts['weights'])} (Keras's default initializers with a seed per "
+            "case, or the same distributions drawn by NumPy: fixed)."
+            if "weights" in gallery.facts
+            else ""
+        )
+        + "</p></header>",
         '<section id="inputs"><h2>Inputs</h2><div class="inputs">',
     ]
     for index, (label, pixels) in enumerate(gallery.inputs):
@@ -161,57 +310,64 @@ def html_page(gallery: Gallery) -> str:
     for section in gallery.sections:
         parts.append(_section_html(gallery, section))
     parts.append(page.provenance(gallery.facts))
-    return page.document("layerviz cheat sheet", "\n".join(parts))
+    return page.document(gallery.title, "\n".join(parts))
 
 
 def _section_html(gallery: Gallery, section: str) -> str:
     head = "".join(f'<th scope="col">{page.esc(space)}</th>' for space in gallery.colorspaces)
-    parts = [f'<section id="{page.esc(section)}"><h2>{page.esc(SECTION_TITLES[section])}</h2>']
+    anchor = re.sub(r"[^a-z0-9]+", "-", section.lower()).strip("-")
+    parts = [f'<section id="{page.esc(anchor)}"><h2>{page.esc(section)}</h2>']
     rows = gallery.rows(section)
-    if any(len(getattr(gallery.renderings[c.id], "layers", ())) > 1 for row in rows for c in row if c):
-        parts.append(_summary_table(gallery, [c for row in rows for c in row if c]))
+    items = [item for row in rows for item in row if item]
+    if any(len(getattr(gallery.renderings[item.key], "layers", ())) > 1 for item in items):
+        parts.append(_summary_table(gallery, items))
     parts.append(f'<table class="grid"><thead><tr><th scope="col">configuration</th>{head}</tr></thead><tbody>')
     for row in rows:
-        config = next(case for case in row if case).config
+        first = next(item for item in row if item)
         parts.append(
-            f'<tr><th scope="row"><code>{page.esc(config.name)}</code><br>{page.esc(config.description)}</th>'
+            f'<tr><th scope="row"><code>{page.esc(first.row_name)}</code><br>{page.esc(first.row_description)}</th>'
         )
-        for case in row:
-            parts.append(f"<td>{_cell_html(gallery, case) if case else ''}</td>")
+        for item in row:
+            parts.append(f"<td>{_cell_html(gallery, item) if item else ''}</td>")
         parts.append("</tr>")
     parts.append("</tbody></table></section>")
     return "\n".join(parts)
 
 
-def _cell_html(gallery: Gallery, case: Case) -> str:
-    rendering = gallery.renderings[case.id]
+def _cell_html(gallery: Gallery, item: Item) -> str:
+    rendering = gallery.renderings[item.key]
     if isinstance(rendering, Raised):
         return (
             f'<figure><div class="raised">raises {page.esc(rendering.type)}</div><figcaption><code>'
-            f"{page.esc(case.id)}</code> &middot; {page.esc(rendering)}</figcaption></figure>"
+            f"{page.esc(item.shown_id)}</code> &middot; {page.esc(rendering)}</figcaption></figure>"
         )
     height, width = rendering.pixels.shape[:2]
-    caption = f"<code>{page.esc(case.id)}</code> &middot; {width}&times;{height} &middot; {rendering.parameters:,} params"
-    if case.note:
-        caption += f"<br>The post: <q>{page.esc(case.note)}</q>"
-    return page.figure(_case_path(case), case.description, width, height, caption)
+    caption = (
+        f"<code>{page.esc(item.shown_id)}</code> &middot; {width}&times;{height} &middot; {rendering.parameters:,} params"
+    )
+    if item.quote:
+        caption += f"<br>The post: <q>{page.esc(item.quote)}</q>"
+    description = item.description or rendering.description
+    if description:
+        caption += f"<br>{page.esc(description)}"
+    return page.figure(item.path, item.alt, width, height, caption)
 
 
-def _summary_table(gallery: Gallery, cases: list[Case]) -> str:
+def _summary_table(gallery: Gallery, items: list[Item]) -> str:
     """Model summaries (as Keras prints them) of multi-layer configurations."""
     rows = []
-    for case in cases:
-        rendering = gallery.renderings[case.id]
+    for item in items:
+        rendering = gallery.renderings[item.key]
         if isinstance(rendering, Raised):
             continue
         for info in rendering.layers:
             shape = ", ".join(["None", *map(str, info.output_shape)])
             rows.append(
-                f"<tr><td>{page.esc(case.id)}</td><td>{page.esc(info.layer)}</td>"
+                f"<tr><td>{page.esc(item.shown_id)}</td><td>{page.esc(info.layer)}</td>"
                 f"<td>({page.esc(shape)})</td><td>{info.parameters:,}</td></tr>"
             )
         rows.append(
-            f'<tr><td>{page.esc(case.id)}</td><th colspan="2">Total params</th><th>{rendering.parameters:,}</th></tr>'
+            f'<tr><td>{page.esc(item.shown_id)}</td><th colspan="2">Total params</th><th>{rendering.parameters:,}</th></tr>'
         )
     return (
         '<table class="summary"><thead><tr><th>case</th><th>Layer (type)</th><th>Output Shape</th>'
@@ -235,16 +391,21 @@ def _cell(shown: Outcome | np.ndarray) -> Image.Image:
     image = Image.fromarray(shown.pixels if isinstance(shown, Rendering) else shown).convert("RGB")
     if image.width == CELL and image.height == CELL:
         return image
-    # Enlarge without smoothing (pooling jaggies stay visible); reduce by averaging.
-    resample = Image.Resampling.NEAREST if image.width < CELL else Image.Resampling.BOX
-    return image.resize((CELL, CELL), resample)
+    # Fit the cell without changing the aspect: enlarge without smoothing (pooling jaggies
+    # stay visible), reduce by averaging.
+    scale = CELL / max(image.width, image.height)
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    resample = Image.Resampling.NEAREST if scale > 1 else Image.Resampling.BOX
+    cell = Image.new("RGB", (CELL, CELL), "white")
+    cell.paste(image.resize(size, resample), (0, 0))
+    return cell
 
 
 def cheatsheet(gallery: Gallery) -> Image.Image:
     """The gallery's grid as one image: labelled rows and columns, section bands."""
     gap, band, header = 6, 26, 24
     columns = gallery.colorspaces
-    width = LABEL_WIDTH + len(columns) * (CELL + gap) + gap
+    width = LABEL_WIDTH + max(len(columns), len(gallery.inputs)) * (CELL + gap) + gap
     rows = [(section, gallery.rows(section)) for section in gallery.sections]
     caption = 16
     height = 40 + band + CELL + caption + gap + header
@@ -252,7 +413,7 @@ def cheatsheet(gallery: Gallery) -> Image.Image:
     sheet = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(sheet)
     title, label, small = _font(20), _font(13), _font(11)
-    draw.text((gap, 8), "layerviz cheat sheet: untrained Keras layers on photos", fill="black", font=title)
+    draw.text((gap, 8), f"{gallery.title}: {gallery.about.lower()}", fill="black", font=title)
     y = 40
     draw.text((gap, y + 4), "Inputs", fill="black", font=label)
     y += band
@@ -266,16 +427,16 @@ def cheatsheet(gallery: Gallery) -> Image.Image:
     y += header
     for section, section_rows in rows:
         draw.rectangle((0, y, width, y + band - 4), fill="#e8e8e8")
-        draw.text((gap, y + 4), SECTION_TITLES[section], fill="black", font=label)
+        draw.text((gap, y + 4), section, fill="black", font=label)
         y += band
         for row in section_rows:
-            config = next(case for case in row if case).config
-            draw.text((gap, y), config.name, fill="black", font=label)
-            wrapped = "\n".join(textwrap.wrap(config.description, 34))
+            first = next(item for item in row if item)
+            draw.text((gap, y), textwrap.shorten(first.row_name, 30), fill="black", font=label)
+            wrapped = "\n".join(textwrap.wrap(first.row_description, 34)[:6])
             draw.multiline_text((gap, y + 18), wrapped, fill="#444", font=small)
-            for index, case in enumerate(row):
-                if case:
-                    sheet.paste(_cell(gallery.renderings[case.id]), (LABEL_WIDTH + index * (CELL + gap), y))
+            for index, item in enumerate(row):
+                if item:
+                    sheet.paste(_cell(gallery.renderings[item.key]), (LABEL_WIDTH + index * (CELL + gap), y))
             y += CELL + gap
     footer = "; ".join(f"{key} {value}" for key, value in gallery.facts.items() if key in ("keras", "backend", "seed"))
     draw.text((gap, height - 20), footer, fill="#444", font=small)

@@ -42,6 +42,8 @@ _PLUGIN_NAME = "layerviz-session"
 _TEST_PROPERTY = "layerviz_test"
 _CASE_PROPERTY = "layerviz_case"
 _ENTRY_PROPERTY = "layerviz_entry"
+# The start of the skip message of a keras-mode check whose backend has no set.
+_NO_BACKEND_SET = "no keras-mode baselines for the"
 
 
 @dataclass(frozen=True)
@@ -159,11 +161,19 @@ class LayerSession:
         self.regenerated: dict[Path, str] = {}
         self.written: dict[Path, str] = {}
         self.compared: set[str] = set()
+        # Why this run cannot judge which baselines are unused (prune), if it cannot;
+        # else the files no check used.
+        self.gaps: list[str] = []
+        self.unused: list[Path] | str = ""
         # pytest-xdist workers write report entries; the controller (or a plain
         # run) clears the report first and assembles the page at the end.
-        self.assembles_report = self.report_dir is not None and not hasattr(config, "workerinput")
+        controller = not hasattr(config, "workerinput")
+        self.assembles_report = self.report_dir is not None and controller
         if self.assembles_report:
             report.clear(self.report_dir)
+        self.assembles_gallery = self.gallery_dir is not None and controller
+        if self.assembles_gallery:
+            gallery.clear(self.gallery_dir)
 
     @property
     def regenerating(self) -> bool:
@@ -173,12 +183,18 @@ class LayerSession:
         if "layer_regression" in getattr(item, "fixturenames", ()):
             item.user_properties.append((_TEST_PROPERTY, item.nodeid))
 
+    def pytest_deselected(self, items: Sequence[pytest.Item]) -> None:
+        if items:
+            self.gaps.append(f"{len(items)} tests were deselected")
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         # On the xdist controller this also receives the workers' reports.
         if not _properties(report, _TEST_PROPERTY):
             return
         started = _properties(report, _CASE_PROPERTY)
         self.compared.update(started)
+        if report.failed or (report.skipped and _NO_BACKEND_SET not in str(report.longrepr)):
+            self.gaps.append(f"{report.nodeid} {report.outcome}")
         if report.failed and self.assembles_report and not _properties(report, _ENTRY_PROPERTY):
             # It failed outside a comparison (its own code, a fixture, layerviz itself):
             # a report that leaves it out would say less than pytest does.
@@ -198,21 +214,51 @@ class LayerSession:
         for folder, weights in {**self.regenerated, **self.written}.items():
             if folder in self.written or baselines.read_manifest(folder) is None:
                 baselines.write_manifest(folder, DEFAULT_SUITE_SEED, weights)
-        if self.regen_all and self.config.getoption("layerviz_prune"):
-            self.prune()
         if self.assembles_report:
             self.write_report()
+        if self.assembles_gallery and self.compared:
+            gallery.write(gallery.from_checks(self.gallery_dir), self.gallery_dir)
+        if not hasattr(self.config, "workerinput"):
+            self.unused = self.judge_unused(session)
 
-    def prune(self) -> None:
-        if hasattr(self.config, "workerinput"):
-            return
-        removed = baselines.obsolete_files(self.root)
-        for path in removed:
-            path.unlink()
-        for folder in sorted({p.parent for p in removed}, key=lambda p: len(p.parts), reverse=True):
-            while folder != self.root and folder.is_dir() and not any(folder.iterdir()):
-                folder.rmdir()
-                folder = folder.parent
+    def judge_unused(self, session: pytest.Session) -> list[Path] | str:
+        """The baseline files no check of this run used, deleted with --regen-all
+        --layerviz-prune; or why this run cannot tell (as syrupy, judged from what ran:
+        a check that was deselected, failed or not collected still owns its files)."""
+        gap = self._coverage_gap(session)
+        if gap:
+            return gap
+        import keras
+
+        sets = [baselines.WEIGHTLESS, "fixed", "as-is", f"keras/{keras.backend.backend()}"]
+        sets += sorted({baselines.split_label(label)[0] for label in self.compared} - set(sets) - {""})
+        unused = baselines.unused_files(self.root, self.compared, sets)
+        if unused and self.regen_all and self.config.getoption("layerviz_prune"):
+            for path in unused:
+                path.unlink()
+            for folder in sorted({p.parent for p in unused}, key=lambda p: len(p.parts), reverse=True):
+                while folder != self.root and folder.is_dir() and not any(folder.iterdir()):
+                    folder.rmdir()
+                    folder = folder.parent
+        return unused
+
+    def _coverage_gap(self, session: pytest.Session) -> str:
+        if not self.compared:
+            return "no check ran"
+        if self.gaps:
+            return "; ".join(self.gaps[:3]) + (f" and {len(self.gaps) - 3} more" if len(self.gaps) > 3 else "")
+        if session.shouldstop or session.shouldfail:
+            return "the run stopped early"
+        if self.config.pluginmanager.hasplugin("dsession"):
+            return "pytest-xdist workers each see only their share of the checks (run without -n)"
+        if self.config.args_source == pytest.Config.ArgsSource.ARGS:
+            chosen = [Path(arg.split("::")[0]).resolve() for arg in self.config.args]
+            wanted = [self.config.rootpath / path for path in self.config.getini("testpaths")] or [self.config.rootpath]
+            if any("::" in arg for arg in self.config.args) or not all(
+                any(path == arg or path.is_relative_to(arg) for arg in chosen) for path in wanted
+            ):
+                return f"the run was limited to {' '.join(self.config.args)}"
+        return ""
 
     def entries(self) -> list[report.Entry]:
         entries = report.load_entries(self.report_dir)
@@ -234,6 +280,22 @@ class LayerSession:
         )
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        unused = self.unused
+        pruning = self.regen_all and self.config.getoption("layerviz_prune")
+        if isinstance(unused, str) and pruning:
+            terminalreporter.write_line(f"layerviz: --layerviz-prune deleted nothing: {unused}")
+        elif unused and not isinstance(unused, str):
+            shown = ", ".join(str(path.relative_to(self.root)) for path in unused[:5])
+            more = f" and {len(unused) - 5} more" if len(unused) > 5 else ""
+            if pruning:
+                terminalreporter.write_line(f"layerviz: deleted {len(unused)} baseline files no check used: {shown}{more}")
+            else:
+                terminalreporter.write_line(
+                    f"layerviz: {len(unused)} baseline files no check used: {shown}{more}; "
+                    f"`pytest --regen-all --layerviz-prune` deletes them"
+                )
+        if self.assembles_gallery and self.compared:
+            terminalreporter.write_line(f"layerviz gallery: {self.gallery_dir / 'index.html'}")
         if self.assembles_report:
             entries = self.entries()
             terminalreporter.write_line(
@@ -351,9 +413,13 @@ class LayerRegression:
             )
         self._checked.add(label)
         obtained = dataclasses.replace(obtained, case_id=label)
+        if description and isinstance(obtained, Rendering):
+            obtained = dataclasses.replace(obtained, description=description)
         self.request.node.user_properties.append((_CASE_PROPERTY, label))
         if self.session.gallery_dir is not None:
-            gallery.save_check(self.session.gallery_dir, obtained, self.request.node.nodeid, spec.title, description)
+            # What was built says more than a factory's name.
+            built = " → ".join(info.layer for info in getattr(obtained, "layers", ())) or spec.title
+            gallery.save_check(self.session.gallery_dir, obtained, self.request.node.nodeid, built, description)
         self.verify(obtained, target, known, shared)
         return obtained
 
@@ -365,7 +431,7 @@ class LayerRegression:
         others = [b for b in baselines.BACKENDS if b != backend and (self.root / "keras" / b).is_dir()]
         if others:
             pytest.skip(
-                f"no keras-mode baselines for the {backend} backend ({self.root / name_of_set}): Keras's seeded "
+                f"{_NO_BACKEND_SET} {backend} backend ({self.root / name_of_set}): Keras's seeded "
                 f"initializers draw different numbers on each backend. Make them with "
                 f"`KERAS_BACKEND={backend} pytest --regen-all -k keras/`"
             )

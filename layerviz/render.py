@@ -20,6 +20,7 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -74,6 +75,7 @@ class Rendering:
     pixels: np.ndarray
     stats: Stats
     layers: tuple[LayerInfo, ...] = ()
+    description: str = ""  # a user's caption for the check (galleries, reports); not compared
 
     @property
     def mode(self) -> str:
@@ -92,6 +94,8 @@ class Rendering:
         }
         fields.update({name: [_float32(v) for v in getattr(self.stats, name)] for name in Stats.NAMES})
         fields["parameters"] = self.parameters
+        if self.description:
+            fields["description"] = self.description
         # One field (and one layer) a line: a baseline change reads well in review.
         lines = [f"  {json.dumps(key)}: {json.dumps(value)}" for key, value in fields.items()]
         layers = ",\n".join(
@@ -108,8 +112,8 @@ def _float32(value: float) -> float:
     return float(str(np.float32(value)))
 
 
-def read_sidecar(data: dict[str, object]) -> tuple[Stats, tuple[LayerInfo, ...]]:
-    """Statistics and layer summary from a parsed sidecar."""
+def read_sidecar(data: dict[str, Any]) -> tuple[Stats, tuple[LayerInfo, ...], str]:
+    """Statistics, layer summary and description from a parsed sidecar."""
     channels = len(data["channels"])
     for name in Stats.NAMES:
         if len(data[name]) != channels:
@@ -122,7 +126,7 @@ def read_sidecar(data: dict[str, object]) -> tuple[Stats, tuple[LayerInfo, ...]]
     layers = tuple(
         LayerInfo(item["layer"], tuple(item["output_shape"]), int(item["parameters"])) for item in data["layers"]
     )
-    return stats, layers
+    return stats, layers, str(data.get("description", ""))
 
 
 def quantize(display: np.ndarray) -> np.ndarray:

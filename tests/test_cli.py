@@ -79,7 +79,10 @@ def test_gallery_from_baselines_without_keras(tmp_path):
     assert "oneDNN" not in result.stderr  # TensorFlow never started
     default = layerviz("gallery", "--from-baselines", "--out", str(tmp_path / "h"), cwd=tmp_path)
     assert default.returncode == 2
-    assert default.stderr.strip().startswith("layerviz: error: baselines/weightless: no MANIFEST.json here")
+    assert default.stderr.strip() == (
+        "layerviz: error: baselines: no weightless or keras/tensorflow set with a MANIFEST.json here; "
+        "give the folder of a baseline tree (or other --weights / --backend)"
+    )
 
 
 def changed_copy(tmp_path: Path) -> Path:
@@ -130,7 +133,7 @@ def bad_inputs(tmp_path: Path) -> dict[str, tuple[list[str], str]]:
         "decompression bomb": ([*render, str(bomb)], "bomb.png: refused, more pixels than"),
         "unknown case": (["render", "merging/plus/rgb", "--out", "x.png"], "unknown case 'merging/plus/rgb'"),
         "unknown colour space": (["list", "--colorspace", "lab"], "argument --colorspace: invalid choice: 'lab'"),
-        "unknown section": (["gallery", "--section", "nope"], "argument --section: invalid choice: 'nope'"),
+        "unknown section": (["gallery", "--section", "nope"], "unknown section 'nope'; choose from: merging, pooling"),
         "unwritable output": (["gallery", "--out", str(a_file / "sub")], "cannot write there"),
         "too small size": (["gallery", "--size", "8"], "--size 8 is too small"),
         "three images": ([*render, str(text), str(text), str(text)], "--images takes one or two photos"),

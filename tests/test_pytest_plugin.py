@@ -224,16 +224,29 @@ def test_report_says_when_only_initial_weights_changed(weighted):
     assert entries[f"keras/{BACKEND}/conv2d/k3-relu/luminance"]["problems"][0].startswith("layer maths changed")
 
 
-def test_prune_removes_only_what_no_case_produces(weighted):
+def test_prune_removes_only_what_no_check_of_a_whole_run_used(weighted):
     weighted.runpytest("--regen-all").assert_outcomes(passed=2)
     root = weighted.path / "baselines"
     stray = [root / "fixed" / "conv2d" / "k5-relu" / "luminance.png", root / "weightless" / "conv2d" / "k3-relu" / "rgb.png"]
     for path in stray:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(weighted_png(weighted, "fixed").read_bytes())
-    weighted.runpytest("--regen-all").assert_outcomes(passed=2)
+    result = weighted.runpytest()
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["layerviz: 2 baseline files no check used: fixed/conv2d/k5-relu/luminance.png, "
+                                 "weightless/conv2d/k3-relu/rgb.png; `pytest --regen-all --layerviz-prune` deletes them"])
     assert all(path.is_file() for path in stray)  # never without being asked
-    weighted.runpytest("--regen-all", "--layerviz-prune").assert_outcomes(passed=2)
+    # A run that deselected a check cannot tell what it would have used: nothing goes.
+    result = weighted.runpytest("--regen-all", "--layerviz-prune", "-k", "fixed")
+    result.assert_outcomes(passed=1, deselected=1)
+    result.stdout.fnmatch_lines(["layerviz: --layerviz-prune deleted nothing: 1 tests were deselected"])
+    assert all(path.is_file() for path in stray) and weighted_png(weighted, f"keras/{BACKEND}").is_file()
+    result = weighted.runpytest("--regen-all", "--layerviz-prune", "test_weighted.py::test_case[fixed]")
+    result.stdout.fnmatch_lines(["layerviz: --layerviz-prune deleted nothing: the run was limited to *"])
+    assert all(path.is_file() for path in stray)
+    result = weighted.runpytest("--regen-all", "--layerviz-prune")
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(["layerviz: deleted 2 baseline files no check used: *"])
     assert not any(path.exists() for path in stray)
     assert not (root / "fixed" / "conv2d" / "k5-relu").exists()
     assert weighted_png(weighted, "fixed").is_file() and weighted_png(weighted, f"keras/{BACKEND}").is_file()
