@@ -1,4 +1,5 @@
-"""Project-wide pytest setup: the layerviz plugin and the hypothesis profiles."""
+"""Project-wide pytest setup: pytester and the hypothesis profiles (the layerviz plugin
+loads by itself, through its entry point, as in any project that installs layerviz)."""
 
 import os
 
@@ -8,7 +9,7 @@ from hypothesis import settings
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 # pytester runs the plugin's own tests (tests/test_pytest_plugin.py).
-pytest_plugins = ["layerviz.pytest_plugin", "pytester"]
+pytest_plugins = ["pytester"]
 
 # Default: the same examples on every run and machine, few enough to stay fast.
 # No deadline: the first eager call of a Keras layer is much slower than the rest.

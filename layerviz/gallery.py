@@ -47,6 +47,7 @@ class Item:
     alt: str
     quote: str = ""  # what the seed post said about it
     description: str = ""  # the user's description of the check
+    inputs: tuple[str, ...] = ()  # the photos it ran on, where not the gallery's inputs
 
     @property
     def path(self) -> str:
@@ -125,6 +126,7 @@ def _item(label: str, caption: dict[str, str], several_sets: bool) -> Item:
         shown_id=caption.get("test") or name,
         alt=f"{name} in {space}",
         description=caption.get("description", ""),
+        inputs=tuple(caption.get("inputs", ())),
     )
 
 
@@ -228,7 +230,14 @@ def _from_tree(
             f"{', '.join(dict.fromkeys(_section_key(item) for _, item in items))}"
         )
     # The catalogue's cases in the post's order, then the others by name.
-    chosen.sort(key=lambda pair: (_CATALOGUE_ORDER.get(pair[1].shown_id, len(_CATALOGUE_ORDER)), pair[1].key))
+    chosen.sort(
+        key=lambda pair: (
+            _CATALOGUE_ORDER.get(pair[1].shown_id, len(_CATALOGUE_ORDER)),
+            pair[1].section,
+            pair[1].row_name,
+            pair[1].key,
+        )
+    )
     renderings = {}
     with Progress(len(chosen), "loading") as progress:
         for label, item in chosen:
@@ -254,12 +263,14 @@ def clear(out: Path) -> None:
         (out / name).unlink(missing_ok=True)
 
 
-def save_check(out: Path, obtained: Outcome, test_id: str, title: str, description: str) -> None:
+def save_check(
+    out: Path, obtained: Outcome, test_id: str, title: str, description: str, inputs: Sequence[str] = ()
+) -> None:
     """Keep a check's rendering and caption under `out`, for the gallery of a test run
     (pytest-xdist workers each save their own; the page is built at the end)."""
     png = baselines.png_path(out / CHECKS, obtained.case_id)
     baselines.save(obtained, png)
-    caption = {"test": test_id, "title": title, "description": description}
+    caption = {"test": test_id, "title": title, "description": description, "inputs": list(inputs)}
     baselines.write_atomic(png.with_suffix(".check.json"), (json.dumps(caption, indent=2) + "\n").encode())
 
 
@@ -350,6 +361,8 @@ def _cell_html(gallery: Gallery, item: Item) -> str:
     description = item.description or rendering.description
     if description:
         caption += f"<br>{page.esc(description)}"
+    if item.inputs:
+        caption += f"<br>on {page.esc(', '.join(item.inputs))}"
     return page.figure(item.path, item.alt, width, height, caption)
 
 

@@ -19,7 +19,7 @@ thead th { position: sticky; top: 0; background: #fafafa; }
 tbody th { max-width: 14rem; font-weight: normal; }
 tbody th code { font-weight: bold; }
 figure { margin: 0; width: 256px; }
-figcaption { font-size: 0.8rem; color: #555; margin-top: 0.2rem; }
+figcaption { font-size: 0.8rem; color: #555; margin-top: 0.2rem; overflow-wrap: anywhere; }
 img { display: block; height: auto; background: #fff; border: 1px solid #ddd; }
 img.pixelated { image-rendering: pixelated; }
 .raised { width: 256px; height: 256px; display: flex; align-items: center; justify-content: center;

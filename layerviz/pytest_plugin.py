@@ -419,7 +419,8 @@ class LayerRegression:
         if self.session.gallery_dir is not None:
             # What was built says more than a factory's name.
             built = " → ".join(info.layer for info in getattr(obtained, "layers", ())) or spec.title
-            gallery.save_check(self.session.gallery_dir, obtained, self.request.node.nodeid, built, description)
+            inputs = photos.labels[: len(images)] if photos and images else ()
+            gallery.save_check(self.session.gallery_dir, obtained, self.request.node.nodeid, built, description, inputs)
         self.verify(obtained, target, known, shared)
         return obtained
 
@@ -433,7 +434,7 @@ class LayerRegression:
             pytest.skip(
                 f"{_NO_BACKEND_SET} {backend} backend ({self.root / name_of_set}): Keras's seeded "
                 f"initializers draw different numbers on each backend. Make them with "
-                f"`KERAS_BACKEND={backend} pytest --regen-all -k keras/`"
+                f"`KERAS_BACKEND={backend} pytest --regen-all` (which writes only what no longer matches)"
             )
 
     def _label(self, target: Target) -> str:
