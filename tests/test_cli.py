@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -79,8 +80,9 @@ def test_gallery_from_baselines_without_keras(tmp_path):
     assert "oneDNN" not in result.stderr  # TensorFlow never started
     default = layerviz("gallery", "--from-baselines", "--out", str(tmp_path / "h"), cwd=tmp_path)
     assert default.returncode == 2
+    backend = os.environ.get("KERAS_BACKEND", "tensorflow")  # the default of --backend
     assert default.stderr.strip() == (
-        "layerviz: error: baselines: no weightless or keras/tensorflow set with a MANIFEST.json here; "
+        f"layerviz: error: baselines: no weightless or keras/{backend} set with a MANIFEST.json here; "
         "give the folder of a baseline tree (or other --weights / --backend)"
     )
 
