@@ -12,6 +12,8 @@ from odd_inputs import odd_files, png_bytes_header_only
 from layerviz.images import (
     DEFAULT_PAIR,
     ImageInputError,
+    PhotoSet,
+    array_image,
     box_downsample,
     load_image,
     load_sample,
@@ -133,3 +135,22 @@ def test_any_file_gives_an_image_or_a_clear_error(file, size):
             return
     assert image.shape == (size, size, 3) and image.dtype == np.float32
     assert np.isfinite(image).all() and image.min() >= 0.0 and image.max() <= 1.0
+
+
+def test_arrays_are_taken_as_files_of_them_would_be(tmp_path):
+    """A photo given as an array goes the way of a file: same crop, resize and precision."""
+    rgb = np.asarray(Image.open(sample_path("astronaut")).convert("RGB"))[:200, :240]
+    path = tmp_path / "photo.png"
+    Image.fromarray(rgb).save(path)
+    from_file, from_array = PhotoSet.files([path]).at(64)[0], PhotoSet.files([rgb]).at(64)[0]
+    np.testing.assert_allclose(from_array, from_file, atol=1e-6)
+    np.testing.assert_allclose(PhotoSet.files([rgb / 255.0]).at(64)[0], from_file, atol=1e-6)  # floats are 0-1
+    grey = array_image(rgb[..., 0], 32)
+    assert grey.shape == (32, 32, 3) and np.array_equal(grey[..., 0], grey[..., 2])
+    rgba = np.concatenate([rgb, np.zeros(rgb.shape[:2] + (1,), np.uint8)], axis=-1)
+    assert (array_image(rgba, 32) == 1.0).all()  # fully transparent: white, as for files
+    assert PhotoSet.files([rgb]).labels == ("array 1", "coffee")
+    with pytest.raises(ImageInputError, match=r"array: an image array is H x W, H x W x 3 or H x W x 4, got shape \(4, 4, 2\)"):
+        array_image(np.zeros((4, 4, 2)), 32)
+    with pytest.raises(ImageInputError, match="array: 8x8 px is too small"):
+        array_image(np.zeros((8, 8, 3)), 32)

@@ -109,6 +109,16 @@ def test_tolerance_options_loosen_the_check(project):
     project.runpytest("--layerviz-levels=255").assert_outcomes(passed=1)
 
 
+def test_options_in_the_ini_file_and_the_command_line_winning(project):
+    project.runpytest("--regen-all").assert_outcomes(passed=1)
+    tamper_first_row(baseline_png(project))
+    project.makeini("[pytest]\naddopts = -p no:hypothesispytest -p no:xdist\nlayerviz_levels = 255\nlayerviz_report = ini-report\n")
+    project.runpytest().assert_outcomes(passed=1)
+    project.runpytest("--layerviz-levels=1").assert_outcomes(failed=1)
+    # Folders in the ini file are relative to it.
+    assert json.loads((project.path / "ini-report" / "summary.json").read_text())["failed"] == 1
+
+
 def test_a_missing_stats_file_is_named(project):
     project.runpytest("--regen-all").assert_outcomes(passed=1)
     baselines.stats_path(baseline_png(project)).unlink()
