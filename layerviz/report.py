@@ -81,15 +81,16 @@ def cause_rank(cause: str) -> int:
 
 
 def describe(check: str) -> tuple[str, str, str, str]:
-    """(configuration, its layers' title, colour space, weight mode) of a check label."""
+    """(configuration or test, its title, colour space, weight mode) of a check label:
+    a catalogue case by its configuration, a user's check by its name (test)."""
     set_name, case_id = baselines.split_label(check)
+    parts = set_name.split("/")
+    mode = next((m for m in ("fixed", "as-is") if parts[-1] == m), "keras" if "keras" in parts else "")
     try:
         case = get_case(case_id)
     except UnknownNameError:
-        group, _, last = check.rpartition("/")
-        return group or check, group or check, last if group else "", ""
-    parts = set_name.split("/")
-    mode = "fixed" if parts[-1] == "fixed" else "keras" if "keras" in parts else ""
+        name, _, space = case_id.rpartition("/")
+        return name or case_id, name or case_id, space if name else "", mode
     return case.config.id, case.config.title, case.colorspace, mode
 
 
