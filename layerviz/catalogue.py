@@ -1,8 +1,9 @@
 """The catalogue of cases: the single source of truth for tests, gallery and CLI.
 
-A case is a layer configuration (from the seed blog post) in one colour space. The
-catalogue is plain data and does not import Keras, so listing cases is instant;
-`layerviz.layers` turns a configuration into real Keras layers.
+A case is a layer configuration in one colour space: the seed blog post's (here),
+then edge cases, then the atlas beyond the post (`layerviz.atlas`). The catalogue is
+plain data (`layerviz.cases`) and does not import Keras, so listing cases is instant;
+`layerviz.subject` turns a configuration into real Keras layers.
 
 Everything a configuration does not name keeps Keras's defaults (padding "valid",
 zero biases, glorot_uniform kernels): the suite exists to notice when they change.
@@ -10,123 +11,31 @@ zero biases, glorot_uniform kernels): the suite exists to notice when they chang
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from types import MappingProxyType
+from collections.abc import Iterable
 
+from layerviz import atlas
+from layerviz.cases import (
+    CHANNELS,
+    INPUT_SHAPE,
+    SEED,
+    VOLUME,
+    WEIGHT_MODES,
+    WEIGHTED_LAYERS,
+    Case,
+    Check,
+    LayerConfig,
+    LayerInfo,
+    Step,
+    UnknownNameError,
+)
 from layerviz.colorspaces import COLOR_SPACES
-from layerviz.images import WORKING_SIZE
 
-# Layers with trainable weights; the rest (merging, pooling, reshaping) compute the
-# same whatever the weight mode.
-WEIGHTED_LAYERS = frozenset({"Dense", "Conv2D", "Conv2DTranspose"})
-# "keras": Keras's default initializers with per-case seeds (what the seed post did);
-# "fixed": the same distributions drawn by NumPy, identical on every backend.
-WEIGHT_MODES = ("keras", "fixed")
-
-# Placeholders resolved against the step's input when the layer is built.
-CHANNELS = "channels"  # the colour space's channel count
-VOLUME = "volume"  # H * W * C of the step's input
-INPUT_SHAPE = "input-shape"  # H, W, C of the case's input
-# Options as a short title shows them: Conv2DTranspose(k3, s2, same).
-_SHORT_OPTIONS = {"kernel_size": "k", "strides": "s", "pool_size": "p", "dilation_rate": "d"}
-
-
-class UnknownNameError(LookupError):
-    """An unknown case id, section or colour space; the message lists what exists."""
-
-    def __str__(self) -> str:
-        return str(self.args[0])
-
-
-@dataclass(frozen=True)
-class Step:
-    """One Keras layer: its class name in `keras.layers` and the options we set."""
-
-    layer: str
-    options: Mapping[str, object] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "options", MappingProxyType(dict(self.options)))
-
-    @property
-    def title(self) -> str:
-        """The layer and the options that tell it apart, e.g. "Conv2D(k3, relu)"
-        (units and filters follow the colour space, so they are left out)."""
-        parts = []
-        for key, value in self.options.items():
-            if value in (CHANNELS, INPUT_SHAPE):
-                continue
-            if value == VOLUME:
-                parts.append("H·W·C")
-            elif key in _SHORT_OPTIONS:
-                parts.append(f"{_SHORT_OPTIONS[key]}{value}")
-            else:
-                parts.append(str(value) if isinstance(value, str) else f"{key}={value}")
-        return f"{self.layer}({', '.join(parts)})" if parts else self.layer
-
-
-@dataclass(frozen=True)
-class LayerInfo:
-    """One built layer of a case, as a model summary lists it."""
-
-    layer: str
-    output_shape: tuple[int, ...]  # without the batch axis
-    parameters: int
-
-
-@dataclass(frozen=True)
-class LayerConfig:
-    section: str
-    name: str
-    description: str
-    steps: tuple[Step, ...]
-    inputs: int = 1  # merging layers take the default pair of photos
-    # Input side in pixels; None follows the working size (128 px unless a user asks).
-    size: int | None = None
-    # Nearest-neighbour repetition after the layers (pooling is shown at input size).
-    upsample: int = 1
-    # What the seed post says, by colour space ("all" for every one).
-    notes: Mapping[str, str] = field(default_factory=dict)
-
-    @property
-    def id(self) -> str:
-        return f"{self.section}/{self.name}"
-
-    @property
-    def title(self) -> str:
-        return " → ".join(step.title for step in self.steps)
-
-    @property
-    def has_weights(self) -> bool:
-        return any(step.layer in WEIGHTED_LAYERS for step in self.steps)
-
-    def input_size(self, working_size: int = WORKING_SIZE) -> int:
-        return self.size or working_size
-
-
-@dataclass(frozen=True)
-class Case:
-    config: LayerConfig
-    colorspace: str
-
-    @property
-    def id(self) -> str:
-        return f"{self.config.id}/{self.colorspace}"
-
-    @property
-    def section(self) -> str:
-        return self.config.section
-
-    @property
-    def description(self) -> str:
-        return f"{self.config.description}, in {self.colorspace}"
-
-    @property
-    def note(self) -> str:
-        """The seed post's sentence about this case, if it has one."""
-        notes = self.config.notes
-        return notes.get(self.colorspace) or notes.get("all", "")
+# The data model is layerviz.cases; these names are the catalogue's vocabulary too.
+__all__ = [
+    "CASES", "CHANNELS", "CHECKS", "CONFIGS", "INPUT_SHAPE", "SECTIONS", "SECTION_TITLES", "SEED", "VOLUME",
+    "WEIGHT_MODES", "WEIGHTED_LAYERS", "Case", "Check", "LayerConfig", "LayerInfo", "Step", "UnknownNameError",
+    "get_case", "select",
+]
 
 
 def _spaces(luminance: str, rgb: str, hsv: str, ycbcr: str) -> dict[str, str]:
@@ -207,7 +116,10 @@ SECTION_TITLES = {
     "conv2d-two": "Convolutional layers: two layers",
     "conv2d-transpose": "Convolutional layers: transpose",
     "edge": "Edge cases: where backends have disagreed",
+    **atlas.SECTION_TITLES,
 }
+# The sections of the seed post; the others are "Beyond the post".
+POST_SECTIONS = ("merging", "pooling", "dense", "dense-flatten", "conv2d", "conv2d-two", "conv2d-transpose")
 
 
 def _merging() -> Iterable[LayerConfig]:
@@ -340,7 +252,7 @@ def _edge() -> Iterable[LayerConfig]:
         )
 
 
-# In the seed post's order, then the edge cases.
+# In the seed post's order, then the edge cases, then the atlas beyond the post.
 CONFIGS: tuple[LayerConfig, ...] = (
     *_merging(),
     *_pooling(),
@@ -348,31 +260,12 @@ CONFIGS: tuple[LayerConfig, ...] = (
     *_conv2d(),
     *_conv2d_transpose(),
     *_edge(),
+    *atlas.CONFIGS,
 )
 SECTIONS: tuple[str, ...] = tuple(dict.fromkeys(config.section for config in CONFIGS))
-CASES: tuple[Case, ...] = tuple(
-    Case(config, space) for config in CONFIGS for space in COLOR_SPACES
-)
+CASES: tuple[Case, ...] = tuple(Case(config, space) for config in CONFIGS for space in config.colorspaces)
 _BY_ID = {case.id: case for case in CASES}
-
-
-@dataclass(frozen=True)
-class Check:
-    """One visual regression test: a case, and for cases with weights, a weight mode."""
-
-    case: Case
-    weights: str | None  # None for cases without weights: one check serves both modes
-
-    @property
-    def id(self) -> str:
-        return f"{self.weights}/{self.case.id}" if self.weights else self.case.id
-
-
-CHECKS: tuple[Check, ...] = tuple(
-    Check(case, mode)
-    for case in CASES
-    for mode in (WEIGHT_MODES if case.config.has_weights else (None,))
-)
+CHECKS: tuple[Check, ...] = tuple(Check(case, mode) for case in CASES for mode in case.config.weight_modes)
 
 
 def get_case(case_id: str) -> Case:

@@ -64,6 +64,7 @@ class Comparison:
     stats_moved: list[StatMove] = field(default_factory=list)
     layers_change: str | None = None
     raised_change: str | None = None  # now raises, now works, raises differently
+    pre_activation_change: str | None = None  # which layers have a record before their activation
     # (rows, columns) the obtained picture is moved by, when that explains the change.
     shift: tuple[int, int] | None = None
 
@@ -98,7 +99,13 @@ class Comparison:
     @property
     def sidecar_failed(self) -> bool:
         """The statistics part of the baseline no longer holds."""
-        return bool(self.raised_change or self.raw_shape_change or self.stats_moved or self.layers_change)
+        return bool(
+            self.raised_change
+            or self.raw_shape_change
+            or self.stats_moved
+            or self.layers_change
+            or self.pre_activation_change
+        )
 
     @property
     def bbox(self) -> tuple[int, int, int, int] | None:
@@ -112,7 +119,9 @@ class Comparison:
 
     @property
     def problems(self) -> list[str]:
-        problems = [p for p in (self.raised_change, self.shape_change, self.layers_change) if p]
+        problems = [
+            p for p in (self.raised_change, self.shape_change, self.layers_change, self.pre_activation_change) if p
+        ]
         if self.changed_pixels:
             top, left, bottom, right = self.bbox  # type: ignore[misc]
             count, total = self.changed_pixels, self.total_pixels
@@ -147,6 +156,8 @@ class Comparison:
             return "output shape changed"
         if self.layers_change:
             return "layers changed"
+        if self.pre_activation_change:
+            return "pre-activation record changed"
         if self.shift:
             return f"values shifted {_describe_shift(self.shift)}"
         if self.changed_pixels:
@@ -185,6 +196,7 @@ class Comparison:
             "raw_shape_change": self.raw_shape_change,
             "layers_change": self.layers_change,
             "raised_change": self.raised_change,
+            "pre_activation_change": self.pre_activation_change,
             "shift": self.shift,
             "stats_moved": [vars(move) for move in self.stats_moved],
         }
@@ -280,15 +292,34 @@ def compare(baseline: Outcome, obtained: Outcome, tolerance: Tolerance = Toleran
             f"obtained {after.shape} {'/'.join(after.channels)}"
         )
         return result
+    result.stats_moved += _moved(before, after, tolerance)
+    records = [(r.layer, r.activation) for r in baseline.pre_activation]
+    if records != [(r.layer, r.activation) for r in obtained.pre_activation]:
+        result.pre_activation_change = (
+            f"pre-activation record changed: baseline {_describe_records(baseline)}, obtained {_describe_records(obtained)}"
+            + ("; a baseline made before layerviz recorded it: regenerate it" if not records else "")
+        )
+    else:
+        for old, new in zip(baseline.pre_activation, obtained.pre_activation, strict=True):
+            result.stats_moved += _moved(old.stats, new.stats, tolerance, f" before {new.activation}")
+    return result
+
+
+def _moved(before: Stats, after: Stats, tolerance: Tolerance, suffix: str = "") -> list[StatMove]:
+    moves = []
     for name in Stats.NAMES:
         old, new = np.array(getattr(before, name)), np.array(getattr(after, name))
         close = np.isclose(new, old, rtol=tolerance.rtol, atol=tolerance.atol, equal_nan=True)
-        result.stats_moved += [
-            StatMove(name, channel, float(b), float(a))
+        moves += [
+            StatMove(name + suffix, channel, float(b), float(a))
             for channel, b, a, ok in zip(after.channels, old, new, close, strict=True)
             if not ok
         ]
-    return result
+    return moves
+
+
+def _describe_records(rendering: Rendering) -> str:
+    return ", ".join(f"layer {r.layer} ({r.activation})" for r in rendering.pre_activation) or "none"
 
 
 def heat_map(diff: np.ndarray, levels: int = MAX_LEVEL_DIFF) -> np.ndarray:

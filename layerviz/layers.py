@@ -7,22 +7,32 @@ initializers (`seed_initializers`) or NumPy-drawn "fixed" weights (`fix_weights`
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import keras
 import numpy as np
 
-from layerviz.catalogue import CHANNELS, INPUT_SHAPE, VOLUME, Step
+from layerviz.cases import CHANNELS, INPUT_SHAPE, SEED, VOLUME, Step
 from layerviz.seeds import DEFAULT_SUITE_SEED, derive_seed
 
 
-def _resolve(value: object, in_shape: tuple[int, ...], case_shape: tuple[int, ...]) -> object:
+# Activations with options, named in the catalogue as "<name>-<variant>".
+ACTIVATION_VARIANTS = {"gelu-approximate": ("gelu", {"approximate": True})}
+
+
+def _resolve(key: str, value: object, in_shape: tuple[int, ...], case_shape: tuple[int, ...], seed: int) -> object:
     if value == CHANNELS:
         return case_shape[-1]
     if value == VOLUME:
         return int(np.prod(in_shape))
     if value == INPUT_SHAPE:
         return case_shape
+    if value == SEED:
+        return seed
+    if key == "activation" and value in ACTIVATION_VARIANTS:
+        name, options = ACTIVATION_VARIANTS[value]
+        return functools.partial(getattr(keras.activations, name), **options)
     return value
 
 
@@ -57,7 +67,8 @@ def make_layer(
     case_id: str,
     suite_seed: int = DEFAULT_SUITE_SEED,
 ) -> keras.layers.Layer:
-    options = {key: _resolve(value, in_shape, case_shape) for key, value in step.options.items()}
+    seed = derive_seed(case_id, f"{index}.seed", suite_seed)
+    options = {key: _resolve(key, value, in_shape, case_shape, seed) for key, value in step.options.items()}
     layer = getattr(keras.layers, step.layer)(**options)
     _seed_initializers(layer, case_id, index, suite_seed)
     return layer

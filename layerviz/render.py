@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +27,7 @@ import numpy as np
 from PIL import Image
 
 from layerviz import colorspaces
-from layerviz.catalogue import LayerInfo
+from layerviz.cases import LayerInfo
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,22 @@ class Stats:
 
 
 @dataclass(frozen=True)
+class PreActivation:
+    """Statistics of one layer's output before its activation: a relu that kills every
+    value, or a tanh that flattens them, leaves a picture that no longer shows the kernel;
+    these still do."""
+
+    layer: int  # the step
+    activation: str
+    stats: Stats
+
+    def record(self) -> dict[str, object]:
+        fields: dict[str, object] = {"layer": self.layer, "activation": self.activation}
+        fields.update({name: [_float32(v) for v in getattr(self.stats, name)] for name in Stats.NAMES})
+        return fields
+
+
+@dataclass(frozen=True)
 class Rendering:
     """What a case produced: display pixels (uint8, H x W or H x W x 3), raw
     statistics and the summary of the layers that produced it."""
@@ -76,6 +93,7 @@ class Rendering:
     stats: Stats
     layers: tuple[LayerInfo, ...] = ()
     description: str = ""  # a user's caption for the check (galleries, reports); not compared
+    pre_activation: tuple[PreActivation, ...] = ()
 
     @property
     def mode(self) -> str:
@@ -103,6 +121,9 @@ class Rendering:
             for i in self.layers
         )
         lines.append(f'  "layers": [\n{layers}\n  ]' if self.layers else '  "layers": []')
+        if self.pre_activation:
+            records = ",\n".join("    " + json.dumps(record.record()) for record in self.pre_activation)
+            lines.append(f'  "pre_activation": [\n{records}\n  ]')
         return "{\n" + ",\n".join(lines) + "\n}\n"
 
 
@@ -112,21 +133,24 @@ def _float32(value: float) -> float:
     return float(str(np.float32(value)))
 
 
-def read_sidecar(data: dict[str, Any]) -> tuple[Stats, tuple[LayerInfo, ...], str]:
-    """Statistics, layer summary and description from a parsed sidecar."""
-    channels = len(data["channels"])
-    for name in Stats.NAMES:
-        if len(data[name]) != channels:
-            raise ValueError(f"{name!r} has {len(data[name])} values for {channels} channels")
-    stats = Stats(
-        shape=tuple(data["shape"]),
-        channels=tuple(data["channels"]),
-        **{name: tuple(float(v) for v in data[name]) for name in Stats.NAMES},
+def read_sidecar(data: dict[str, Any]) -> tuple[Stats, tuple[LayerInfo, ...], str, tuple[PreActivation, ...]]:
+    """Statistics, layer summary, description and pre-activation records from a parsed sidecar."""
+    stats = _read_stats(data, tuple(data["shape"]), tuple(data["channels"]))
+    pre_activation = tuple(
+        PreActivation(int(item["layer"]), str(item["activation"]), _read_stats(item, (), stats.channels))
+        for item in data.get("pre_activation", ())
     )
     layers = tuple(
         LayerInfo(item["layer"], tuple(item["output_shape"]), int(item["parameters"])) for item in data["layers"]
     )
-    return stats, layers, str(data.get("description", ""))
+    return stats, layers, str(data.get("description", "")), pre_activation
+
+
+def _read_stats(data: dict[str, Any], shape: tuple[int, ...], channels: tuple[str, ...]) -> Stats:
+    for name in Stats.NAMES:
+        if len(data[name]) != len(channels):
+            raise ValueError(f"{name!r} has {len(data[name])} values for {len(channels)} channels")
+    return Stats(shape=shape, channels=channels, **{name: tuple(float(v) for v in data[name]) for name in Stats.NAMES})
 
 
 def quantize(display: np.ndarray) -> np.ndarray:
@@ -136,18 +160,37 @@ def quantize(display: np.ndarray) -> np.ndarray:
     return pixels[..., 0] if pixels.shape[-1] == 1 else pixels
 
 
-def render(case_id: str, colorspace: str, raw: np.ndarray, layers: tuple[LayerInfo, ...] = ()) -> Rendering:
-    """Display pixels and statistics of a raw output, shown as its shape asks (see above)."""
+def render(
+    case_id: str,
+    colorspace: str,
+    raw: np.ndarray,
+    layers: tuple[LayerInfo, ...] = (),
+    pre_activation: Sequence[tuple[int, str, np.ndarray]] = (),
+    levels: bool = False,
+) -> Rendering:
+    """Display pixels and statistics of a raw output, shown as its shape asks (see above);
+    `levels`: an integer output in 8-bit levels, shown divided by 255."""
     space = colorspaces.get(colorspace)
     raw = np.asarray(raw, dtype=np.float32)
+    shown = raw / 255.0 if levels else raw
+    channels = _channels(raw, space)
     if raw.ndim == 3 and raw.shape[-1] == space.depth:
-        pixels, channels = quantize(space.to_display(raw)), space.channels
+        pixels = quantize(space.to_display(shown))
     elif raw.ndim == 3:
-        channels = tuple(str(index) for index in range(raw.shape[-1]))
-        pixels = quantize(raw) if raw.shape[-1] in (1, 3) else mosaic(raw)
+        pixels = quantize(shown) if raw.shape[-1] in (1, 3) else mosaic(shown)
     else:
-        pixels, channels = heat_strip(raw), ("all",)
-    return Rendering(case_id=case_id, pixels=pixels, stats=Stats.of(raw, channels), layers=layers)
+        pixels = heat_strip(shown)
+    records = tuple(
+        PreActivation(step, name, Stats.of(before, _channels(before, space))) for step, name, before in pre_activation
+    )
+    return Rendering(case_id=case_id, pixels=pixels, stats=Stats.of(raw, channels), layers=layers, pre_activation=records)
+
+
+def _channels(raw: np.ndarray, space: colorspaces.ColorSpace) -> tuple[str, ...]:
+    """The colour space's channel names, the channels' numbers, or "all" (not an image)."""
+    if raw.ndim != 3:
+        return ("all",)
+    return space.channels if raw.shape[-1] == space.depth else tuple(str(i) for i in range(raw.shape[-1]))
 
 
 MID_GREY = 128

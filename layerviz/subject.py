@@ -20,7 +20,7 @@ Layers are called directly on eager tensors (no `Model.predict`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import keras
@@ -28,7 +28,7 @@ import numpy as np
 
 from layerviz import colorspaces
 from layerviz import layers as keras_layers
-from layerviz.catalogue import WEIGHT_MODES, Case, LayerInfo
+from layerviz.cases import WEIGHT_MODES, Case, LayerInfo
 from layerviz.images import WORKING_SIZE, ImageInputError, PhotoSet
 from layerviz.layers import FixedWeightsError
 from layerviz.raised import Raised
@@ -49,13 +49,18 @@ class Subject:
     make: Callable[[tuple[int, ...]], object]
     title: str  # e.g. "Conv2D(k3, relu)", or the user's layer class
     inputs: int | None = None  # photos per call; None: as many as the built subject takes
-    size: int | None = None  # input side in px; None: the check's size
+    shape: tuple[int, int] | None = None  # input (height, width); None: the check's size, square
     upsample: int = 1  # nearest-neighbour repetition of the output (pooling shown at input size)
     name: str | None = None  # where its baselines go unless the check says otherwise
     colorspace: str | None = None
     has_weights: bool | None = None  # None: known once built
     config_id: str | None = None  # the catalogue configuration (for known divergences)
     fresh: bool = True  # `make` creates it anew (a factory, a catalogue case), under the check's seed
+    # By step of a list: the options of its call (training=True) and whether it adapts first.
+    calls: tuple[Mapping[str, object], ...] = ()
+    adapts: tuple[bool, ...] = ()
+    integer_input: bool = False  # photos as uint8 levels 0-255
+    random: bool = False  # draws from Keras's generator as it runs: per-backend baselines
 
 
 def of(thing: object) -> Subject:
@@ -107,12 +112,16 @@ def _case_subject(case: Case) -> Subject:
         make,
         config.title,
         inputs=config.inputs,
-        size=config.size,
+        shape=config.input_shape() if config.size or config.shape else None,
         upsample=config.upsample,
         name=config.id,
         colorspace=case.colorspace,
         has_weights=config.has_weights,
         config_id=config.id,
+        calls=tuple(step.call for step in config.steps),
+        adapts=tuple(step.adapt for step in config.steps),
+        integer_input=config.integer_input,
+        random=config.random,
     )
 
 
@@ -121,6 +130,9 @@ class Output:
     raw: np.ndarray  # float32, without the batch axis, unclipped
     layers: tuple[LayerInfo, ...]  # the layers as built: class, output shape, parameters
     has_weights: bool
+    # (step, activation name, its output before the activation), for every step with one.
+    pre_activation: tuple[tuple[int, str, np.ndarray], ...] = ()
+    levels: bool = False  # an integer output, in 8-bit levels (0-255)
 
     @property
     def parameters(self) -> int:
@@ -172,24 +184,53 @@ def run(
             )
         keras_layers.seed_initializers(walked, seed_name, suite_seed)
     images = photos(input_count(subject, thing))
-    batch = [keras.ops.convert_to_tensor(image[np.newaxis], dtype="float32") for image in images]
+    # float32, or uint8 levels: since Keras 3.4 integer arrays stay integer (and wrap around).
+    if subject.integer_input:
+        images = [np.rint(np.clip(image, 0.0, 1.0) * 255.0).astype(np.uint8) for image in images]
+    dtype = "uint8" if subject.integer_input else "float32"
+    batch = [keras.ops.convert_to_tensor(image[np.newaxis], dtype=dtype) for image in images]
     value: object = batch if len(batch) > 1 else batch[0]
     if weights == "fixed":
         keras_layers.fix_weights(thing, steps, value, seed_name, suite_seed)
-    summary = []
-    for layer in steps:
-        value = layer(value)
+    summary, pre_activation = [], []
+    for index, layer in enumerate(steps):
+        call = dict(subject.calls[index]) if subject.calls else {}
+        if subject.adapts and subject.adapts[index]:
+            layer.adapt(value)
+        given, value = value, layer(value, **call)
         if isinstance(value, (list, tuple, dict)):
             raise SubjectError(
                 f"{subject.title}: {type(layer).__name__} returns {len(value)} outputs; check a sub-model "
                 f"with one output, e.g. keras.Model(model.inputs, model.outputs[0])"
             )
         summary.append(LayerInfo(type(layer).__name__, tuple(int(d) for d in value.shape[1:]), int(layer.count_params())))
+        before = _before_activation(layer, given, call)
+        if before is not None:
+            pre_activation.append((index, *before))
     raw = keras.ops.convert_to_numpy(value)[0]
+    levels = np.issubdtype(raw.dtype, np.integer)
     if subject.upsample > 1 and raw.ndim == 3:
         raw = repeat_pixels(raw, subject.upsample)
+        pre_activation = [(i, name, repeat_pixels(x, subject.upsample)) for i, name, x in pre_activation]
     has_weights = any(layer.weights for layer in steps)
-    return Output(np.ascontiguousarray(raw, dtype=np.float32), tuple(summary), has_weights)
+    return Output(
+        np.ascontiguousarray(raw, dtype=np.float32), tuple(summary), has_weights, tuple(pre_activation), levels
+    )
+
+
+def _before_activation(layer: keras.layers.Layer, given: object, call: dict[str, object]) -> tuple[str, np.ndarray] | None:
+    """The layer's output before its activation, where it has one: what a saturating
+    activation (relu killing every value, tanh flattening) hides from the picture."""
+    activation = getattr(layer, "activation", None)
+    if activation is None or activation is keras.activations.linear:
+        return None
+    name = getattr(activation, "__name__", None) or getattr(getattr(activation, "func", None), "__name__", "activation")
+    layer.activation = keras.activations.linear
+    try:
+        linear = layer(given, **call)
+    finally:
+        layer.activation = activation
+    return name, np.ascontiguousarray(keras.ops.convert_to_numpy(linear)[0], dtype=np.float32)
 
 
 def repeat_pixels(image: np.ndarray, factor: int) -> np.ndarray:
@@ -209,16 +250,21 @@ def trace(
     """Run the subject on `photos` (the bundled pair unless given) in `colorspace`, at
     the subject's own size or `size`."""
     space = colorspaces.get(colorspace)
-    side = subject.size or size
+    height, width = subject.shape or (size, size)
 
     def inputs(count: int) -> list[np.ndarray]:
-        # float32 always: since Keras 3.4 integer arrays stay integer and wrap around.
-        rgb = (photos or PhotoSet.bundled()).at(side)
+        rgb = (photos or PhotoSet.bundled()).at(max(height, width))
         if len(rgb) < count:
             raise ImageInputError(f"{subject.title} takes {count} inputs: give {count} photos, got {len(rgb)}")
-        return [space.from_rgb(image) for image in rgb[:count]]
+        return [space.from_rgb(_centre(image, height, width)) for image in rgb[:count]]
 
-    return run(subject, (side, side, space.depth), inputs, weights, seed_name or subject.title, suite_seed)
+    return run(subject, (height, width, space.depth), inputs, weights, seed_name or subject.title, suite_seed)
+
+
+def _centre(image: np.ndarray, height: int, width: int) -> np.ndarray:
+    """The middle `height` x `width` of a square photo."""
+    top, left = (image.shape[0] - height) // 2, (image.shape[1] - width) // 2
+    return image[top : top + height, left : left + width]
 
 
 def outcome(
@@ -244,7 +290,7 @@ def outcome(
         raise
     except Exception as error:
         return Raised.of(label, error), subject.has_weights
-    return render(label, colorspace, output.raw, output.layers), output.has_weights
+    return render(label, colorspace, output.raw, output.layers, output.pre_activation, output.levels), output.has_weights
 
 
 # --- the catalogue's cases, run as subjects ---------------------------------------------

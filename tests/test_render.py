@@ -47,8 +47,8 @@ def test_stats_are_per_channel_on_the_raw_values():
     layers = (LayerInfo("Dense", (2, 2, 2), 6), LayerInfo("Reshape", (2, 2, 2), 0))
     rendering = Rendering("x/y/rgb", np.zeros((2, 2, 3), np.uint8), stats, layers)
     assert rendering.parameters == 6
-    read_stats, read_layers, description = read_sidecar(json.loads(rendering.sidecar()))
-    assert description == "" and '"description"' not in rendering.sidecar()  # only when given
+    read_stats, read_layers, description, pre_activation = read_sidecar(json.loads(rendering.sidecar()))
+    assert description == "" and pre_activation == () and "\"description\"" not in rendering.sidecar()  # only when given
     assert read_layers == layers and read_stats.shape == stats.shape
     # Stored with the precision of the float32 output: sqrt(2) keeps 8 digits, not 17.
     assert np.float32(read_stats.std[0]) == np.float32(np.sqrt(2.0)) and read_stats.std[1] == 0.0
