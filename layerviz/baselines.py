@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from layerviz import divergences
-from layerviz.catalogue import CASES
+from layerviz.catalogue import CHECKS, Check
 from layerviz.compare import Outcome
 from layerviz.images import DEFAULT_PAIR, WORKING_SIZE, sample_sha256
 from layerviz.raised import Raised
@@ -48,8 +48,9 @@ class BaselineError(Exception):
 
 
 def set_name(has_weights: bool, weights: str, backend: str) -> str:
-    """The baseline set of a check, by whether its subject has weights, the weight mode
-    ("keras", "fixed" or "as-is") and the backend."""
+    """The baseline set of a check, by whether its subject has weights (or draws random
+    numbers as it runs, as augmentation does), the weight mode ("keras", "fixed" or
+    "as-is") and the backend."""
     if not has_weights:
         return WEIGHTLESS
     return weights if weights in ("fixed", "as-is") else f"keras/{backend}"
@@ -64,20 +65,26 @@ def divergence_set(known: divergences.Divergence, name: str) -> str:
     return f"{known.folder}/{name}"
 
 
+def check_sets(check: Check, backends: Iterable[str] = BACKENDS) -> set[str]:
+    """The sets a catalogue check has a baseline in, whatever backend runs it."""
+    config = check.case.config
+    return {set_name(config.per_backend, check.weights or "keras", backend) for backend in backends}
+
+
 def expected_files(root: Path) -> set[Path]:
-    """Every file the catalogue produces in the sets present under `root`: each case's
+    """Every file the catalogue produces in the sets present under `root`: each check's
     sidecar, its PNG unless the sidecar records an exception, and each set's manifest;
     a known divergence's own sets wherever the set they stand in for is present."""
     present = [name for name in set_names() if (root / name).is_dir()]
-    wanted = [(name, case) for name in present for case in CASES if (name == WEIGHTLESS) != case.config.has_weights]
+    wanted = [(name, check.case) for check in CHECKS for name in check_sets(check) if name in present]
     for known in divergences.KNOWN:
-        for name in present:
-            if name in (WEIGHTLESS, "fixed", f"keras/{known.backend}"):
-                wanted += [
-                    (divergence_set(known, name), case)
-                    for case in CASES
-                    if case.config.id == known.config and (name == WEIGHTLESS) != case.config.has_weights
-                ]
+        wanted += [
+            (divergence_set(known, name), check.case)
+            for check in CHECKS
+            if check.case.config.id == known.config
+            for name in check_sets(check, [known.backend])
+            if name in present
+        ]
     files = {root / name / MANIFEST for name, _ in wanted}
     for name, case in wanted:
         png = png_path(root / name, case.id)

@@ -116,6 +116,12 @@ class LayerConfig:
     # Whether each photo of a batch comes out as it would alone (batch statistics, random
     # draws per batch do not).
     batch_independent: bool = True
+    # The first Keras release that has an option it sets (a layer or activation Keras
+    # lacks is noticed by itself): older releases skip it, saying so.
+    min_keras: str = ""
+    # (levels, rtol, atol) where its measured spread between backends needs more than the
+    # suite's; the catalogue says what was measured.
+    tolerance: tuple[int, float, float] | None = None
 
     @property
     def id(self) -> str:

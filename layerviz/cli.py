@@ -89,6 +89,9 @@ def _parser() -> argparse.ArgumentParser:
 
     listing = commands.add_parser("list", help="print the case ids with a one-line description")
     selection(listing)
+    shape = listing.add_mutually_exclusive_group()
+    shape.add_argument("--markdown", action="store_true", help="a Markdown table per section (docs/cases.md)")
+    shape.add_argument("--divergences", action="store_true", help="the known divergences, as a Markdown table")
 
     render = commands.add_parser("render", help="render one case to a PNG file")
     render.add_argument("case_id", metavar="CASE_ID")
@@ -151,7 +154,13 @@ def _gallery(args: argparse.Namespace) -> int:
 
 
 def _list(args: argparse.Namespace) -> int:
-    for case in catalogue.select(args.section, args.colorspace):
+    from layerviz import tables
+
+    cases = catalogue.select(args.section, args.colorspace)
+    if args.markdown or args.divergences:
+        print(tables.cases_markdown(cases) if args.markdown else tables.divergences_markdown(), end="")
+        return 0
+    for case in cases:
         print(f"{case.id:40} {case.description}")
     return 0
 

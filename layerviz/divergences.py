@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
-def _version(text: str) -> tuple[int, ...]:
+def version(text: str) -> tuple[int, ...]:
+    """A release number as a comparable tuple: "3.14.2.dev0" -> (3, 14, 2)."""
     return tuple(int(part) for part in text.split(".")[:3] if part.isdigit())
 
 
@@ -29,9 +30,9 @@ class Divergence:
     def applies(self, config_id: str, backend: str, keras_version: str) -> bool:
         if (config_id, backend) != (self.config, self.backend):
             return False
-        version = _version(keras_version)
-        return _version(self.keras_from) <= version and (
-            self.keras_before is None or version < _version(self.keras_before)
+        running = version(keras_version)
+        return version(self.keras_from) <= running and (
+            self.keras_before is None or running < version(self.keras_before)
         )
 
     @property
@@ -94,6 +95,80 @@ KNOWN: tuple[Divergence, ...] = (
         keras_before="3.15.0",
         upstream="keras-team/keras#22876",
         what="output 127x127 instead of 128x128: the first row and column are missing",
+    ),
+    # The atlas (layerviz.atlas), measured on Keras 3.15.1 with tensorflow 2.21.0, jax
+    # 0.10.2 and torch 2.13.0 (ranges in the README).
+    *(
+        Divergence(
+            config=config,
+            backend="torch",
+            keras_from="3.5.0",
+            keras_before=None,
+            upstream="keras-team/keras#18452, fixed by keras-team/keras#23233",
+            what="uneven \"same\" padding: the last pooled row and column average a repeated border",
+        )
+        for config in ("pooling-strides/average-p3-s2-same", "odd-sizes/avgpool-p3-s2-same-64", "odd-sizes/avgpool-p3-s2-same-63x48")
+    ),
+    *(
+        Divergence(
+            config=f"resampling/resize-{name}",
+            backend="torch",
+            keras_from="3.0.0",
+            keras_before=None,
+            upstream="keras-team/keras-core#220",
+            what="raises ValueError: torch has no Lanczos resizing",
+        )
+        for name in ("up-lanczos3", "down-lanczos3", "down-lanczos3-antialias", "up-lanczos5", "down-lanczos5", "down-lanczos5-antialias")
+    ),
+    *(
+        Divergence(
+            config=f"resampling/resize-{direction}-bicubic",
+            backend="torch",
+            keras_from="3.0.0",
+            keras_before=None,
+            upstream="keras-team/keras-core#220",
+            what="PyTorch's bicubic kernel (a = -0.75) is not TensorFlow's and JAX's (a = -0.5): up to 9 levels",
+        )
+        for direction in ("up", "down")
+    ),
+    *(
+        Divergence(
+            config=f"resampling/resize-{name}",
+            backend=backend,
+            keras_from="3.0.0",
+            keras_before=None,
+            upstream="keras-team/keras#20264 (area for the tensorflow backend only)",
+            what="raises ValueError: only TensorFlow has area resizing",
+        )
+        for backend in ("jax", "torch")
+        for name in ("up-area", "down-area", "down-area-antialias")
+    ),
+    *(
+        Divergence(
+            config=config,
+            backend="tensorflow",
+            keras_from="3.0.0",
+            keras_before=None,
+            upstream=upstream,
+            what=what,
+        )
+        for config, upstream, what in (
+            (
+                "channels-first/conv",
+                "keras-team/keras#23650, fix keras-team/keras#23651 (open)",
+                "raises UnimplementedError: TensorFlow's CPU Conv2D takes NHWC only",
+            ),
+            (
+                "channels-first/transpose-s2-same",
+                "keras-team/keras#23650",
+                "raises InvalidArgumentError: TensorFlow's CPU transposed convolution takes NHWC only",
+            ),
+            (
+                "convolutions/transpose-d2",
+                "keras-team/keras#19870, tensorflow/tensorflow#69103",
+                "raises InvalidArgumentError: TensorFlow's CPU transposed convolution has no dilation",
+            ),
+        )
     ),
 )
 

@@ -145,6 +145,7 @@ def from_keras(
     from layerviz import subject
 
     photos = photos or PhotoSet.bundled()
+    cases = [case for case in cases if not subject.unavailable(case.config)]  # not in this Keras
     renderings = {}
     with Progress(len(cases), "rendering") as progress:
         for case in cases:
@@ -177,7 +178,17 @@ def from_baselines(
             f"baseline tree (or other --weights / --backend)"
         )
     labels = [f"{name}/{case_id}" for name in present for case_id in baselines.discover(root / name)]
-    gallery = _from_tree(root, labels, sections, colorspaces, {})
+    # A catalogue case checked in one weight mode only (most of the atlas: fixed) shows that one.
+    shown = {baselines.split_label(label)[1] for label in labels}
+    other = baselines.set_name(True, "fixed" if weights == "keras" else "keras", backend)
+    if (root / other).is_dir():
+        labels += [
+            f"{other}/{case_id}"
+            for case_id in baselines.discover(root / other)
+            if case_id not in shown and _in_one_mode(case_id, other)
+        ]
+    # One picture per case, whichever set it comes from.
+    gallery = _from_tree(root, labels, sections, colorspaces, {}, several_sets=False)
     # The weighted set, if any, says most about how the pictures were made.
     name = present[-1]
     manifest = baselines.read_manifest(root / name) or {}
@@ -186,6 +197,15 @@ def from_baselines(
     size = int(manifest.get("working_size", WORKING_SIZE))
     gallery.inputs = _input_pixels(PhotoSet.bundled(DEFAULT_PAIR), size)
     return gallery
+
+
+def _in_one_mode(case_id: str, set_name: str) -> bool:
+    """Whether a catalogue case is checked only in the mode of `set_name`."""
+    try:
+        config = get_case(case_id).config
+    except UnknownNameError:
+        return False
+    return config.weight_modes == ("keras" if set_name.startswith("keras/") else "fixed",)
 
 
 def from_checks(out: Path) -> Gallery:
@@ -213,8 +233,12 @@ def _from_tree(
     sections: Iterable[str] | None,
     colorspaces: Iterable[str] | None,
     captions: dict[str, dict[str, str]],
+    several_sets: bool | None = None,
 ) -> Gallery:
-    several_sets = len({baselines.split_label(label)[0] for label in labels} - {baselines.WEIGHTLESS}) > 1
+    """The gallery of `labels` under `root`; `several_sets`: a row per weight set (default:
+    where the labels come from more than one)."""
+    if several_sets is None:
+        several_sets = len({baselines.split_label(label)[0] for label in labels} - {baselines.WEIGHTLESS}) > 1
     items = [(label, _item(label, captions.get(label, {}), several_sets)) for label in labels]
     wanted_sections = set(sections) if sections else None
     wanted_spaces = set(colorspaces) if colorspaces else None

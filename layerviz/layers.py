@@ -8,7 +8,7 @@ initializers (`seed_initializers`) or NumPy-drawn "fixed" weights (`fix_weights`
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import keras
 import numpy as np
@@ -125,6 +125,18 @@ def _children(layer: keras.layers.Layer) -> list[keras.layers.Layer]:
     return children
 
 
+def _attribute_for(weight: str, attributes: Iterable[str]) -> str | None:
+    """The initializer attribute of a weight: `<name>_initializer` as Keras names them
+    (kernel, bias, gamma, moving_mean), `depthwise_initializer` for "depthwise_kernel",
+    and for "kernel" a layer's only other initializer (DepthwiseConv2D's depthwise one)."""
+    attributes = list(attributes)
+    for candidate in (f"{weight}_initializer", f"{weight.removesuffix('_kernel')}_initializer"):
+        if candidate in attributes:
+            return candidate
+    others = [a for a in attributes if a != "bias_initializer"]
+    return others[0] if weight == "kernel" and len(others) == 1 else None
+
+
 def seed_initializers(layers: Sequence[keras.layers.Layer], seed_name: str, suite_seed: int = DEFAULT_SUITE_SEED) -> None:
     """Seed every default random initializer of `layers` (a walk), by position."""
     for index, layer in enumerate(layers):
@@ -165,12 +177,18 @@ def fix_weights(
         for variable in layer.weights:
             if id(variable) in assigned:
                 continue
-            attribute = f"{variable.name}_initializer"
-            kind = kinds.get((id(layer), attribute))
-            if kind is None and isinstance(getattr(layer, attribute, None), keras.initializers.Initializer):
-                kind = type(getattr(layer, attribute)).__name__  # a layer made during the build
+            # Layers made during the build kept their own initializers (not zeroed above).
+            known = {a: k for (owner, a), k in kinds.items() if owner == id(layer)} or {
+                attribute: type(initializer).__name__ for attribute, initializer in _initializers(layer).items()
+            }
+            attribute = _attribute_for(variable.name, known)
+            kind = known.get(attribute) if attribute else None
             if kind not in NUMPY_INITIALIZERS:
-                what = f"defaults to {kind}" if kind else f"has no `{attribute}` attribute naming its initializer"
+                what = (
+                    f"defaults to {kind}"
+                    if kind
+                    else f"has no `{variable.name}_initializer` attribute naming its initializer"
+                )
                 raise FixedWeightsError(
                     f"{seed_name}: {layer.name}.{variable.name} {what}, which fixed weights cannot draw; "
                     f"use weights='keras', or add its NumPy twin to layerviz.layers.NUMPY_INITIALIZERS"

@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 
 from layerviz import baselines, colorspaces, divergences, gallery, report
+from layerviz.cases import Case
 from layerviz.compare import (
     MAX_LEVEL_DIFF,
     STATS_ATOL,
@@ -383,6 +384,8 @@ class LayerRegression:
         from layerviz import subject as subjects
 
         spec = subjects.of(subject)
+        if isinstance(subject, Case) and (reason := subjects.unavailable(subject.config)):
+            pytest.skip(reason)
         if inputs is not None:
             spec = dataclasses.replace(spec, inputs=inputs)
         colorspace = colorspace or spec.colorspace or "rgb"
@@ -394,7 +397,10 @@ class LayerRegression:
             spec, key, colorspace, photos, size or WORKING_SIZE, weights, key, DEFAULT_SUITE_SEED
         )
         backend = keras.backend.backend()
-        weighted = has_weights if has_weights is not None else weights != "keras" or spec.has_weights is not False
+        if spec.has_weights is not None:  # the catalogue knows without running
+            weighted = spec.has_weights or spec.random
+        else:
+            weighted = has_weights if has_weights is not None else weights != "keras"
         name_of_set = baselines.set_name(weighted, weights, backend)
         self._skip_without_backend_set(name_of_set, backend)
         kind = weights if weighted else "none"
@@ -421,7 +427,7 @@ class LayerRegression:
             built = " → ".join(info.layer for info in getattr(obtained, "layers", ())) or spec.title
             inputs = photos.labels[: len(images)] if photos and images else ()
             gallery.save_check(self.session.gallery_dir, obtained, self.request.node.nodeid, built, description, inputs)
-        self.verify(obtained, target, known, shared)
+        self.verify(obtained, target, known, shared, _loosest(self.tolerance, spec.tolerance))
         return obtained
 
     def _skip_without_backend_set(self, name_of_set: str, backend: str) -> None:
@@ -459,12 +465,15 @@ class LayerRegression:
         target: Target,
         divergence: divergences.Divergence | None = None,
         shared: Target | None = None,
+        tolerance: Tolerance | None = None,
     ) -> None:
-        """Compare `obtained` with the baseline of `target`, writing it where the options
-        ask; `divergence`: the target records a known divergence, and `shared` is the
-        baseline the backend should match once upstream fixes it."""
+        """Compare `obtained` with the baseline of `target` (within `tolerance`, default
+        the session's), writing it where the options ask; `divergence`: the target records
+        a known divergence, and `shared` is the baseline the backend should match once
+        upstream fixes it."""
         __tracebackhide__ = True
         session, label = self.session, obtained.case_id
+        tolerance = tolerance or self.tolerance
         if session.obtained_dir is not None:
             baselines.save(obtained, baselines.png_path(session.obtained_dir, label))
         if session.regenerating:
@@ -473,12 +482,12 @@ class LayerRegression:
         if baseline is None:
             self._no_baseline(obtained, target, unreadable)
             return
-        comparison = compare(baseline, obtained, self.tolerance)
+        comparison = compare(baseline, obtained, tolerance)
         if comparison.ok:
             if session.rewrite:
                 self._write(obtained, target)
             return
-        if divergence is not None and shared is not None and self._matches(obtained, shared):
+        if divergence is not None and shared is not None and self._matches(obtained, shared, tolerance):
             message = (
                 f"{label}: divergence fixed upstream: {divergence}.\n  The output now matches the shared "
                 f"baseline {shared.png}.\n  Record the fix: give this divergence keras_before="
@@ -510,9 +519,9 @@ class LayerRegression:
             there = target.png.exists() or baselines.stats_path(target.png).exists()
             return None, str(error) if there else None
 
-    def _matches(self, obtained: Outcome, target: Target) -> bool:
+    def _matches(self, obtained: Outcome, target: Target, tolerance: Tolerance) -> bool:
         baseline, _ = self._load(target, obtained.case_id)
-        return baseline is not None and compare(baseline, obtained, self.tolerance).ok
+        return baseline is not None and compare(baseline, obtained, tolerance).ok
 
     def _no_baseline(self, obtained: Outcome, target: Target, unreadable: str | None) -> None:
         """No usable baseline (`unreadable` says why, if there is a file): write one where
@@ -563,7 +572,7 @@ class LayerRegression:
 
             panels = [baseline.pixels, obtained.pixels]
             if comparison.diff is not None:
-                heat = heat_map(comparison.diff, self.tolerance.levels)
+                heat = heat_map(comparison.diff, comparison.tolerance.levels)
                 panels.append(heat)
                 artifact("diff").write_bytes(encode_png(heat))
                 lines.append(f"  diff map:     {artifact('diff')}")
@@ -571,6 +580,13 @@ class LayerRegression:
             lines.append(f"  side by side: {artifact('side-by-side')} (baseline | obtained | diff)")
         lines.append(f"If the change is intended: `{hint}`")
         return "\n".join(lines)
+
+
+def _loosest(tolerance: Tolerance, floor: tuple[int, float, float] | None) -> Tolerance:
+    """The session's tolerance, loosened to what a configuration is measured to need."""
+    if floor is None:
+        return tolerance
+    return Tolerance(*(max(mine, needed) for mine, needed in zip(dataclasses.astuple(tolerance), floor, strict=True)))
 
 
 def _test_name(item: pytest.Item) -> str:

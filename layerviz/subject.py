@@ -28,7 +28,8 @@ import numpy as np
 
 from layerviz import colorspaces
 from layerviz import layers as keras_layers
-from layerviz.cases import WEIGHT_MODES, Case, LayerInfo
+from layerviz.cases import WEIGHT_MODES, Case, LayerConfig, LayerInfo
+from layerviz.divergences import version
 from layerviz.images import WORKING_SIZE, ImageInputError, PhotoSet
 from layerviz.layers import FixedWeightsError
 from layerviz.raised import Raised
@@ -61,6 +62,7 @@ class Subject:
     adapts: tuple[bool, ...] = ()
     integer_input: bool = False  # photos as uint8 levels 0-255
     random: bool = False  # draws from Keras's generator as it runs: per-backend baselines
+    tolerance: tuple[int, float, float] | None = None  # (levels, rtol, atol) it needs at least
 
 
 def of(thing: object) -> Subject:
@@ -96,6 +98,22 @@ def _checked_product(factory: Callable[[int], object], channels: int) -> object:
     )
 
 
+def unavailable(config: LayerConfig) -> str:
+    """Why the running Keras cannot run a catalogue configuration ("" when it can): a
+    layer or activation it does not have, or an option newer than it."""
+    for step in config.steps:
+        if not hasattr(keras.layers, step.layer):
+            return f"keras.layers.{step.layer} does not exist in Keras {keras.version()}"
+        activation = step.options.get("activation")
+        if isinstance(activation, str):
+            name = keras_layers.ACTIVATION_VARIANTS.get(activation, (activation,))[0]
+            if not hasattr(keras.activations, name):
+                return f"keras.activations.{name} does not exist in Keras {keras.version()}"
+    if config.min_keras and version(keras.version()) < version(config.min_keras):
+        return f"an option it sets needs Keras >= {config.min_keras}, this is {keras.version()}"
+    return ""
+
+
 def _case_subject(case: Case) -> Subject:
     config = case.config
 
@@ -122,6 +140,7 @@ def _case_subject(case: Case) -> Subject:
         adapts=tuple(step.adapt for step in config.steps),
         integer_input=config.integer_input,
         random=config.random,
+        tolerance=config.tolerance,
     )
 
 

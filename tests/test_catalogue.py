@@ -1,16 +1,19 @@
 import re
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
 from layerviz import catalogue
-from layerviz.catalogue import CASES, CONFIGS, UnknownNameError, get_case, select
+from layerviz.catalogue import CASES, CHECKS, CONFIGS, POST_SECTIONS, UnknownNameError, get_case, select
+
+SEED = [config for config in CONFIGS if config.section in (*POST_SECTIONS, "edge")]
 
 
 def test_every_seed_configuration_in_every_colour_space():
     # The seed post: 6 merging layers, 2 poolings, 4 dense activations plus the
     # flatten model, 9 one-layer and 4 two-layer convolutions, 7 transposes.
-    assert Counter(c.section for c in CONFIGS) == {
+    assert Counter(c.section for c in SEED) == {
         "merging": 6,
         "pooling": 2,
         "dense": 4,
@@ -20,8 +23,8 @@ def test_every_seed_configuration_in_every_colour_space():
         "conv2d-transpose": 7,
         "edge": 6,  # beyond the post: "same" padding, where backends diverge
     }
-    assert len([case for case in CASES if case.section != "edge"]) == 132
-    for config in CONFIGS:
+    assert len([case for case in CASES if case.section in POST_SECTIONS]) == 132
+    for config in SEED:
         assert [c.colorspace for c in CASES if c.config is config] == ["luminance", "rgb", "hsv", "ycbcr"]
 
 
@@ -29,7 +32,7 @@ def test_ids_are_unique_readable_and_filesystem_safe():
     ids = [case.id for case in CASES]
     assert len(set(ids)) == len(ids)
     for case_id in ids:
-        assert re.fullmatch(r"[a-z0-9-]+/[a-z0-9-]+/(luminance|rgb|hsv|ycbcr)", case_id), case_id
+        assert re.fullmatch(r"[a-z0-9-]+/[a-z0-9_-]+/(luminance|rgb|hsv|ycbcr)", case_id), case_id
     for expected in ("merging/maximum/ycbcr", "conv2d/k7-tanh/hsv", "conv2d-transpose/k2-s4-tanh/rgb"):
         assert get_case(expected).id == expected
 
@@ -51,7 +54,7 @@ def test_transpose_and_two_layer_configurations_match_the_post():
 
 def test_only_seed_options_are_set_so_keras_defaults_stay_in_force():
     allowed = {"units", "activation", "filters", "kernel_size", "strides", "pool_size", "target_shape", "padding"}
-    for config in CONFIGS:
+    for config in SEED:
         for step in config.steps:
             assert set(step.options) <= allowed, (config.id, step)
 
@@ -60,16 +63,18 @@ def test_select_filters_and_rejects_unknown_names():
     pooling = select(sections=["pooling"])
     assert [c.id for c in pooling][:2] == ["pooling/max/luminance", "pooling/max/rgb"]
     assert len(pooling) == 8
-    assert len(select(colorspaces=["hsv"])) == 39
+    assert len(select(sections=POST_SECTIONS, colorspaces=["hsv"])) == 33
     with pytest.raises(UnknownNameError, match="unknown section 'poolin'"):
         select(sections=["poolin"])
     with pytest.raises(UnknownNameError, match="layerviz list"):
         get_case("merging/add/lab")
 
 
-def test_sections_follow_the_post_order():
-    assert catalogue.SECTIONS == (
-        "merging", "pooling", "dense", "dense-flatten", "conv2d", "conv2d-two", "conv2d-transpose", "edge",
+def test_sections_follow_the_post_order_then_go_beyond_it():
+    assert catalogue.SECTIONS[:8] == (*POST_SECTIONS, "edge")
+    assert catalogue.SECTIONS[8:] == (
+        "activations", "convolutions", "pooling-strides", "resampling", "normalization", "preprocessing",
+        "augmentation", "channels-first", "odd-sizes", "integer-inputs", "mixed-precision",
     )
 
 
@@ -83,13 +88,29 @@ def test_every_section_has_a_title_and_notes_name_real_colour_spaces():
     assert get_case("merging/maximum/ycbcr").note == "Max for YCbCr likewise biases toward purple (red and blue) pixels."
 
 
-def test_checks_cover_both_weight_modes_only_where_there_are_weights():
-    from layerviz.catalogue import CHECKS
-
+def test_checks_cover_the_weight_modes_a_configuration_has():
     ids = [check.id for check in CHECKS]
     assert len(ids) == len(set(ids))
     assert "merging/add/rgb" in ids and "keras/merging/add/rgb" not in ids
     assert {"keras/conv2d/k3-relu/rgb", "fixed/conv2d/k3-relu/rgb"} <= set(ids)
-    weighted = [case for case in CASES if case.config.has_weights]
-    assert len(CHECKS) == len(CASES) + len(weighted)
+    seed_weighted = [case for case in CASES if case.config in SEED and case.config.has_weights]
+    seed_checks = [check for check in CHECKS if check.case.config in SEED]
+    assert len(seed_checks) == len([c for c in CASES if c.config in SEED]) + len(seed_weighted)
     assert not get_case("edge/avgpool-p3-s2-same/rgb").config.has_weights
+    # The atlas: fixed weights only where keras ones show nothing new; random layers once,
+    # in keras mode (their own generator, per backend).
+    assert "fixed/activations/conv-elu/rgb" in ids and "keras/activations/conv-elu/rgb" not in ids
+    assert {"keras/convolutions/depthwise/rgb", "fixed/convolutions/depthwise/rgb"} <= set(ids)
+    assert "keras/augmentation/flip/rgb" in ids and "fixed/augmentation/flip/rgb" not in ids
+
+
+def test_docs_cases_md_is_the_generated_table(capsys):
+    """docs/cases.md is `layerviz list --markdown`: the catalogue, listed once."""
+    from layerviz.cli import main
+
+    assert main(["list", "--markdown"]) == 0
+    generated = capsys.readouterr().out
+    assert generated == (Path(__file__).resolve().parents[1] / "docs" / "cases.md").read_text()
+    for section in catalogue.SECTIONS:
+        assert f"(`{section}`, " in generated
+    assert generated.count("\n| `") == len(CONFIGS)

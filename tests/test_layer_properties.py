@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from layerviz.catalogue import CONFIGS, Step
+from layerviz.catalogue import CONFIGS, POST_SECTIONS, Step
 from layerviz.layers import make_layer
 from layerviz.subject import repeat_pixels
 
@@ -21,6 +21,7 @@ ACTIVATIONS = sorted(
     {
         step.options["activation"]
         for config in CONFIGS
+        if config.section in POST_SECTIONS  # the atlas's activations: tests/test_atlas.py
         for step in config.steps
         if "activation" in step.options
     }

@@ -1,0 +1,54 @@
+"""Markdown tables generated from the catalogue and the known divergences, for the
+README and docs/cases.md (`layerviz list --markdown`, `layerviz list --divergences`):
+nothing lists the cases or the divergences by hand."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from layerviz import atlas, divergences
+from layerviz.catalogue import POST_SECTIONS, SECTION_TITLES, Case
+
+
+def _cell(text: object) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def cases_markdown(cases: Sequence[Case]) -> str:
+    """Every configuration of `cases`, a table per section: its layers, colour spaces,
+    weight modes and input, with the section's reason for them."""
+    lines = [
+        "# The cases",
+        "",
+        "Generated from the catalogue by `layerviz list --markdown` (a test keeps this file up to date).",
+        "The post's sections come first, then the edge cases and the atlas beyond the post.",
+    ]
+    sections = list(dict.fromkeys(case.section for case in cases))
+    for section in sections:
+        configs = {case.config.id: case.config for case in cases if case.section == section}.values()
+        part = "the post" if section in POST_SECTIONS else "beyond the post"
+        lines += ["", f"## {SECTION_TITLES[section]} (`{section}`, {part})", ""]
+        if section in atlas.SECTION_NOTES:
+            lines += [atlas.SECTION_NOTES[section], ""]
+        lines += ["| configuration | layers | colour spaces | weights | input |", "| --- | --- | --- | --- | --- |"]
+        for config in configs:
+            modes = ", ".join(mode or "none" for mode in config.weight_modes)
+            height, width = config.input_shape()
+            kind = "uint8" if config.integer_input else "float32"
+            pair = " (two photos)" if config.inputs > 1 else ""
+            lines.append(
+                f"| `{config.id}` | {_cell(config.title)} | {', '.join(config.colorspaces)} | {modes} "
+                f"| {height}x{width} {kind}{pair} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
+def divergences_markdown() -> str:
+    """The known divergences, a row each: configuration, backend, Keras range, what, upstream."""
+    lines = ["| cases | backend | Keras (measured) | what | upstream |", "| --- | --- | --- | --- | --- |"]
+    for known in divergences.KNOWN:
+        versions = f"≥ {known.keras_from}, " + (f"< {known.keras_before}" if known.keras_before else "open")
+        lines.append(
+            f"| `{known.config}/*` | {known.backend} | {versions} | {_cell(known.what)} | {_cell(known.upstream)} |"
+        )
+    return "\n".join(lines) + "\n"
