@@ -227,7 +227,9 @@ def run(
         if before is not None:
             pre_activation.append((index, *before))
     raw = keras.ops.convert_to_numpy(value)[0]
-    levels = np.issubdtype(raw.dtype, np.integer)
+    # 8-bit levels out: an integer output, or floats a layer kept on the uint8 scale
+    # (CenterCrop, RandomFlip); Rescaling(1/255) brings them back to [0, 1].
+    levels = np.issubdtype(raw.dtype, np.integer) or (subject.integer_input and float(np.max(raw)) > 1.0)
     if subject.upsample > 1 and raw.ndim == 3:
         raw = repeat_pixels(raw, subject.upsample)
         pre_activation = [(i, name, repeat_pixels(x, subject.upsample)) for i, name, x in pre_activation]

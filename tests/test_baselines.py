@@ -227,3 +227,29 @@ def test_hygiene_expects_each_divergence_set_beside_the_set_it_stands_in_for(tmp
     assert baselines.split_label("divergences/jax/from-3.1.0-before-3.2.0/keras/jax/edge/conv2d-k3-same/rgb") == (
         "divergences/jax/from-3.1.0-before-3.2.0/keras/jax", "edge/conv2d-k3-same/rgb"
     )
+
+
+def test_every_check_can_fail_unless_marked_blind_with_a_reason():
+    """A check whose whole record is constant (every pixel alike, every statistic's
+    minimum its maximum, before the activation too) cannot see its layer change: a relu
+    that kills every value would leave it black whatever the kernel. Such checks must be
+    marked in the catalogue, saying why the record still says enough."""
+    import keras
+
+    from layerviz.catalogue import CASES
+    from layerviz.render import Rendering
+
+    def constant(rendering: Rendering) -> bool:
+        flat = rendering.pixels.reshape(-1, *rendering.pixels.shape[2:])
+        records = [rendering.stats, *(record.stats for record in rendering.pre_activation)]
+        return bool((flat == flat[0]).all()) and all(s.min == s.max for s in records)
+
+    blind = set()
+    for name in ("weightless", "fixed", f"keras/{keras.backend.backend()}"):
+        for case_id, png in baselines.discover(COMMITTED / name).items():
+            outcome = baselines.load(png, case_id)
+            if isinstance(outcome, Rendering) and constant(outcome):
+                blind.add(case_id)
+    marked = {case.id for case in CASES if case.config.blind}
+    assert blind == marked, f"blind but unmarked: {sorted(blind - marked)}; marked but not blind: {sorted(marked - blind)}"
+    assert all(len(case.config.blind) > 20 for case in CASES if case.config.blind)  # a reason, not a flag

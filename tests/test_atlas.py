@@ -1,0 +1,400 @@
+"""The atlas beyond the post: its catalogue, NumPy oracles for each new family, and the
+conditions (channels_first, integer inputs, mixed precision, batches, seeds) as
+properties that need no baseline. They run on whichever backend is active."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from layerviz import atlas, layers, subject
+from layerviz.cases import Case, Step
+from layerviz.catalogue import CONFIGS, SECTION_TITLES, get_case
+from layerviz.images import PhotoSet
+from layerviz.layers import make_layer
+
+BACKEND = keras.backend.backend()
+ATLAS = [config for config in CONFIGS if config.section in atlas.SECTION_TITLES]
+
+
+def photo(size: int = 32, index: int = 0) -> np.ndarray:
+    return PhotoSet.bundled().at(size)[index]
+
+
+def call(layer: keras.layers.Layer, image: np.ndarray, **options) -> np.ndarray:
+    return keras.ops.convert_to_numpy(layer(keras.ops.convert_to_tensor(image[np.newaxis]), **options))[0]
+
+
+def raises_here(config) -> bool:
+    """Whether the committed baseline of the configuration, on this backend, is an exception."""
+    from layerviz import baselines, divergences
+
+    root = Path(__file__).resolve().parents[1] / "baselines"
+    name = baselines.set_name(config.per_backend, "fixed" if config.has_weights else "keras", BACKEND)
+    known = divergences.find(config.id, BACKEND, keras.version())
+    folder = root / (baselines.divergence_set(known, name) if known else name)
+    return baselines.records_error(baselines.png_path(folder, f"{config.id}/rgb"))
+
+
+def skip_if_unavailable(config) -> None:
+    if reason := subject.unavailable(config):
+        pytest.skip(reason)
+
+
+# --- the catalogue ----------------------------------------------------------------------
+
+
+def test_every_atlas_section_has_a_title_and_says_why_it_is_checked_as_it_is():
+    assert set(atlas.SECTION_TITLES) == set(atlas.SECTION_NOTES) == {c.section for c in ATLAS}
+    for config in ATLAS:
+        assert config.input_size() <= 128, config.id
+        # RGB only, unless colour makes a difference the section note gives.
+        assert config.colorspaces == ("rgb",) or "all four colour spaces" in atlas.SECTION_NOTES[config.section]
+        assert config.random == any(step.layer.startswith("Random") or step.layer == "Solarization" for step in config.steps)
+    assert set(SECTION_TITLES) >= set(atlas.SECTION_TITLES)
+
+
+def test_every_activation_keras_exports_is_checked_or_said_why_not():
+    exported = {
+        name for name in dir(keras.activations)
+        if not name.startswith("_") and name not in ("get", "serialize", "deserialize")
+    }
+    checked = {name.split("-")[0] for name in atlas.ACTIVATIONS}
+    in_the_post = {"relu", "sigmoid", "softplus", "tanh", "linear"}
+    explained = {"swish", "hard_swish", "glu", "threshold"}  # aliases, or not tensor to same shape
+    assert exported <= checked | in_the_post | explained, exported - checked - in_the_post - explained
+    for name in explained | in_the_post:
+        assert name in atlas.SECTION_NOTES["activations"]
+
+
+# --- NumPy oracles ----------------------------------------------------------------------
+
+SELU_ALPHA, SELU_SCALE = 1.6732632423543772, 1.0507009873554805
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    shifted = np.exp(x - x.max(axis=-1, keepdims=True))
+    return shifted / shifted.sum(axis=-1, keepdims=True)
+
+
+def _sparsemax(x: np.ndarray) -> np.ndarray:
+    """The Euclidean projection onto the simplex, along the last axis (Martins & Astudillo)."""
+    ordered = -np.sort(-x, axis=-1)
+    k = np.arange(1, x.shape[-1] + 1)
+    cumulative = np.cumsum(ordered, axis=-1)
+    support = (1 + k * ordered) > cumulative
+    size = support.sum(axis=-1, keepdims=True)
+    tau = (np.take_along_axis(cumulative, size - 1, axis=-1) - 1) / size
+    return np.maximum(x - tau, 0.0)
+
+
+_erf = np.vectorize(math.erf)
+
+
+def _softplus(x):
+    return np.logaddexp(0.0, x)
+
+
+def _sigmoid(x):
+    return np.exp(-np.logaddexp(0.0, -x))
+
+
+NUMPY_ACTIVATIONS = {
+    "celu": lambda x: np.where(x >= 0, x, np.expm1(np.minimum(x, 0))),
+    "elu": lambda x: np.where(x > 0, x, np.expm1(np.minimum(x, 0))),
+    "exponential": np.exp,
+    "gelu": lambda x: 0.5 * x * (1 + _erf(x / np.sqrt(2.0))),
+    "gelu-approximate": lambda x: 0.5 * x * (1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x**3))),
+    "hard_shrink": lambda x: np.where(np.abs(x) > 0.5, x, 0.0),
+    "hard_sigmoid": lambda x: np.clip((x + 3) / 6, 0, 1),
+    "hard_silu": lambda x: x * np.clip((x + 3) / 6, 0, 1),
+    "hard_tanh": lambda x: np.clip(x, -1, 1),
+    "leaky_relu": lambda x: np.where(x >= 0, x, 0.2 * x),
+    "log_sigmoid": lambda x: -_softplus(-x),
+    "log_softmax": lambda x: x - x.max(axis=-1, keepdims=True) - np.log(np.exp(x - x.max(axis=-1, keepdims=True)).sum(axis=-1, keepdims=True)),
+    "mish": lambda x: x * np.tanh(_softplus(x)),
+    "relu6": lambda x: np.clip(x, 0, 6),
+    "selu": lambda x: SELU_SCALE * np.where(x > 0, x, SELU_ALPHA * np.expm1(np.minimum(x, 0))),
+    "silu": lambda x: x * _sigmoid(x),
+    "soft_shrink": lambda x: np.where(x > 0.5, x - 0.5, np.where(x < -0.5, x + 0.5, 0.0)),
+    "softmax": _softmax,
+    "softsign": lambda x: x / (1 + np.abs(x)),
+    "sparse_plus": lambda x: np.where(x <= -1, 0.0, np.where(x >= 1, x, (x + 1) ** 2 / 4)),
+    "sparse_sigmoid": lambda x: np.clip((x + 1) / 2, 0, 1),
+    "sparsemax": _sparsemax,
+    "squareplus": lambda x: (x + np.sqrt(x**2 + 4)) / 2,
+    "tanh_shrink": lambda x: x - np.tanh(x),
+}
+
+
+def test_every_atlas_activation_has_a_numpy_oracle():
+    assert set(NUMPY_ACTIVATIONS) == set(atlas.ACTIVATIONS)
+
+
+# Where Keras itself is wrong on every backend; strict, so the fix, once released, is noticed.
+WRONG = {
+    "sparsemax": "keras-team/keras#23425 (fixed by keras-team/keras#23469 after 3.15.1): the threshold sums "
+    "every cumulative sum in the support, so [0.1, 0.2] gives [0.35, 0.45], which does not sum to 1",
+}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=WRONG[n])) if n in WRONG else n for n in atlas.ACTIVATIONS],
+)
+@given(values=arrays(np.float32, st.tuples(st.integers(1, 5), st.integers(1, 4)), elements=st.floats(-8, 8, width=32)))
+def test_activations_equal_their_numpy_formula(name, values):
+    """Rejects an activation swapped for another, a wrong default (leaky_relu's slope
+    0.2, celu's alpha 1, hard_sigmoid's relu6(x + 3) / 6), or a softmax taken over
+    the wrong axis: the picture's Dense and Conv2D apply exactly these."""
+    base = name.split("-")[0]
+    if not hasattr(keras.activations, base):
+        pytest.skip(f"keras.activations.{base} does not exist in Keras {keras.version()}")
+    function = layers._resolve("activation", name, (), (), 0)
+    function = keras.activations.get(function) if isinstance(function, str) else function
+    output = keras.ops.convert_to_numpy(function(keras.ops.convert_to_tensor(values)))
+    expected = NUMPY_ACTIVATIONS[name](values.astype(np.float64))
+    np.testing.assert_allclose(output, expected, rtol=2e-5, atol=2e-6)
+
+
+@pytest.mark.parametrize(("alias", "name"), [("swish", "silu"), ("hard_swish", "hard_silu")])
+def test_activation_aliases_compute_the_same(alias, name):
+    x = keras.ops.convert_to_tensor(np.linspace(-6, 6, 97, dtype=np.float32))
+    np.testing.assert_array_equal(
+        keras.ops.convert_to_numpy(keras.activations.get(alias)(x)), keras.ops.convert_to_numpy(keras.activations.get(name)(x))
+    )
+
+
+def _correlate(image: np.ndarray, kernel: np.ndarray, stride: int = 1, dilation: int = 1) -> np.ndarray:
+    """A "valid" 2D cross-correlation of one channel, as a convolution layer computes it."""
+    span = (kernel.shape[0] - 1) * dilation + 1
+    rows = (image.shape[0] - span) // stride + 1
+    cols = (image.shape[1] - span) // stride + 1
+    out = np.zeros((rows, cols))
+    for i in range(kernel.shape[0]):
+        for j in range(kernel.shape[1]):
+            window = image[i * dilation :, j * dilation :][: (rows - 1) * stride + 1 : stride, : (cols - 1) * stride + 1 : stride]
+            out += kernel[i, j] * window
+    return out
+
+
+def atlas_layer(config_id: str, shape: tuple[int, ...]) -> keras.layers.Layer:
+    config = get_case(f"{config_id}/rgb").config
+    skip_if_unavailable(config)
+    (step,) = config.steps
+    return make_layer(step, 0, shape, shape, config_id)
+
+
+@pytest.mark.parametrize("config_id", ["convolutions/depthwise", "convolutions/depthwise-m2", "convolutions/depthwise-s2", "convolutions/depthwise-d2", "convolutions/conv-groups3"])
+def test_depthwise_and_grouped_convolutions_are_per_channel_convolutions(config_id):
+    """Rejects a depthwise convolution that mixes channels, multiplies them in the wrong
+    order, ignores its stride or dilation; groups=3 on three channels is the same."""
+    image = photo(24)
+    layer = atlas_layer(config_id, image.shape)
+    output = call(layer, image)
+    kernel, bias = (keras.ops.convert_to_numpy(w) for w in layer.weights)
+    stride, dilation = layer.strides[0], layer.dilation_rate[0]
+    multiplier = getattr(layer, "depth_multiplier", 1)
+    for channel in range(3):
+        for m in range(multiplier):
+            out = channel * multiplier + m
+            k = kernel[:, :, channel, m] if kernel.shape[2] == 3 else kernel[:, :, 0, channel]
+            np.testing.assert_allclose(output[..., out], _correlate(image[..., channel], k, stride, dilation) + bias[out], rtol=1e-4, atol=1e-5)
+
+
+def test_separable_convolution_is_depthwise_then_pointwise():
+    image = photo(24)
+    layer = atlas_layer("convolutions/separable", image.shape)
+    output = call(layer, image)
+    depthwise, pointwise, bias = (keras.ops.convert_to_numpy(w) for w in layer.weights)
+    per_channel = np.stack([_correlate(image[..., c], depthwise[:, :, c, 0]) for c in range(3)], axis=-1)
+    np.testing.assert_allclose(output, per_channel @ pointwise[0, 0] + bias, rtol=1e-4, atol=1e-5)
+
+
+def test_resampling_by_index_arithmetic():
+    """Nearest upsampling repeats; nearest resizing picks the pixel whose centre is
+    nearest (half-pixel centres); padding, cropping and rescaling move or scale values."""
+    small = photo(32)
+    np.testing.assert_array_equal(call(atlas_layer("resampling/upsampling-nearest", small.shape), small), small.repeat(2, 0).repeat(2, 1))
+    image = photo(48)
+    np.testing.assert_array_equal(call(atlas_layer("resampling/resize-up-nearest", image.shape), image), image.repeat(2, 0).repeat(2, 1))
+    big = photo(128)
+    index = np.floor((np.arange(48) + 0.5) * 128 / 48).astype(int)
+    np.testing.assert_array_equal(call(atlas_layer("resampling/resize-down-nearest", big.shape), big), big[index][:, index])
+    image = photo(64)
+    padded = call(atlas_layer("resampling/zero-padding", image.shape), image)
+    np.testing.assert_array_equal(padded, np.pad(image, ((4, 8), (2, 10), (0, 0))))
+    np.testing.assert_array_equal(call(atlas_layer("resampling/cropping", image.shape), image), image[4:-8, 2:-10])
+    np.testing.assert_array_equal(call(atlas_layer("resampling/center-crop", image.shape), image), image[12:52, 4:60])
+    np.testing.assert_allclose(call(atlas_layer("resampling/rescaling", image.shape), image), image * 2 - 0.5, atol=1e-6)
+
+
+def test_normalizations_equal_their_formulas():
+    image = photo(32)
+    pixel_mean, pixel_var = image.mean(axis=-1, keepdims=True), image.var(axis=-1, keepdims=True)
+    layer_norm = call(atlas_layer("normalization/layer", image.shape), image)
+    np.testing.assert_allclose(layer_norm, (image - pixel_mean) / np.sqrt(pixel_var + 1e-3), rtol=1e-4, atol=1e-5)
+    unit = call(atlas_layer("normalization/unit", image.shape), image)
+    np.testing.assert_allclose(unit, image / np.linalg.norm(image, axis=-1, keepdims=True), rtol=1e-5, atol=1e-6)
+    fresh = call(atlas_layer("normalization/batch-inference", image.shape), image)
+    np.testing.assert_allclose(fresh, image / np.sqrt(1 + 1e-3), rtol=1e-5)
+    mean, var = image.mean(axis=(0, 1)), image.var(axis=(0, 1))
+    training = call(atlas_layer("normalization/batch-training", image.shape), image, training=True)
+    np.testing.assert_allclose(training, (image - mean) / np.sqrt(var + 1e-3), rtol=1e-4, atol=1e-4)
+    group = call(atlas_layer("normalization/group-3", image.shape), image)
+    np.testing.assert_allclose(group, (image - mean) / np.sqrt(var + 1e-3), rtol=1e-4, atol=1e-4)
+
+
+def test_global_pooling_and_preprocessing_oracles():
+    image = photo(32)
+    average = keras.layers.GlobalAveragePooling2D(keepdims=True)
+    np.testing.assert_allclose(call(average, image)[0, 0], image.mean(axis=(0, 1)), rtol=1e-5)
+    np.testing.assert_array_equal(call(keras.layers.GlobalMaxPooling2D(keepdims=True), image)[0, 0], image.max(axis=(0, 1)))
+    contrast = call(atlas_layer("preprocessing/auto-contrast", image.shape), image)
+    low, high = image.min(axis=(0, 1)), image.max(axis=(0, 1))
+    np.testing.assert_allclose(contrast, (image - low) / (high - low), rtol=1e-4, atol=1e-5)
+    if not hasattr(keras.layers, "RandomInvert"):
+        pytest.skip(f"keras.layers.RandomInvert does not exist in Keras {keras.version()}")
+    # factor 1.0 is a probability drawn from [0, 1): each photo comes out inverted or as it was.
+    batch = np.stack([photo(32, 0), photo(32, 1)] * 4)
+    for seed in range(4):
+        invert = keras.layers.RandomInvert(factor=1.0, value_range=(0, 1), seed=seed)
+        for given, out in zip(batch, keras.ops.convert_to_numpy(invert(batch, training=True)), strict=True):
+            assert np.allclose(out, 1 - given, atol=1e-6) or np.array_equal(out, given)
+
+
+# --- conditions -------------------------------------------------------------------------
+
+CHANNELS_FIRST = [c for c in ATLAS if c.section == "channels-first"]
+
+
+@pytest.mark.parametrize("config", CHANNELS_FIRST, ids=lambda c: c.id)
+def test_channels_first_transposed_back_equals_channels_last(config):
+    """The same layer, the same weights, on the transposed photo: once transposed back
+    it must equal the channels-last layer (TensorFlow's CPU refuses some: a recorded
+    divergence, so it is skipped there)."""
+    from layerviz import divergences
+
+    if divergences.find(config.id, BACKEND, keras.version()):
+        pytest.skip(f"{config.id} is a known divergence on {BACKEND}")
+    image = photo(32)
+    step = config.steps[1]
+    first = make_layer(step, 1, image.shape, image.shape, config.id)
+    last_step = Step(step.layer, {k: v for k, v in step.options.items() if k != "data_format"})
+    last = make_layer(last_step, 1, image.shape, image.shape, config.id)
+    expected = call(last, image)
+    if last.weights:
+        first.build((None, 3, 32, 32))
+        first.set_weights(last.get_weights())  # a kernel is HWIO in either data format
+    transposed = call(first, np.ascontiguousarray(np.transpose(image, (2, 0, 1))))
+    np.testing.assert_allclose(np.transpose(transposed, (1, 2, 0)), expected, rtol=1e-5, atol=1e-5)
+
+
+INTEGER = [c for c in ATLAS if c.integer_input]
+
+
+@pytest.mark.parametrize("config", INTEGER, ids=lambda c: c.id)
+def test_integer_inputs_match_the_float_path(config):
+    """A uint8 photo through the layer gives what the float photo gives, times 255: to
+    one 8-bit level where the layer rounds back to integers (Resizing, CenterCrop, a flip),
+    to the uint8 input's own rounding where it turns levels into floats (Rescaling)."""
+    skip_if_unavailable(config)
+    case = Case(config, "rgb")
+    as_float = Case(dataclasses.replace(config, integer_input=False), "rgb")
+    levels = subject.trace(subject.of(case), "rgb", weights="keras", seed_name=case.id)
+    floats = subject.trace(subject.of(as_float), "rgb", weights="keras", seed_name=case.id)
+    assert levels.levels == (config.steps[0].layer != "Rescaling")
+    tolerance = 1.0 if levels.levels else 0.5 / 255 + 1e-6
+    np.testing.assert_allclose(levels.raw, floats.raw * 255.0, atol=tolerance)
+
+
+MIXED = [c for c in ATLAS if c.section == "mixed-precision"]
+# Distance to the float32 output, as a share of its largest magnitude. Measured on
+# tensorflow, jax and torch (Keras 3.15.1), the same to 3 digits on each: float16 at most
+# 0.095%, bfloat16 1.15% (8 significant bits). The bounds are twice that.
+MIXED_BOUND = {"mixed_float16": 2e-3, "mixed_bfloat16": 2.3e-2}
+
+
+@pytest.mark.parametrize("config", MIXED, ids=lambda c: c.id)
+def test_mixed_precision_stays_within_its_measured_distance_of_float32(config):
+    (step,) = config.steps
+    policy = step.options["dtype"]
+    plain = dataclasses.replace(config, steps=(Step(step.layer, {k: v for k, v in step.options.items() if k != "dtype"}, call=step.call),))
+    mode = "fixed" if config.has_weights else "keras"
+    case = Case(config, "rgb")
+    mixed = subject.trace(subject.of(case), "rgb", weights=mode, seed_name=case.id).raw
+    full = subject.trace(subject.of(Case(plain, "rgb")), "rgb", weights=mode, seed_name=case.id).raw
+    assert mixed.dtype == np.float32 and not np.array_equal(mixed, full)  # it did run in lower precision
+    assert np.abs(mixed - full).max() <= MIXED_BOUND[policy] * np.abs(full).max()
+
+
+BATCHED = [c for c in ATLAS if c.batch_independent and c.inputs == 1 and not c.integer_input]
+
+
+@pytest.mark.parametrize("config", BATCHED, ids=lambda c: c.id)
+def test_each_photo_of_a_batch_comes_out_as_it_would_alone(config):
+    """Two different photos in one batch: the first comes out as it does alone (the
+    layers promise it; batch statistics and per-batch random draws are marked not to)."""
+    skip_if_unavailable(config)
+    if raises_here(config):
+        pytest.skip(f"{config.id} raises on {BACKEND} (its recorded baseline is the exception)")
+    case = Case(config, "rgb")
+    height, width = config.input_shape()
+    a, b = (subject._centre(p, height, width) for p in PhotoSet.bundled().at(max(height, width)))
+    thing = subject.of(case).make(a.shape)
+    steps = list(thing)
+    single = keras.ops.convert_to_tensor(a[np.newaxis])
+    if config.has_weights:
+        layers.fix_weights(thing, steps, single, case.id)
+    alone, batch = single, keras.ops.convert_to_tensor(np.stack([a, b]))
+    for step, layer in zip(config.steps, steps, strict=True):
+        if step.adapt:
+            layer.adapt(alone)
+        alone, batch = layer(alone, **step.call), layer(batch, **step.call)
+    first = keras.ops.convert_to_numpy(batch)[0].astype(np.float32)
+    np.testing.assert_allclose(first, keras.ops.convert_to_numpy(alone)[0].astype(np.float32), rtol=1e-4, atol=1e-5)
+
+
+SEEDS = (0, 1, 2**31 - 1)
+# Measured on tensorflow 2.21.0 (Keras 3.15.1): GlorotUniform(seed=2147483647) draws what
+# seed=1 draws (and 2147483646 what 0 does); jax and torch keep them apart. No upstream
+# issue found; strict, so a fix is noticed.
+TENSORFLOW_SEED_COLLISION = pytest.mark.xfail(
+    BACKEND == "tensorflow", strict=True, reason="tensorflow: seed 2147483647 draws what seed 1 draws"
+)
+
+
+@pytest.mark.parametrize("seed", [pytest.param(s, marks=TENSORFLOW_SEED_COLLISION) if s in (1, 2**31 - 1) else s for s in SEEDS])
+def test_seeds_at_their_edges_give_the_same_numbers_twice_and_others_elsewhere(seed):
+    """An initializer and a random preprocessing layer given seed 0, 1 or the largest
+    int32: two constructions with the same seed agree, different seeds do not."""
+
+    def kernel(s):
+        return keras.ops.convert_to_numpy(keras.initializers.GlorotUniform(seed=s)((3, 3, 3, 4)))
+
+    def translated(s):
+        return call(keras.layers.RandomTranslation(0.3, 0.3, seed=s), photo(32), training=True)
+
+    np.testing.assert_array_equal(kernel(seed), kernel(seed))
+    np.testing.assert_array_equal(translated(seed), translated(seed))
+    for other in SEEDS:
+        if other != seed:
+            assert not np.array_equal(kernel(seed), kernel(other))
+            assert not np.array_equal(translated(seed), translated(other))
+
+
+@pytest.mark.parametrize("config", [c for c in ATLAS if c.random], ids=lambda c: c.id)
+def test_a_random_layer_with_the_same_seed_draws_the_same_picture(config):
+    skip_if_unavailable(config)
+    case = Case(config, "rgb")
+    first = subject.trace(subject.of(case), "rgb", weights="keras", seed_name=case.id).raw
+    keras.utils.set_random_seed(12345)  # the global generator must not matter
+    np.testing.assert_array_equal(subject.trace(subject.of(case), "rgb", weights="keras", seed_name=case.id).raw, first)
