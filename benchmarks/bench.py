@@ -8,7 +8,9 @@
 - the whole `pytest` run and `layerviz gallery`, as a user runs them;
 - peak resident memory.
 
-Run: `python benchmarks/bench.py [--json FILE] [--quick]` from the repository root.
+Run: `python benchmarks/bench.py [--json FILE] [--quick] [--before REV]` from the
+repository root. `--before REV` also times the whole `pytest` of an earlier commit,
+checked out beside, in the same run: a before / after on the same machine and load.
 """
 
 from __future__ import annotations
@@ -43,6 +45,22 @@ def run_timed(command: list[str], **kwargs) -> float:
     return time.perf_counter() - start
 
 
+def pytest_of(revision: str) -> float:
+    """The whole `pytest` of an earlier commit, from a checkout of it, with this interpreter.
+
+    Earlier commits named the plugin in their conftest.py: the installed entry point is
+    blocked so that it is not loaded twice (it is the checkout's module either way)."""
+    with tempfile.TemporaryDirectory() as folder:
+        checkout = Path(folder) / "layerviz"
+        subprocess.run(["git", "clone", "-q", str(ROOT), str(checkout)], check=True)
+        subprocess.run(["git", "-C", str(checkout), "checkout", "-q", revision], check=True)
+        named = "layerviz.pytest_plugin" in (checkout / "conftest.py").read_text()
+        block = ["-p", "no:layerviz"] if named else []
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *block], cwd=checkout, capture_output=True)
+        return time.perf_counter() - start
+
+
 def import_keras_seconds(repeats: int = 3) -> float:
     code = "import time; t = time.perf_counter(); import keras; print(time.perf_counter() - t)"
     samples = [
@@ -62,11 +80,10 @@ def in_process() -> dict[str, float]:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
 
-    from layerviz import baselines
+    from layerviz import baselines, subject
     from layerviz.catalogue import CHECKS, get_case
     from layerviz.compare import compare
     from layerviz.subject import build_model, case_inputs, trace_case
-    from layerviz.render import render
 
     backend = keras.backend.backend()
     trace_case(CHECKS[0].case)  # the first eager call pays one-off start-up costs
@@ -74,13 +91,14 @@ def in_process() -> dict[str, float]:
     for check in CHECKS:
         start = time.perf_counter()
         mode = check.weights or "keras"
-        output = trace_case(check.case, weights=mode)
-        renderings.append((check, mode, render(check.case.id, check.case.colorspace, output.raw, output.layers)))
+        case = check.case
+        rendering, _ = subject.outcome(subject.of(case), case.id, case.colorspace, weights=mode, seed_name=case.id)
+        renderings.append((check, mode, rendering))
         render_times.append(time.perf_counter() - start)
     for check, mode, rendering in renderings:
         start = time.perf_counter()
-        folder = ROOT / "baselines" / baselines.set_name(check.case, mode, backend)
-        if folder.is_dir():
+        folder = ROOT / "baselines" / baselines.set_name(check.case.config.per_backend, mode, backend)
+        if baselines.stats_path(baselines.png_path(folder, check.case.id)).is_file():
             baseline = baselines.load(baselines.png_path(folder, check.case.id), check.case.id)
             compare(baseline, rendering)
         compare_times.append(time.perf_counter() - start)
@@ -110,6 +128,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results.json")
     parser.add_argument("--quick", action="store_true", help="skip the whole pytest run")
+    parser.add_argument("--before", metavar="REV", help="also time the whole pytest of this earlier commit")
     args = parser.parse_args()
 
     yardstick = import_keras_seconds()
@@ -119,6 +138,8 @@ def main() -> int:
         figures["pytest_n2_total"] = run_timed(
             [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2"]
         )
+        if args.before:
+            figures["pytest_before_total"] = pytest_of(args.before)
     with tempfile.TemporaryDirectory() as out:
         figures["gallery_total"] = run_timed([sys.executable, "-m", "layerviz", "gallery", "--out", out])
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -144,6 +165,9 @@ def main() -> int:
             ("pytest (whole suite)", figures["pytest_total"], "target <= 4x"),
             ("pytest -n 2", figures["pytest_n2_total"], ""),
         ]
+        if args.before:
+            ratio = figures["pytest_total"] / figures["pytest_before_total"]
+            rows.append((f"pytest at {args.before} (before)", figures["pytest_before_total"], f"now {ratio:.2f}x it"))
     print(f"{'measure':40} {'seconds':>10} {'x import':>9}  note")
     for name, seconds, note in rows:
         shown = f"{seconds * 1000:8.1f}ms" if seconds < 1 else f"{seconds:9.2f}s"

@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from layerviz import baselines, page
-from layerviz.catalogue import CASES, SECTION_TITLES, Case, UnknownNameError, get_case
+from layerviz import atlas, baselines, page
+from layerviz.catalogue import CASES, POST_SECTIONS, SECTION_TITLES, Case, UnknownNameError, get_case
 from layerviz.colorspaces import COLOR_SPACES
 from layerviz.compare import Outcome
 from layerviz.images import DEFAULT_PAIR, WORKING_SIZE, PhotoSet
@@ -245,13 +245,13 @@ def _from_tree(
     chosen = [
         (label, item)
         for label, item in items
-        if (wanted_sections is None or _section_key(item) in wanted_sections)
+        if (wanted_sections is None or _section_key(item.section) in wanted_sections)
         and (wanted_spaces is None or item.column in wanted_spaces)
     ]
     if wanted_sections and not chosen:
         raise UnknownNameError(
             f"no checks in section {', '.join(sorted(wanted_sections))}; the tree has: "
-            f"{', '.join(dict.fromkeys(_section_key(item) for _, item in items))}"
+            f"{', '.join(dict.fromkeys(_section_key(item.section) for _, item in items))}"
         )
     # The catalogue's cases in the post's order, then the others by name.
     chosen.sort(
@@ -274,14 +274,14 @@ _CATALOGUE_ORDER = {case.id: index for index, case in enumerate(CASES)}
 _SECTION_KEYS = {title: key for key, title in SECTION_TITLES.items()}
 
 
-def _section_key(item: Item) -> str:
-    """What --section names: the catalogue's section id, or the test module."""
-    return _SECTION_KEYS.get(item.section, item.section)
+def _section_key(title: str) -> str:
+    """What --section names, for a section's title: the catalogue's section id, or the test module."""
+    return _SECTION_KEYS.get(title, title)
 
 
 def clear(out: Path) -> None:
     """Remove what an earlier gallery wrote here (and nothing else)."""
-    for folder in (CHECKS, "cases", "inputs"):
+    for folder in (CHECKS, "cases", "cheatsheets", "inputs"):
         shutil.rmtree(out / folder, ignore_errors=True)
     for name in ("index.html", "cheatsheet.png"):
         (out / name).unlink(missing_ok=True)
@@ -307,9 +307,20 @@ def write(gallery: Gallery, out: Path) -> list[Path]:
         shown = gallery.renderings[item.key]
         if isinstance(shown, Rendering):
             written.append(_write(out / item.path, encode_png(shown.pixels)))
-    written.append(_write(out / "cheatsheet.png", encode_png(np.asarray(cheatsheet(gallery)))))
+    # The classic sheet is the post's sections (all of them, where there are none); one
+    # sheet per section keeps each readable.
+    post = [section for section in gallery.sections if _section_key(section) in POST_SECTIONS]
+    written.append(_write(out / "cheatsheet.png", encode_png(np.asarray(cheatsheet(gallery, post or None)))))
+    if len(gallery.sections) > 1:
+        for section in gallery.sections:
+            sheet = np.asarray(cheatsheet(gallery, [section]))
+            written.append(_write(out / _sheet_path(section), encode_png(sheet)))
     written.append(_write(out / "index.html", html_page(gallery).encode()))
     return written
+
+
+def _sheet_path(section: str) -> str:
+    return f"cheatsheets/{_safe(_section_key(section))}.png"
 
 
 def _write(path: Path, data: bytes) -> Path:
@@ -342,7 +353,16 @@ def html_page(gallery: Gallery) -> str:
         height, width = pixels.shape[:2]
         parts.append(page.figure(_input_path(index), label, width, height, f"{page.esc(label)}: {role}"))
     parts.append("</div></section>")
+    beyond = False
     for section in gallery.sections:
+        key = _section_key(section)
+        if key in SECTION_TITLES and key not in POST_SECTIONS and not beyond:
+            beyond = True
+            parts.append(
+                '<section id="beyond-the-post" class="part"><h2>Beyond the post</h2><p>Where Keras has changed: '
+                "edge cases between backends, then the atlas of Keras's other image layers and the conditions "
+                "they run under (docs/cases.md lists them all, with why each is checked as it is).</p></section>"
+            )
         parts.append(_section_html(gallery, section))
     parts.append(page.provenance(gallery.facts))
     return page.document(gallery.title, "\n".join(parts))
@@ -352,6 +372,10 @@ def _section_html(gallery: Gallery, section: str) -> str:
     head = "".join(f'<th scope="col">{page.esc(space)}</th>' for space in gallery.colorspaces)
     anchor = re.sub(r"[^a-z0-9]+", "-", section.lower()).strip("-")
     parts = [f'<section id="{page.esc(anchor)}"><h2>{page.esc(section)}</h2>']
+    if note := atlas.SECTION_NOTES.get(_section_key(section)):
+        parts.append(f'<p class="note">{page.esc(note)}</p>')
+    if len(gallery.sections) > 1:
+        parts.append(f'<p class="note"><a href="{_sheet_path(section)}">This section as one picture</a></p>')
     rows = gallery.rows(section)
     items = [item for row in rows for item in row if item]
     if any(len(getattr(gallery.renderings[item.key], "layers", ())) > 1 for item in items):
@@ -438,12 +462,13 @@ def _cell(shown: Outcome | np.ndarray) -> Image.Image:
     return cell
 
 
-def cheatsheet(gallery: Gallery) -> Image.Image:
-    """The gallery's grid as one image: labelled rows and columns, section bands."""
+def cheatsheet(gallery: Gallery, sections: Sequence[str] | None = None) -> Image.Image:
+    """The gallery's grid (or that of some `sections`) as one image: labelled rows and
+    columns, section bands."""
     gap, band, header = 6, 26, 24
     columns = gallery.colorspaces
     width = LABEL_WIDTH + max(len(columns), len(gallery.inputs)) * (CELL + gap) + gap
-    rows = [(section, gallery.rows(section)) for section in gallery.sections]
+    rows = [(section, gallery.rows(section)) for section in sections or gallery.sections]
     caption = 16
     height = 40 + band + CELL + caption + gap + header
     height += sum(band + len(section_rows) * (CELL + gap) for _, section_rows in rows) + 24

@@ -25,6 +25,8 @@ img.pixelated { image-rendering: pixelated; }
 .raised { width: 256px; height: 256px; display: flex; align-items: center; justify-content: center;
   background: #eee; color: #a40000; border: 1px solid #ddd; font-weight: bold; }
 .inputs { display: flex; gap: 1rem; }
+.note { max-width: 60rem; color: #444; }
+section.part h2 { border-bottom: 3px double #888; }
 .summary { font-size: 0.85rem; margin: 0.5rem 0 1rem; }
 .summary td, .summary th { border: 1px solid #ddd; }
 .problems { font-size: 0.85rem; max-width: 28rem; padding-left: 1rem; margin: 0.3rem 0 0; }

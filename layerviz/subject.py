@@ -20,7 +20,8 @@ Layers are called directly on eager tensors (no `Model.predict`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import keras
@@ -216,15 +217,15 @@ def run(
         call = dict(subject.calls[index]) if subject.calls else {}
         if subject.adapts and subject.adapts[index]:
             layer.adapt(value)
-        given, value = value, layer(value, **call)
+        with _watching_activation(layer) as before:
+            value = layer(value, **call)
         if isinstance(value, (list, tuple, dict)):
             raise SubjectError(
                 f"{subject.title}: {type(layer).__name__} returns {len(value)} outputs; check a sub-model "
                 f"with one output, e.g. keras.Model(model.inputs, model.outputs[0])"
             )
         summary.append(LayerInfo(type(layer).__name__, tuple(int(d) for d in value.shape[1:]), int(layer.count_params())))
-        before = _before_activation(layer, given, call)
-        if before is not None:
+        if before:
             pre_activation.append((index, *before))
     raw = keras.ops.convert_to_numpy(value)[0]
     # 8-bit levels out: an integer output, or floats a layer kept on the uint8 scale
@@ -239,19 +240,27 @@ def run(
     )
 
 
-def _before_activation(layer: keras.layers.Layer, given: object, call: dict[str, object]) -> tuple[str, np.ndarray] | None:
-    """The layer's output before its activation, where it has one: what a saturating
-    activation (relu killing every value, tanh flattening) hides from the picture."""
+@contextlib.contextmanager
+def _watching_activation(layer: keras.layers.Layer) -> Iterator[list]:
+    """While the layer runs, keep what it hands its activation, where it has one: what a
+    saturating activation (a relu killing every value, a tanh flattening) hides from the
+    picture. The layer still applies its own activation: only its input is kept."""
     activation = getattr(layer, "activation", None)
     if activation is None or activation is keras.activations.linear:
-        return None
+        yield []
+        return
     name = getattr(activation, "__name__", None) or getattr(getattr(activation, "func", None), "__name__", "activation")
-    layer.activation = keras.activations.linear
+    seen: list = []
+
+    def watched(x: object) -> object:
+        seen[:] = [name, np.ascontiguousarray(keras.ops.convert_to_numpy(x)[0], dtype=np.float32)]
+        return activation(x)
+
+    layer.activation = watched
     try:
-        linear = layer(given, **call)
+        yield seen
     finally:
         layer.activation = activation
-    return name, np.ascontiguousarray(keras.ops.convert_to_numpy(linear)[0], dtype=np.float32)
 
 
 def repeat_pixels(image: np.ndarray, factor: int) -> np.ndarray:

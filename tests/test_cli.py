@@ -1,4 +1,6 @@
-"""The `layerviz` command, run for real in a subprocess."""
+"""The `layerviz` command: its `main()` in this process (the same parsing, exit codes and
+messages, without paying `import keras` again), and in a real subprocess where a fresh
+interpreter is the point (determinism, no TensorFlow start-up, one line of stderr)."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ from hypothesis import given, settings
 from odd_inputs import odd_files, png_bytes_header_only
 
 from layerviz import baselines
-from layerviz.catalogue import CASES
+from layerviz.catalogue import CASES, POST_SECTIONS
 from layerviz.images import sample_path
 from layerviz.render import decode_png, encode_png
 
@@ -27,14 +29,28 @@ COMMITTED = Path(__file__).resolve().parents[1] / "baselines"
 
 
 def layerviz(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """The command in a new interpreter."""
     return subprocess.run([sys.executable, "-m", "layerviz", *args], capture_output=True, text=True, cwd=cwd)
 
 
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """The command's main() in this process, as a finished process would report it."""
+    from layerviz.cli import main
+
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr), contextlib.chdir(cwd or Path.cwd()):
+        try:
+            code = main(list(args))
+        except SystemExit as exit_:  # argparse's usage errors
+            code = int(exit_.code)
+    return subprocess.CompletedProcess(list(args), code, stdout.getvalue(), stderr.getvalue())
+
+
 def test_list_prints_every_case_once():
-    result = layerviz("list")
+    result = run("list")
     assert result.returncode == 0
     assert [line.split()[0] for line in result.stdout.splitlines()] == [case.id for case in CASES]
-    pooling_hsv = layerviz("list", "--section", "pooling", "--colorspace", "hsv").stdout.splitlines()
+    pooling_hsv = run("list", "--section", "pooling", "--colorspace", "hsv").stdout.splitlines()
     assert [line.split()[0] for line in pooling_hsv] == ["pooling/max/hsv", "pooling/average/hsv"]
 
 
@@ -57,7 +73,7 @@ def test_gallery_from_user_photos(tmp_path):
 
     Image.open(sample_path("coffee")).convert("RGB").save(first, quality=90)
     out = tmp_path / "my gallery"
-    result = layerviz(
+    result = run(
         "gallery", "--images", str(first), str(second), "--size", "64",
         "--section", "merging", "--section", "pooling", "--colorspace", "rgb", "--out", str(out),
     )
@@ -87,25 +103,32 @@ def test_gallery_from_baselines_without_keras(tmp_path):
     )
 
 
-def changed_copy(tmp_path: Path) -> Path:
-    tree = tmp_path / "after"
-    shutil.copytree(COMMITTED, tree)
-    png = baselines.png_path(tree / "keras" / "tensorflow", "conv2d/k3-relu/rgb")
+def trees(tmp_path: Path) -> tuple[Path, Path]:
+    """Two copies of the committed post's sections (weightless and keras/tensorflow sets):
+    the second with one changed corner and one configuration removed."""
+    before, after = tmp_path / "before", tmp_path / "after"
+    for tree in (before, after):
+        for name in ("weightless", "keras/tensorflow"):
+            for section in POST_SECTIONS:
+                if (COMMITTED / name / section).is_dir():
+                    shutil.copytree(COMMITTED / name / section, tree / name / section)
+            shutil.copy(COMMITTED / name / baselines.MANIFEST, tree / name / baselines.MANIFEST)
+    png = baselines.png_path(after / "keras" / "tensorflow", "conv2d/k3-relu/rgb")
     pixels, _ = decode_png(png.read_bytes())
     pixels = pixels.copy()
     pixels[10:20, 10:20] = 0
     png.write_bytes(encode_png(pixels))
-    shutil.rmtree(tree / "weightless" / "pooling" / "max")
-    return tree
+    shutil.rmtree(after / "weightless" / "pooling" / "max")
+    return before, after
 
 
 def test_diff_of_two_trees(tmp_path):
-    same = layerviz("diff", str(COMMITTED), str(COMMITTED), "--out", str(tmp_path / "same"))
+    before, after = trees(tmp_path)
+    same = run("diff", str(before), str(before), "--out", str(tmp_path / "same"))
     assert same.returncode == 0, same.stderr
-    total = len(baselines.discover(COMMITTED))
+    total = len(baselines.discover(before))
     assert f"{total} cases compared, 0 differ" in same.stdout
-    after = changed_copy(tmp_path)
-    result = layerviz("diff", str(COMMITTED), str(after), "--out", str(tmp_path / "report"))
+    result = run("diff", str(before), str(after), "--out", str(tmp_path / "report"))
     assert result.returncode == 1, result.stderr
     summary = json.loads((tmp_path / "report" / "summary.json").read_text())
     assert summary["counts"] == {"removed": 4, "changed": 1}
@@ -151,7 +174,8 @@ def bad_inputs(tmp_path: Path) -> dict[str, tuple[list[str], str]]:
 )
 def test_bad_input_is_one_line_and_exit_2(tmp_path, name):
     args, expected = bad_inputs(tmp_path)[name]
-    result = layerviz(*args, cwd=tmp_path)
+    # One of them in a real process: TensorFlow's start-up must not add lines either.
+    result = (layerviz if name == "truncated png" else run)(*args, cwd=tmp_path)
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1, result.stderr

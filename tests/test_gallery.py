@@ -14,7 +14,7 @@ from PIL import Image
 
 import chromium
 from layerviz import baselines, gallery
-from layerviz.catalogue import CASES, SECTION_TITLES, SECTIONS, select
+from layerviz.catalogue import CASES, POST_SECTIONS, SECTION_TITLES, SECTIONS, select
 from layerviz.images import PhotoSet, sample_path
 from layerviz.render import decode_png
 
@@ -67,7 +67,12 @@ def test_committed_pictures_are_copied_unchanged(built):
 def test_sections_follow_the_post_and_show_the_flatten_summary(built):
     text = (built / "index.html").read_text()
     headings = re.findall(r"<h2>([^<]+)</h2>", text)
-    assert headings == ["Inputs", *(SECTION_TITLES[s] for s in SECTIONS)]
+    post = [SECTION_TITLES[s] for s in SECTIONS if s in POST_SECTIONS]
+    beyond = [SECTION_TITLES[s] for s in SECTIONS if s not in POST_SECTIONS]
+    assert headings == ["Inputs", *post, "Beyond the post", *beyond]
+    # Each section of the atlas says why it is checked as it is, and has its own sheet.
+    assert "RGB only, fixed weights: an activation acts on each value alone" in text
+    assert '<a href="cheatsheets/activations.png">This section as one picture</a>' in text
     assert "<td>dense-flatten/s32/luminance</td><td>Dense</td><td>(None, 1024)</td><td>1,049,600</td>" in text
     assert "Max for YCbCr likewise biases toward purple (red and blue) pixels." in text
 
@@ -79,8 +84,9 @@ def test_footer_states_provenance(built):
 
 
 def test_cheatsheet_png_is_the_same_grid(built):
+    """cheatsheet.png is the post's grid; every section also has a sheet of its own."""
     sheet = np.asarray(Image.open(built / "cheatsheet.png").convert("RGB"))
-    configs = len({case.config.id for case in CASES})
+    configs = len({case.config.id for case in CASES if case.section in POST_SECTIONS})
     cell, gap = gallery.CELL, 6
     assert sheet.shape[1] == gallery.LABEL_WIDTH + 4 * (cell + gap) + gap
     assert sheet.shape[0] > configs * (cell + gap)
@@ -89,6 +95,10 @@ def test_cheatsheet_png_is_the_same_grid(built):
     chelsea = np.asarray(Image.open(sample_path("chelsea")).convert("RGB").reduce(2), dtype=int)
     top = sheet[66 : 66 + cell, gallery.LABEL_WIDTH : gallery.LABEL_WIDTH + cell].astype(int)
     assert np.abs(top - chelsea).mean() < 2
+    assert sorted(p.stem for p in (built / "cheatsheets").iterdir()) == sorted(SECTIONS)
+    resampling = np.asarray(Image.open(built / "cheatsheets" / "resampling.png").convert("RGB"))
+    rows = len({case.config.id for case in CASES if case.section == "resampling"})
+    assert rows * (cell + gap) < resampling.shape[0] < sheet.shape[0]
 
 
 def test_live_render_matches_the_baselines():

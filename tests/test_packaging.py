@@ -110,8 +110,10 @@ def baseline_files(project: Path) -> set[str]:
 
 def test_a_project_without_conftest_uses_the_installed_plugin(project, wheel):
     # Under CI nothing is written, and each check names the file it lacks.
-    result = run(project, wheel, ci=True)
+    result = run(project, wheel, "--trace-config", ci=True)
     assert result.returncode == 1, result.stdout
+    # The plugin pytest loaded is the installed wheel's, not this repository's.
+    assert f"from '{wheel / 'layerviz' / 'pytest_plugin.py'}'" in result.stdout
     assert "4 failed" in result.stdout
     for name in ("weightless/test_my_layers/test_sharpen/rgb.png", "fixed/test_my_layers/test_feature_maps/rgb.png"):
         assert f"no baseline at {project / 'visual' / name}; nothing was written" in result.stdout
@@ -136,9 +138,6 @@ def test_a_project_without_conftest_uses_the_installed_plugin(project, wheel):
 
     result = run(project, wheel)
     assert result.returncode == 0 and "4 passed" in result.stdout, result.stdout
-    # The plugin pytest loaded is the installed wheel's, not this repository's.
-    versions = run(project, wheel, "-VV")
-    assert f"layerviz-0.1.0 at {wheel / 'layerviz' / 'pytest_plugin.py'}" in versions.stdout + versions.stderr
 
     # A deselected check still owns its baselines: a pruning run that did not see it keeps them.
     before = baseline_files(project)
