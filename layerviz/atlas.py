@@ -180,21 +180,24 @@ def _resampling() -> Iterable[LayerConfig]:
             size=32,
         )
     for interpolation in ("nearest", "bilinear", "bicubic", "lanczos3", "lanczos5", "area"):
+        since = "3.6.0" if interpolation == "area" else ""  # measured: "area" came in Keras 3.6.0
         yield _config(
             "resampling",
             f"resize-up-{interpolation}",
             f"Resizing(96, 96, {interpolation}) up from 48 px",
             Step("Resizing", {"height": 96, "width": 96, "interpolation": interpolation}),
             size=48,
+            min_keras=since,
         )
         for antialias in (False, True):
             yield _config(
                 "resampling",
                 f"resize-down-{interpolation}" + ("-antialias" if antialias else ""),
                 f"Resizing(48, 48, {interpolation}{', antialias' if antialias else ''}) down from 128 px",
-                Step("Resizing", {"height": 48, "width": 48, "interpolation": interpolation, "antialias": antialias}),
+                # `antialias` is given only when on: Keras before 3.9.0 rejects the keyword.
+                Step("Resizing", {"height": 48, "width": 48, "interpolation": interpolation} | ({"antialias": True} if antialias else {})),
                 size=128,
-                min_keras="3.1.0" if antialias else "",
+                min_keras="3.9.0" if antialias else since,
             )
     yield _config(
         "resampling",
@@ -277,7 +280,7 @@ def _preprocessing() -> Iterable[LayerConfig]:
     )
 
 
-def _random(name: str, layer: str, description: str, **options: object) -> LayerConfig:
+def _random(name: str, layer: str, description: str, min_keras: str = "", **options: object) -> LayerConfig:
     return _config(
         "augmentation",
         name,
@@ -285,6 +288,7 @@ def _random(name: str, layer: str, description: str, **options: object) -> Layer
         Step(layer, {**options, "seed": SEED}, call={"training": True}),
         random=True,
         batch_independent=False,  # one draw per batch element, from one generator
+        min_keras=min_keras,
     )
 
 
@@ -293,7 +297,8 @@ def _augmentation() -> Iterable[LayerConfig]:
     yield _random("rotation", "RandomRotation", "RandomRotation(0.2)", factor=0.2)
     yield _random("translation", "RandomTranslation", "RandomTranslation(0.2, 0.2)", height_factor=0.2, width_factor=0.2)
     yield _random("zoom", "RandomZoom", "RandomZoom(0.3)", height_factor=0.3)
-    yield _random("contrast", "RandomContrast", "RandomContrast(0.5)", factor=0.5, value_range=UNIT)
+    # `value_range` came in Keras 3.8.0 (measured).
+    yield _random("contrast", "RandomContrast", "RandomContrast(0.5)", "3.8.0", factor=0.5, value_range=UNIT)
     yield _random("brightness", "RandomBrightness", "RandomBrightness(0.4)", factor=0.4, value_range=UNIT)
     yield _random("crop", "RandomCrop", "RandomCrop(48, 48)", height=48, width=48)
     yield _random("shear", "RandomShear", "RandomShear(0.3, 0.3)", x_factor=0.3, y_factor=0.3)

@@ -90,6 +90,29 @@ def test_a_changed_row_fails_precisely_and_leaves_pictures(project):
     assert side_by_side.shape == (128, 3 * 128 + 2 * 4, 3)
 
 
+def test_a_subject_needing_a_missing_module_is_skipped_naming_it(pytester, monkeypatch):
+    source = """
+        import keras
+
+        class NeedsPlugin(keras.layers.Layer):
+            def call(self, x):
+                import layerviz_no_such_module  # noqa: F401
+                return x
+
+        def test_needs_plugin(layer_regression):
+            layer_regression.check(NeedsPlugin())
+
+        def test_plain(layer_regression):
+            layer_regression.check(keras.layers.Identity())
+        """
+    project = make_project(pytester, monkeypatch, "test_module", source)
+    result = project.runpytest("-rs", "--regen-all")
+    result.assert_outcomes(passed=1, skipped=1)
+    result.stdout.fnmatch_lines(["*needs a module that is not installed here: No module named 'layerviz_no_such_module'*"])
+    written = {p.relative_to(project.path).as_posix() for p in (project.path / "baselines").rglob("*.png")}
+    assert written == {"baselines/weightless/test_module/test_plain/rgb.png"}
+
+
 def test_force_regen_rewrites_a_failing_baseline(project):
     project.runpytest("--regen-all").assert_outcomes(passed=1)
     png = baseline_png(project)
