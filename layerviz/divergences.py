@@ -49,10 +49,17 @@ class Divergence:
         return f"{self.config} on {self.backend}, keras {self.versions}: {self.what} ({self.upstream})"
 
 
-# Measured on every Keras release from 3.0.0 to 3.15.1 with torch 2.13.0 and jax 0.10.2
-# (and tensorflow 2.21.0 on 3.0.0, 3.4.1, 3.5.0, 3.10.0, 3.13.2, 3.14.0, 3.15.1): jax and
-# tensorflow match the shared baselines on all of them. Within each range below, the
-# torch output is byte-identical on every release; a range ends where it changes.
+def _each(
+    configs: tuple[str, ...], backends: tuple[str, ...], keras: tuple[str, str | None], upstream: str, what: str
+) -> tuple[Divergence, ...]:
+    """One divergence, the same for several configurations or backends."""
+    return tuple(Divergence(c, b, keras[0], keras[1], upstream, what) for c in configs for b in backends)
+
+
+# The post's cases, measured on every Keras release from 3.0.0 to 3.15.1 with torch 2.13.0
+# and jax 0.10.2 (and tensorflow 2.21.0 on 3.0.0, 3.4.1, 3.5.0, 3.10.0, 3.13.2, 3.14.0,
+# 3.15.1): jax and tensorflow match the shared baselines on all of them. Within each range
+# below, the torch output is byte-identical on every release; a range ends where it changes.
 KNOWN: tuple[Divergence, ...] = (
     Divergence(
         config="edge/avgpool-p3-s2-same",
@@ -96,79 +103,141 @@ KNOWN: tuple[Divergence, ...] = (
         upstream="keras-team/keras#22876",
         what="output 127x127 instead of 128x128: the first row and column are missing",
     ),
-    # The atlas (layerviz.atlas), measured on Keras 3.15.1 with tensorflow 2.21.0, jax
-    # 0.10.2 and torch 2.13.0 (ranges in the README).
-    *(
-        Divergence(
-            config=config,
-            backend="torch",
-            keras_from="3.5.0",
-            keras_before=None,
-            upstream="keras-team/keras#18452, fixed by keras-team/keras#23233",
-            what="uneven \"same\" padding: the last pooled row and column average a repeated border",
-        )
-        for config in ("pooling-strides/average-p3-s2-same", "odd-sizes/avgpool-p3-s2-same-64", "odd-sizes/avgpool-p3-s2-same-63x48")
+    # The atlas (layerviz.atlas), measured on every minor Keras release from 3.0.0 to 3.15.1
+    # (and 3.4.1, 3.15.1) with torch 2.13.0, jax 0.10.2 and tensorflow 2.21.0; each range
+    # ends where the output changes.
+    *_each(
+        ("pooling-strides/average-p3-s2-same", "odd-sizes/avgpool-p3-s2-same-64", "odd-sizes/avgpool-p3-s2-same-63x48"),
+        ("torch",),
+        ("3.0.0", "3.5.0"),
+        "keras-team/keras#18452",
+        "uneven \"same\" padding: the last pooled row and column count zero padding in the average (up to 107 levels)",
     ),
-    *(
-        Divergence(
-            config=f"resampling/resize-{name}",
-            backend="torch",
-            keras_from="3.0.0",
-            keras_before=None,
-            upstream="keras-team/keras-core#220",
-            what="raises ValueError: torch has no Lanczos resizing",
-        )
-        for name in ("up-lanczos3", "down-lanczos3", "down-lanczos3-antialias", "up-lanczos5", "down-lanczos5", "down-lanczos5-antialias")
+    *_each(
+        ("pooling-strides/average-p3-s2-same", "odd-sizes/avgpool-p3-s2-same-64", "odd-sizes/avgpool-p3-s2-same-63x48"),
+        ("torch",),
+        ("3.5.0", None),
+        "keras-team/keras#18452, fixed by keras-team/keras#23233",
+        "uneven \"same\" padding: the last pooled row and column average a repeated border",
     ),
-    *(
-        Divergence(
-            config=f"resampling/resize-{direction}-bicubic",
-            backend="torch",
-            keras_from="3.0.0",
-            keras_before=None,
-            upstream="keras-team/keras-core#220",
-            what="PyTorch's bicubic kernel (a = -0.75) is not TensorFlow's and JAX's (a = -0.5): up to 9 levels",
-        )
-        for direction in ("up", "down")
+    *_each(
+        ("channels-first/transpose-s2-same", "odd-sizes/transpose-s2-same-64", "odd-sizes/transpose-s2-same-63", "odd-sizes/transpose-s2-same-63x48"),
+        ("torch",),
+        ("3.0.0", "3.15.0"),
+        "keras-team/keras#22876",
+        "values shifted one row up and one column left (every pixel changes, up to 198 levels)",
     ),
-    *(
-        Divergence(
-            config=f"resampling/resize-{name}",
-            backend=backend,
-            keras_from="3.0.0",
-            keras_before=None,
-            upstream="keras-team/keras#20264 (area for the tensorflow backend only)",
-            what="raises ValueError: only TensorFlow has area resizing",
-        )
-        for backend in ("jax", "torch")
-        for name in ("up-area", "down-area", "down-area-antialias")
+    *_each(
+        tuple(f"resampling/resize-{name}" for name in ("up-lanczos3", "down-lanczos3", "down-lanczos3-antialias", "up-lanczos5", "down-lanczos5", "down-lanczos5-antialias")),
+        ("torch",),
+        ("3.0.0", None),
+        "keras-team/keras-core#220",
+        "raises ValueError: torch has no Lanczos resizing",
     ),
-    *(
-        Divergence(
-            config=config,
-            backend="tensorflow",
-            keras_from="3.0.0",
-            keras_before=None,
-            upstream=upstream,
-            what=what,
-        )
-        for config, upstream, what in (
-            (
-                "channels-first/conv",
-                "keras-team/keras#23650, fix keras-team/keras#23651 (open)",
-                "raises UnimplementedError: TensorFlow's CPU Conv2D takes NHWC only",
-            ),
-            (
-                "channels-first/transpose-s2-same",
-                "keras-team/keras#23650",
-                "raises InvalidArgumentError: TensorFlow's CPU transposed convolution takes NHWC only",
-            ),
-            (
-                "convolutions/transpose-d2",
-                "keras-team/keras#19870, tensorflow/tensorflow#69103",
-                "raises InvalidArgumentError: TensorFlow's CPU transposed convolution has no dilation",
-            ),
-        )
+    *_each(
+        ("resampling/resize-up-bicubic", "resampling/resize-down-bicubic"),
+        ("torch",),
+        ("3.0.0", None),
+        "keras-team/keras-core#220",
+        "PyTorch's bicubic kernel (a = -0.75) is not TensorFlow's and JAX's (a = -0.5): up to 9 levels",
+    ),
+    *_each(
+        ("resampling/resize-up-area", "resampling/resize-down-area", "resampling/resize-down-area-antialias"),
+        ("jax", "torch"),
+        ("3.0.0", None),
+        "keras-team/keras#20264 (area for the tensorflow backend only)",
+        "raises ValueError: only TensorFlow has area resizing",
+    ),
+    *_each(
+        ("resampling/resize-pad-aspect",),
+        ("torch",),
+        ("3.9.0", "3.15.0"),  # before 3.9.0 torch resizes through torchvision (skipped without it)
+        "keras-team/keras#22902, fixed by keras-team/keras#22903",
+        "the left bar is white, not `fill_value` (a quarter of the pixels, up to 127 levels)",
+    ),
+    *_each(
+        ("channels-first/upsampling-bilinear",),
+        ("jax", "tensorflow"),
+        ("3.0.0", "3.2.0"),
+        "keras-team/keras#19153, fixed by keras-team/keras#19336",
+        "channels_first ignored: a 6x128 output instead of 128x128",
+    ),
+    *_each(
+        ("integer-inputs/resize-bilinear",),
+        ("jax", "tensorflow"),
+        ("3.0.0", "3.6.0"),
+        "keras-team/keras#20213",
+        "uint8 results cast without rounding or saturation (jax: wrapped, up to 248 levels; tensorflow: truncated)",
+    ),
+    *_each(
+        ("mixed-precision/layer-norm-float16", "mixed-precision/layer-norm-bfloat16"),
+        ("tensorflow", "jax"),
+        ("3.0.0", "3.6.0"),
+        "keras-team/keras#20257",
+        "the input is rounded to the compute dtype before normalising (up to 3 levels)",
+    ),
+    *_each(
+        ("mixed-precision/layer-norm-float16",),
+        ("torch",),
+        ("3.0.0", "3.6.0"),
+        "keras-team/keras#20257",
+        "the input is rounded to the compute dtype before normalising (up to 3 levels)",
+    ),
+    *_each(
+        ("mixed-precision/conv-relu-bfloat16", "mixed-precision/dense-tanh-bfloat16", "mixed-precision/batch-norm-bfloat16", "mixed-precision/layer-norm-bfloat16"),
+        ("torch",),
+        ("3.0.0", "3.1.0"),
+        "pytorch/pytorch#110285 (NumPy has no bfloat16)",
+        "raises TypeError: a bfloat16 tensor cannot become a NumPy array",
+    ),
+    *_each(
+        ("mixed-precision/layer-norm-bfloat16",),
+        ("torch",),
+        ("3.1.0", "3.6.0"),
+        "keras-team/keras#20257",
+        "the input is rounded to bfloat16 before normalising (up to 255 levels, on 4% of the pixels)",
+    ),
+    *_each(
+        ("augmentation/rotation", "augmentation/translation", "augmentation/zoom"),
+        ("jax",),
+        ("3.0.0", "3.7.0"),
+        "keras-team/keras#20469",
+        "raises TypeError with jax 0.10.2: Keras calls jnp.reshape(newshape=...), which jax removed",
+    ),
+    *_each(
+        ("integer-inputs/flip",),
+        ("tensorflow",),
+        ("3.0.0", "3.6.0"),
+        "none found",
+        "RandomFlip on a uint8 photo draws another flip: every pixel changes (up to 161 levels)",
+    ),
+    *_each(
+        ("channels-first/depthwise",),
+        ("tensorflow",),
+        ("3.0.0", "3.15.0"),
+        "keras-team/keras#23031, fixed by keras-team/keras#23041",
+        "raises UnimplementedError: TensorFlow's CPU depthwise convolution takes NHWC only",
+    ),
+    *_each(
+        ("channels-first/conv",),
+        ("tensorflow",),
+        ("3.0.0", None),
+        "keras-team/keras#23650, fix keras-team/keras#23651 (open)",
+        "raises UnimplementedError: TensorFlow's CPU Conv2D takes NHWC only",
+    ),
+    *_each(
+        ("channels-first/transpose-s2-same",),
+        ("tensorflow",),
+        ("3.0.0", None),
+        "keras-team/keras#23650",
+        "raises InvalidArgumentError: TensorFlow's CPU transposed convolution takes NHWC only",
+    ),
+    *_each(
+        ("convolutions/transpose-d2",),
+        ("tensorflow",),
+        ("3.0.0", None),
+        "keras-team/keras#19870, tensorflow/tensorflow#69103",
+        "raises InvalidArgumentError: TensorFlow's CPU transposed convolution has no dilation",
     ),
 )
 
