@@ -9,8 +9,9 @@
 - peak resident memory.
 
 Run: `python benchmarks/bench.py [--json FILE] [--quick] [--before REV]` from the
-repository root. `--before REV` also times the whole `pytest` of an earlier commit,
-checked out beside, in the same run: a before / after on the same machine and load.
+repository root. `--before REV` also times an earlier commit, checked out beside, in the
+same run (its per-check median and its whole `pytest`): a before / after on the same machine
+and load.
 """
 
 from __future__ import annotations
@@ -45,8 +46,9 @@ def run_timed(command: list[str], **kwargs) -> float:
     return time.perf_counter() - start
 
 
-def pytest_of(revision: str) -> float:
-    """The whole `pytest` of an earlier commit, from a checkout of it, with this interpreter.
+def before(revision: str, quick: bool) -> dict[str, float]:
+    """An earlier commit, from a checkout of it, with this interpreter: its own benchmark's
+    per-check median and, unless `quick`, its whole `pytest`.
 
     Earlier commits named the plugin in their conftest.py: the installed entry point is
     blocked so that it is not loaded twice (it is the checkout's module either way)."""
@@ -54,11 +56,18 @@ def pytest_of(revision: str) -> float:
         checkout = Path(folder) / "layerviz"
         subprocess.run(["git", "clone", "-q", str(ROOT), str(checkout)], check=True)
         subprocess.run(["git", "-C", str(checkout), "checkout", "-q", revision], check=True)
-        named = "layerviz.pytest_plugin" in (checkout / "conftest.py").read_text()
-        block = ["-p", "no:layerviz"] if named else []
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *block], cwd=checkout, capture_output=True)
-        return time.perf_counter() - start
+        # The checkout's layerviz (not the installed one), timed by this file's render_all.
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(checkout), str(Path(__file__).parent)])}
+        code = "import bench, statistics; print(statistics.median(bench.render_all()[0]))"
+        median = subprocess.run([sys.executable, "-c", code], cwd=checkout, env=env, check=True, capture_output=True, text=True)
+        figures = {"render_median_before": float(median.stdout.split()[-1])}
+        if not quick:
+            named = "layerviz.pytest_plugin" in (checkout / "conftest.py").read_text()
+            block = ["-p", "no:layerviz"] if named else []
+            start = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *block], cwd=checkout, env=env, capture_output=True)
+            figures["pytest_before_total"] = time.perf_counter() - start
+        return figures
 
 
 def import_keras_seconds(repeats: int = 3) -> float:
@@ -75,26 +84,38 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
-def in_process() -> dict[str, float]:
-    """Render and compare every check, and time the naive alternative, in this process."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import keras
+def render_all() -> tuple[list[float], list[tuple[object, str, object]]]:
+    """Render every visual check of the catalogue importable here: the seconds each took,
+    and (check, weight mode, rendering). It uses only what every commit since the public
+    fixture has, so that `--before` runs it on an earlier checkout's catalogue too."""
+    from layerviz import subject
+    from layerviz.catalogue import CHECKS
 
-    from layerviz import baselines, subject
-    from layerviz.catalogue import CHECKS, get_case
-    from layerviz.compare import compare
-    from layerviz.subject import build_model, case_inputs, trace_case
-
-    backend = keras.backend.backend()
-    trace_case(CHECKS[0].case)  # the first eager call pays one-off start-up costs
-    render_times, compare_times, renderings = [], [], []
+    subject.trace_case(CHECKS[0].case)  # the first eager call pays one-off start-up costs
+    times, renderings = [], []
     for check in CHECKS:
         start = time.perf_counter()
         mode = check.weights or "keras"
         case = check.case
         rendering, _ = subject.outcome(subject.of(case), case.id, case.colorspace, weights=mode, seed_name=case.id)
         renderings.append((check, mode, rendering))
-        render_times.append(time.perf_counter() - start)
+        times.append(time.perf_counter() - start)
+    return times, renderings
+
+
+def in_process() -> dict[str, float]:
+    """Render and compare every check, and time the naive alternative, in this process."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import keras
+
+    from layerviz import baselines
+    from layerviz.catalogue import get_case
+    from layerviz.compare import compare
+    from layerviz.subject import build_model, case_inputs, trace_case
+
+    backend = keras.backend.backend()
+    render_times, renderings = render_all()
+    compare_times = []
     for check, mode, rendering in renderings:
         start = time.perf_counter()
         folder = ROOT / "baselines" / baselines.set_name(check.case.config.per_backend, mode, backend)
@@ -113,7 +134,7 @@ def in_process() -> dict[str, float]:
         build_model(case).predict(inputs if len(inputs) > 1 else inputs[0], verbose=0)
         naive.append(time.perf_counter() - start)
     return {
-        "checks": len(CHECKS),
+        "checks": len(render_times),
         "render_total": sum(render_times),
         "render_median": statistics.median(render_times),
         "render_p95": percentile(render_times, 0.95),
@@ -128,18 +149,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results.json")
     parser.add_argument("--quick", action="store_true", help="skip the whole pytest run")
-    parser.add_argument("--before", metavar="REV", help="also time the whole pytest of this earlier commit")
+    parser.add_argument("--before", metavar="REV", help="also time this earlier commit (per check; its whole pytest)")
     args = parser.parse_args()
 
     yardstick = import_keras_seconds()
     figures = in_process()
+    if args.before:
+        figures |= before(args.before, args.quick)
     if not args.quick:
         figures["pytest_total"] = run_timed([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"])
         figures["pytest_n2_total"] = run_timed(
             [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2"]
         )
-        if args.before:
-            figures["pytest_before_total"] = pytest_of(args.before)
     with tempfile.TemporaryDirectory() as out:
         figures["gallery_total"] = run_timed([sys.executable, "-m", "layerviz", "gallery", "--out", out])
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -153,6 +174,11 @@ def main() -> int:
         ("import keras (yardstick)", yardstick, ""),
         (f"render all {figures['checks']} checks", figures["render_total"], ""),
         ("  per check, median", figures["render_median"], "target <= 10 ms"),
+        *(
+            [(f"  per check, median at {args.before}", figures["render_median_before"], "(before)")]
+            if args.before
+            else []
+        ),
         ("  per check, p95", figures["render_p95"], ""),
         ("compare all checks with baselines", figures["compare_total"], ""),
         ("render + compare", figures["render_total"] + figures["compare_total"], "target <= 1x"),
