@@ -61,47 +61,42 @@ def _each(
 # 3.15.1): jax and tensorflow match the shared baselines on all of them. Within each range
 # below, the torch output is byte-identical on every release; a range ends where it changes.
 KNOWN: tuple[Divergence, ...] = (
-    Divergence(
-        config="edge/avgpool-p3-s2-same",
-        backend="torch",
-        keras_from="3.0.0",
-        keras_before="3.5.0",
-        upstream="keras-team/keras#18452",
-        what="torch cannot pad unevenly and counts zero padding in the average: the last pooled row "
+    *_each(
+        ("edge/avgpool-p3-s2-same",),
+        ("torch",),
+        ("3.0.0", "3.5.0"),
+        "keras-team/keras#18452",
+        "torch cannot pad unevenly and counts zero padding in the average: the last pooled row "
         "and column come out darker (up to 193 levels, on 3.1% of the pixels)",
     ),
-    Divergence(
-        config="edge/avgpool-p3-s2-same",
-        backend="torch",
-        keras_from="3.5.0",
-        keras_before=None,  # fixed upstream after 3.15.1: "divergence fixed upstream" once released
-        upstream="keras-team/keras#18452, fixed by keras-team/keras#23233",
-        what="the last pooled row and column average a repeated border instead of the valid pixels "
+    *_each(
+        ("edge/avgpool-p3-s2-same",),
+        ("torch",),
+        ("3.5.0", None),  # fixed upstream after 3.15.1: "divergence fixed upstream" once released
+        "keras-team/keras#18452, fixed by keras-team/keras#23233",
+        "the last pooled row and column average a repeated border instead of the valid pixels "
         "only (up to 3 levels, 45 in hue, on 0.1-0.5% of the pixels)",
     ),
-    Divergence(
-        config="edge/conv2d-transpose-k3-s2-same",
-        backend="torch",
-        keras_from="3.0.0",
-        keras_before="3.15.0",
-        upstream="keras-team/keras#22876",
-        what="values shifted one row up and one column left (92-100% of the pixels change, up to 190 levels)",
+    *_each(
+        ("edge/conv2d-transpose-k3-s2-same",),
+        ("torch",),
+        ("3.0.0", "3.15.0"),
+        "keras-team/keras#22876",
+        "values shifted one row up and one column left (92-100% of the pixels change, up to 190 levels)",
     ),
-    Divergence(
-        config="edge/conv2d-transpose-k4-s1-same",
-        backend="torch",
-        keras_from="3.0.0",
-        keras_before="3.13.0",
-        upstream="keras-team/keras#20949, fixed by keras-team/keras#21852",
-        what="raises ValueError: the output_padding torch would need (1) is not below the strides (1)",
+    *_each(
+        ("edge/conv2d-transpose-k4-s1-same",),
+        ("torch",),
+        ("3.0.0", "3.13.0"),
+        "keras-team/keras#20949, fixed by keras-team/keras#21852",
+        "raises ValueError: the output_padding torch would need (1) is not below the strides (1)",
     ),
-    Divergence(
-        config="edge/conv2d-transpose-k4-s1-same",
-        backend="torch",
-        keras_from="3.13.0",
-        keras_before="3.15.0",
-        upstream="keras-team/keras#22876",
-        what="output 127x127 instead of 128x128: the first row and column are missing",
+    *_each(
+        ("edge/conv2d-transpose-k4-s1-same",),
+        ("torch",),
+        ("3.13.0", "3.15.0"),
+        "keras-team/keras#22876",
+        "output 127x127 instead of 128x128: the first row and column are missing",
     ),
     # The atlas (layerviz.atlas), measured on every minor Keras release from 3.0.0 to 3.15.1
     # (and 3.4.1, 3.15.1) with torch 2.13.0, jax 0.10.2 and tensorflow 2.21.0; each range

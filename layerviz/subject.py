@@ -74,7 +74,7 @@ def of(thing: object) -> Subject:
         return _case_subject(thing)
     if isinstance(thing, keras.layers.Layer):  # a keras.Model is one too
         return Subject(lambda _shape: thing, type(thing).__name__, fresh=False)
-    if isinstance(thing, (list, tuple)) and thing and all(isinstance(x, keras.layers.Layer) for x in thing):
+    if _runnable(thing):
         layers = list(thing)
         return Subject(lambda _shape: layers, " → ".join(type(x).__name__ for x in layers), fresh=False)
     if callable(thing) and not isinstance(thing, type):
@@ -87,11 +87,16 @@ def of(thing: object) -> Subject:
     )
 
 
+def _runnable(thing: object) -> bool:
+    """A layer (a model is one too), or a non-empty list of layers applied in turn."""
+    return isinstance(thing, keras.layers.Layer) or (
+        isinstance(thing, (list, tuple)) and bool(thing) and all(isinstance(x, keras.layers.Layer) for x in thing)
+    )
+
+
 def _checked_product(factory: Callable[[int], object], channels: int) -> object:
     made = factory(channels)
-    if isinstance(made, keras.layers.Layer) or (
-        isinstance(made, (list, tuple)) and made and all(isinstance(x, keras.layers.Layer) for x in made)
-    ):
+    if _runnable(made):
         return made
     raise SubjectError(
         f"the factory {getattr(factory, '__name__', factory)!r} returned {made!r} for {channels} channels; "
