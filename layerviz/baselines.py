@@ -24,13 +24,14 @@ import importlib
 import json
 import os
 import platform
+import re
 import sys
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from layerviz import divergences
+from layerviz import divergences, numerics
 from layerviz.catalogue import CHECKS, Check
 from layerviz.compare import Outcome
 from layerviz.images import DEFAULT_PAIR, WORKING_SIZE, sample_sha256
@@ -45,6 +46,26 @@ REGEN_HINT = "pytest --regen-all -k '{case_id}'"
 
 class BaselineError(Exception):
     """A baseline file that is missing or unreadable; the message names it and the fix."""
+
+
+class BaselineNameError(ValueError):
+    """A check's name that would put its baseline outside the baseline root."""
+
+
+def relative_name(name: str, given_as: str, root: Path, fix: str) -> str:
+    """`name` as a path inside a baseline set ("/" makes folders); refused, saying where
+    it came from (`given_as`) and how to fix it, if it would leave the root: a ".." part,
+    an absolute path or a drive letter."""
+    __tracebackhide__ = True
+    if name.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", name):
+        why = "it is an absolute path"
+    elif ".." in re.split(r"[/\\]", name):
+        why = "it climbs out with '..'"
+    else:
+        return name
+    raise BaselineNameError(
+        f"{given_as} would put its baseline outside the baseline root {root} ({why}); nothing was written. {fix}"
+    )
 
 
 def set_name(has_weights: bool, weights: str, backend: str) -> str:
@@ -233,12 +254,14 @@ def running_versions() -> dict[str, str]:
     return {"keras": keras.version(), "backend": backend, backend: str(library.__version__)}
 
 
-def environment(suite_seed: int, size: int = WORKING_SIZE, weights: str = "keras") -> dict[str, Any]:
-    """What made (or is checking) a set of baselines."""
+def environment(suite_seed: int, size: int, weights: str, running: dict[str, Any]) -> dict[str, Any]:
+    """What made (or is checking) a set of baselines; `running`: the numeric environment
+    (`layerviz.numerics.pin`)."""
     import numpy
     import PIL
 
     return {
+        "numerics": running,
         "versions": {
             **running_versions(),
             "numpy": numpy.__version__,
@@ -253,8 +276,8 @@ def environment(suite_seed: int, size: int = WORKING_SIZE, weights: str = "keras
     }
 
 
-def write_manifest(root: Path, suite_seed: int, weights: str) -> Path:
-    data = environment(suite_seed, weights=weights)
+def write_manifest(root: Path, suite_seed: int, weights: str, running: dict[str, Any]) -> Path:
+    data = environment(suite_seed, WORKING_SIZE, weights, running)
     data["created"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     path = root / MANIFEST
     write_atomic(path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode())
@@ -281,6 +304,7 @@ def describe_environment(data: dict[str, Any]) -> dict[str, str]:
         "seed": str(data["suite_seed"]),
         "working size": f"{data['working_size']} px",
         "inputs": ", ".join(data["inputs"]),
+        "numerics": numerics.summary(data["numerics"]) if "numerics" in data else "not recorded",
     }
 
 
@@ -297,6 +321,21 @@ def describe_tree(root: Path) -> str | None:
     return "; ".join(
         stack if names == ["."] else f"{stack} ({', '.join(names)})" for stack, names in by_stack.items()
     )
+
+
+def numeric_differences(root: Path, running: dict[str, Any]) -> dict[tuple[str, ...], list[str]]:
+    """Sets under `root` whose manifest's numeric environment differs from `running`,
+    grouped by what differs (a set from before layerviz recorded it says so)."""
+    by_difference: dict[tuple[str, ...], list[str]] = {}
+    for name in set_names():
+        manifest = read_manifest(root / name)
+        if manifest is None:
+            continue
+        made = manifest.get("numerics")
+        said = numerics.differences(made, running) if made else ["numeric environment not recorded"]
+        if said:
+            by_difference.setdefault(tuple(said), []).append(name)
+    return {tuple(names): list(said) for said, names in by_difference.items()}
 
 
 def describe_versions(data: dict[str, Any]) -> str:

@@ -1,7 +1,7 @@
 """layerviz: the Keras layer cheat sheet and its visual regression baselines.
 
 Exit codes: 0 ok, 1 differences found (diff), 2 usage or input error. Errors are one
-line on stderr, never a traceback.
+line on stderr, never a traceback; TensorFlow's own log lines only with --verbose.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from layerviz import catalogue
-from layerviz.baselines import BACKENDS, BaselineError
+from layerviz import catalogue, numerics, quiet
+from layerviz.baselines import BACKENDS, MANIFEST, BaselineError
 from layerviz.catalogue import WEIGHT_MODES
 from layerviz.colorspaces import COLOR_SPACES
 from layerviz.images import MIN_SIDE, WORKING_SIZE, ImageInputError, PhotoSet
@@ -46,6 +46,15 @@ def _parser() -> argparse.ArgumentParser:
         )
         command.add_argument(
             "--colorspace", action="append", choices=list(COLOR_SPACES), help="only this colour space (repeatable)"
+        )
+
+    def running(command: argparse.ArgumentParser) -> None:
+        command.add_argument(
+            "--numerics",
+            choices=numerics.MODES,
+            default=numerics.DEFAULT_MODE,
+            help="strict (default): TF32 and reduced-precision matmuls off, as the tests run; native: the "
+            "backend's defaults",
         )
 
     def photos(command: argparse.ArgumentParser) -> None:
@@ -86,6 +95,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="build it from a baseline tree (default ./baselines), the catalogue's or your own, without running Keras",
     )
+    running(gallery)
 
     listing = commands.add_parser("list", help="print the case ids with a one-line description")
     selection(listing)
@@ -97,16 +107,24 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("case_id", metavar="CASE_ID")
     render.add_argument("--out", required=True, type=Path, metavar="FILE")
     photos(render)
+    running(render)
 
     diff = commands.add_parser("diff", help="compare two baseline trees; exit 1 if anything changed")
     diff.add_argument("before", type=Path, metavar="DIR_A")
     diff.add_argument("after", type=Path, metavar="DIR_B")
     diff.add_argument("--out", type=Path, required=True, metavar="REPORT_DIR")
+
+    env = commands.add_parser(
+        "env", help="print the running numeric environment beside every baseline set's, and what differs"
+    )
+    env.add_argument("--baselines", type=Path, metavar="DIR", help="the baseline tree (default ./baselines)")
+    running(env)
+
+    for command in commands.choices.values():
+        command.add_argument(
+            "--verbose", action="store_true", help="let TensorFlow's and absl's log lines and Python warnings through"
+        )
     return parser
-
-
-def _quiet_tensorflow() -> None:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def _photos(args: argparse.Namespace) -> PhotoSet | None:
@@ -144,9 +162,7 @@ def _gallery(args: argparse.Namespace) -> int:
     photos = _photos(args)
     with _writing(args.out):
         args.out.mkdir(parents=True, exist_ok=True)  # fail before any rendering
-    if stored is None:
-        _quiet_tensorflow()
-    result = stored or gallery.from_keras(cases, photos, args.size, args.seed, args.weights)
+    result = stored or gallery.from_keras(cases, photos, args.size, args.seed, args.weights, args.numerics)
     with _writing(args.out):
         gallery.write(result, args.out)
     print(args.out / "index.html")
@@ -170,7 +186,7 @@ def _render(args: argparse.Namespace) -> int:
     photos = _photos(args)
     with _writing(args.out):
         args.out.parent.mkdir(parents=True, exist_ok=True)  # fail before any rendering
-    _quiet_tensorflow()
+    numerics.pin(args.numerics)
     from layerviz.baselines import write_atomic
     from layerviz.render import encode_png, render
     from layerviz.subject import trace_case
@@ -207,11 +223,51 @@ def _diff(args: argparse.Namespace) -> int:
     return 1 if entries else 0
 
 
-COMMANDS = {"gallery": _gallery, "list": _list, "render": _render, "diff": _diff}
+def _env(args: argparse.Namespace) -> int:
+    from layerviz import baselines
+
+    root = args.baselines or Path("baselines")
+    if args.baselines is not None and not root.is_dir():
+        raise CliError(f"{root}: not a folder; give the folder of a baseline tree with --baselines")
+    running = numerics.pin(args.numerics)
+    print(f"running: {baselines.describe_versions({'versions': baselines.running_versions()})}")
+    _print_facts(numerics.facts(running))
+    # The sets a run compares with first, then the known divergences' own.
+    manifests = sorted(root.rglob(MANIFEST), key=lambda path: ("divergences" in path.relative_to(root).parts, path))
+    print(f"baselines: {root}" + ("" if manifests else " (no baseline sets there)"))
+    for path in manifests:
+        manifest = baselines.read_manifest(path.parent) or {}
+        made = manifest.get("numerics")
+        stack = baselines.describe_versions(manifest) if "versions" in manifest else "no versions recorded"
+        print(f"  {path.parent.relative_to(root).as_posix()}: {stack}")
+        if not made:
+            print("    numeric environment not recorded (a set made before layerviz recorded it)")
+            continue
+        print(f"    {numerics.summary(made)}")
+        said = numerics.differences(made, running)
+        print(*(f"    differs: {line}" for line in said or ["the same numeric environment"]), sep="\n")
+    return 0
+
+
+def _print_facts(shown: dict[str, str]) -> None:
+    width = max(map(len, shown))
+    for label, text in shown.items():
+        print(f"  {label:{width}}  {text}")
+
+
+COMMANDS = {"gallery": _gallery, "list": _list, "render": _render, "diff": _diff, "env": _env}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.verbose:
+        return _run(args)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", str(quiet.QUIET_LEVEL))  # TensorFlows that honour it
+    with quiet.native_logs(quiet.level()):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return COMMANDS[args.command](args)
     except (CliError, ImageInputError, BaselineError, catalogue.UnknownNameError) as exc:

@@ -2,20 +2,44 @@
 
 The one place they are recorded. For exactly its configuration, backend and Keras
 versions, a divergence's checks compare with what that backend computes, kept in
-a baseline set of its own (`Divergence.folder`): they pass while the divergence
-stays exactly as recorded, fail as "divergence changed" when the wrong output
+a baseline set of its own (`Divergence.folder`). Some hold only under a condition of
+the numeric environment (`Condition`, e.g. TensorFlow's own CPU kernels, without
+oneDNN): where it does not hold, the shared baseline applies. They pass while the
+divergence stays exactly as recorded, fail as "divergence changed" when the wrong output
 changes, and as "divergence fixed upstream" when the output matches the shared
 baseline again. Reports name them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 
 def version(text: str) -> tuple[int, ...]:
     """A release number as a comparable tuple: "3.14.2.dev0" -> (3, 14, 2)."""
     return tuple(int(part) for part in text.split(".")[:3] if part.isdigit())
+
+
+@dataclass(frozen=True)
+class Condition:
+    """What else a divergence needs besides its backend and Keras versions: a fact of
+    the numeric environment (`layerviz.numerics.record()`)."""
+
+    what: str
+    holds: Callable[[Mapping[str, Any]], bool]
+
+    def __str__(self) -> str:
+        return self.what
+
+
+# oneDNN's CPU kernels, and GPUs', compute what TensorFlow's own CPU kernels refuse.
+TENSORFLOW_OWN_CPU_KERNELS = Condition(
+    "TensorFlow's own CPU kernels (oneDNN off, no GPU)",
+    lambda numerics: numerics.get("tensorflow", {}).get("onednn") is False
+    and str(numerics.get("device", "")).startswith("CPU"),
+)
 
 
 @dataclass(frozen=True)
@@ -26,14 +50,18 @@ class Divergence:
     keras_before: str | None  # first version fixed; None while it is open
     upstream: str
     what: str
+    when: Condition | None = None  # None: whatever the numeric environment
 
-    def applies(self, config_id: str, backend: str, keras_version: str) -> bool:
+    def applies(self, config_id: str, backend: str, keras_version: str, numerics: Mapping[str, Any]) -> bool:
+        """Whether it applies to a check of `config_id` run on `backend` with `keras_version`,
+        in the numeric environment `numerics` (`layerviz.numerics.record()`)."""
         if (config_id, backend) != (self.config, self.backend):
             return False
         running = version(keras_version)
-        return version(self.keras_from) <= running and (
+        in_range = version(self.keras_from) <= running and (
             self.keras_before is None or running < version(self.keras_before)
         )
+        return in_range and (self.when is None or self.when.holds(numerics))
 
     @property
     def versions(self) -> str:
@@ -46,14 +74,20 @@ class Divergence:
         return f"divergences/{self.backend}/{versions}"
 
     def __str__(self) -> str:
-        return f"{self.config} on {self.backend}, keras {self.versions}: {self.what} ({self.upstream})"
+        when = f" with {self.when}" if self.when else ""
+        return f"{self.config} on {self.backend}{when}, keras {self.versions}: {self.what} ({self.upstream})"
 
 
 def _each(
-    configs: tuple[str, ...], backends: tuple[str, ...], keras: tuple[str, str | None], upstream: str, what: str
+    configs: tuple[str, ...],
+    backends: tuple[str, ...],
+    keras: tuple[str, str | None],
+    upstream: str,
+    what: str,
+    when: Condition | None = None,
 ) -> tuple[Divergence, ...]:
     """One divergence, the same for several configurations or backends."""
-    return tuple(Divergence(c, b, keras[0], keras[1], upstream, what) for c in configs for b in backends)
+    return tuple(Divergence(c, b, keras[0], keras[1], upstream, what, when) for c in configs for b in backends)
 
 
 # The post's cases, measured on every Keras release from 3.0.0 to 3.15.1 with torch 2.13.0
@@ -212,6 +246,7 @@ KNOWN: tuple[Divergence, ...] = (
         ("3.0.0", "3.15.0"),
         "keras-team/keras#23031, fixed by keras-team/keras#23041",
         "raises UnimplementedError: TensorFlow's CPU depthwise convolution takes NHWC only",
+        TENSORFLOW_OWN_CPU_KERNELS,
     ),
     *_each(
         ("channels-first/conv",),
@@ -219,6 +254,7 @@ KNOWN: tuple[Divergence, ...] = (
         ("3.0.0", None),
         "keras-team/keras#23650, fix keras-team/keras#23651 (open)",
         "raises UnimplementedError: TensorFlow's CPU Conv2D takes NHWC only",
+        TENSORFLOW_OWN_CPU_KERNELS,
     ),
     *_each(
         ("channels-first/transpose-s2-same",),
@@ -226,6 +262,7 @@ KNOWN: tuple[Divergence, ...] = (
         ("3.0.0", None),
         "keras-team/keras#23650",
         "raises InvalidArgumentError: TensorFlow's CPU transposed convolution takes NHWC only",
+        TENSORFLOW_OWN_CPU_KERNELS,
     ),
     *_each(
         ("convolutions/transpose-d2",),
@@ -233,9 +270,10 @@ KNOWN: tuple[Divergence, ...] = (
         ("3.0.0", None),
         "keras-team/keras#19870, tensorflow/tensorflow#69103",
         "raises InvalidArgumentError: TensorFlow's CPU transposed convolution has no dilation",
+        TENSORFLOW_OWN_CPU_KERNELS,
     ),
 )
 
 
-def find(config_id: str, backend: str, keras_version: str) -> Divergence | None:
-    return next((d for d in KNOWN if d.applies(config_id, backend, keras_version)), None)
+def find(config_id: str, backend: str, keras_version: str, numerics: Mapping[str, Any]) -> Divergence | None:
+    return next((d for d in KNOWN if d.applies(config_id, backend, keras_version, numerics)), None)

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from layerviz import atlas, baselines, page
+from layerviz import atlas, baselines, numerics, page
 from layerviz.catalogue import CASES, POST_SECTIONS, SECTION_TITLES, Case, UnknownNameError, get_case
 from layerviz.colorspaces import COLOR_SPACES
 from layerviz.compare import Outcome
@@ -140,10 +140,12 @@ def from_keras(
     size: int = WORKING_SIZE,
     suite_seed: int = 0,
     weights: str = "keras",
+    mode: str = numerics.DEFAULT_MODE,
 ) -> Gallery:
-    """Render every case now, with Keras."""
+    """Render every case now, with Keras, under the numerics `mode` (pinned here)."""
     from layerviz import subject
 
+    running = numerics.pin(mode)
     photos = photos or PhotoSet.bundled()
     cases = [case for case in cases if not subject.unavailable(case.config)]  # not in this Keras
     renderings = {}
@@ -153,7 +155,7 @@ def from_keras(
                 subject.of(case), case.id, case.colorspace, photos, size, weights, case.id, suite_seed
             )
             progress.advance(case.id)
-    facts = baselines.describe_environment(baselines.environment(suite_seed, size, weights))
+    facts = baselines.describe_environment(baselines.environment(suite_seed, size, weights, running))
     facts["inputs"] = ", ".join(photos.labels)
     facts["rendered"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return Gallery(tuple(case_item(case) for case in cases), renderings, _input_pixels(photos, size), facts)

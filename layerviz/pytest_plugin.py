@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from layerviz import baselines, colorspaces, divergences, gallery, report
+from layerviz import baselines, colorspaces, divergences, gallery, numerics, report
 from layerviz.cases import Case
 from layerviz.compare import (
     MAX_LEVEL_DIFF,
@@ -90,6 +90,14 @@ SETTINGS = {
         _Setting("levels", "N", "largest per-pixel 8-bit level difference tolerated", int, MAX_LEVEL_DIFF),
         _Setting("rtol", "X", "relative tolerance of the raw-output statistics", float, STATS_RTOL),
         _Setting("atol", "X", "absolute tolerance of the raw-output statistics", float, STATS_ATOL),
+        _Setting(
+            "numerics",
+            "MODE",
+            "strict: TF32 and reduced-precision matmuls off on the running backend, as Keras's own tests "
+            "set them; native: the backend's defaults (TF32 on for convolutions on recent GPUs)",
+            str,
+            numerics.DEFAULT_MODE,
+        ),
     )
 }
 
@@ -97,7 +105,7 @@ SETTINGS = {
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("layerviz", "layerviz visual regression")
     for setting in SETTINGS.values():
-        default = f" (default {setting.default:g})" if setting.default is not None else ""
+        default = f" (default {setting.default})" if setting.default is not None else ""
         group.addoption(
             f"--layerviz-{setting.name}",
             dest=setting.ini,
@@ -126,9 +134,19 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(LayerSession(config), _PLUGIN_NAME)
 
 
-def pytest_report_header(config: pytest.Config) -> str | None:
-    made = baselines.describe_tree(_session(config).root)
-    return f"layerviz: baselines: {made}; running: {running_versions()}" if made else None
+def pytest_report_header(config: pytest.Config) -> list[str] | None:
+    session = _session(config)
+    made = baselines.describe_tree(session.root)
+    if not made:
+        return None
+    running = session.numerics()
+    lines = [
+        f"layerviz: baselines: {made}; running: {running_versions()}",
+        f"layerviz: numerics: {numerics.summary(running)}",
+    ]
+    for sets, said in baselines.numeric_differences(session.root, running).items():
+        lines.append(f"layerviz: {', '.join(sets)}: {'; '.join(said)}")
+    return lines
 
 
 def running_versions() -> str:
@@ -153,6 +171,11 @@ class LayerSession:
         self.obtained_dir: Path | None = SETTINGS["obtained"].value(config)
         self.gallery_dir: Path | None = SETTINGS["gallery"].value(config)
         self.tolerance = Tolerance(*(SETTINGS[name].value(config) for name in ("levels", "rtol", "atol")))
+        try:
+            self.numerics_mode = numerics.check_mode(str(SETTINGS["numerics"].value(config)))
+        except numerics.NumericsError as error:
+            raise pytest.UsageError(f"layerviz_numerics: {error}") from None
+        self._numerics: dict[str, object] | None = None
         self.rewrite = bool(config.getoption("layerviz_rewrite"))
         # --regen-all: every check passes, writing what no longer matches.
         self.regen_all = self.rewrite or bool(config.getoption("regen_all"))
@@ -179,6 +202,17 @@ class LayerSession:
     @property
     def regenerating(self) -> bool:
         return self.regen_all or self.force_regen
+
+    def numerics(self) -> dict[str, object]:
+        """The numeric environment of this run, pinned (`layerviz_numerics`) the first time
+        layerviz needs Keras: before any check, as a session that collects one starts."""
+        if self._numerics is None:
+            self._numerics = numerics.pin(self.numerics_mode)
+        return self._numerics
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        if any("layer_regression" in getattr(item, "fixturenames", ()) for item in session.items):
+            self.numerics()
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
         if "layer_regression" in getattr(item, "fixturenames", ()):
@@ -212,9 +246,10 @@ class LayerSession:
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         # A baseline that changed refreshes the provenance of the set it was written into;
         # a set whose baselines all still match keeps its manifest untouched.
+        # A regeneration also completes a manifest from before layerviz recorded numerics.
         for folder, weights in {**self.regenerated, **self.written}.items():
-            if folder in self.written or baselines.read_manifest(folder) is None:
-                baselines.write_manifest(folder, DEFAULT_SUITE_SEED, weights)
+            if folder in self.written or "numerics" not in (baselines.read_manifest(folder) or {}):
+                baselines.write_manifest(folder, DEFAULT_SUITE_SEED, weights, self.numerics())
         if self.assembles_report:
             self.write_report()
         if self.assembles_gallery and self.compared:
@@ -270,6 +305,10 @@ class LayerSession:
 
     def write_report(self) -> Path:
         facts = {"baselines": baselines.describe_tree(self.root) or "no manifest", "running": running_versions()}
+        if self._numerics is not None:
+            facts["numerics"] = numerics.summary(self._numerics)
+            for sets, said in baselines.numeric_differences(self.root, self._numerics).items():
+                facts[f"numerics of {', '.join(sets)}"] = "; ".join(said)
         facts["known divergences"] = "; ".join(str(d) for d in divergences.KNOWN) or "none"
         return report.write(
             self.report_dir,
@@ -390,7 +429,7 @@ class LayerRegression:
             spec = dataclasses.replace(spec, inputs=inputs)
         colorspace = colorspace or spec.colorspace or "rgb"
         colorspaces.get(colorspace)  # an unknown name fails here, listing the known ones
-        key = f"{name or spec.name or _test_name(self.request.node)}/{colorspace}"
+        key = f"{self._name(name) if name else spec.name or self._name()}/{colorspace}"
         photos = PhotoSet.files(images) if images else None
         # The check's own seeds depend on its name only (the catalogue's: on its case id).
         obtained, has_weights = subjects.outcome(
@@ -410,7 +449,8 @@ class LayerRegression:
         kind = weights if weighted else "none"
         hint = f"pytest --regen-all '{self.request.node.nodeid}'"
         shared = Target(self.root / name_of_set, key, hint, kind)
-        known = divergences.find(spec.config_id, backend, keras.version()) if spec.config_id else None
+        running = self.session.numerics()
+        known = divergences.find(spec.config_id, backend, keras.version(), running) if spec.config_id else None
         target = shared
         if known:
             # Only that backend, on a Keras the divergence applies to, computes it.
@@ -434,6 +474,18 @@ class LayerRegression:
         self.verify(obtained, target, known, shared, _loosest(self.tolerance, spec.tolerance))
         return obtained
 
+    def _name(self, name: str | None = None) -> str:
+        """`name=`, or the test's own name, checked to stay inside the baseline root."""
+        __tracebackhide__ = True
+        if name:
+            return baselines.relative_name(name, f"name={name!r}", self.root, "Give a relative name, e.g. 'photos/cat'.")
+        return baselines.relative_name(
+            _test_name(self.request.node),
+            f"the test id {self.request.node.nodeid!r}",
+            self.root,
+            "Give its parameter an id without '..' (pytest.param(..., id=...)), or the check a name=.",
+        )
+
     def _skip_without_backend_set(self, name_of_set: str, backend: str) -> None:
         """Keras-mode baselines are per backend: a tree that has other backends' sets but not
         this one's cannot check it (a new tree, without any, gets this one's made)."""
@@ -455,11 +507,13 @@ class LayerRegression:
         if baselines.save(obtained, target.png, image=image, sidecar=sidecar):
             self.session.written[target.folder] = target.weights
 
-    def _report(self, make: Callable[[Path], report.Entry]) -> None:
-        """Save the report entry `make` builds (pictures under the report folder), if a report is asked for."""
+    def _report(self, make: Callable[[Path], report.Entry], explained: Sequence[str] = ()) -> None:
+        """Save the report entry `make` builds (pictures under the report folder), with what
+        could explain it, if a report is asked for."""
         out = self.session.report_dir
         if out is not None:
             entry = make(out)
+            entry.problems.extend(explained)
             report.save_entry(entry, out)
             self.request.node.user_properties.append((_ENTRY_PROPERTY, entry.case_id))
 
@@ -491,13 +545,17 @@ class LayerRegression:
             if session.rewrite:
                 self._write(obtained, target)
             return
+        # What differs between the numeric environments, which could explain the change.
+        explained = [f"numeric environment: {said}" for said in self._numeric_differences(target)]
         if divergence is not None and shared is not None and self._matches(obtained, shared, tolerance):
-            message = (
-                f"{label}: divergence fixed upstream: {divergence}.\n  The output now matches the shared "
-                f"baseline {shared.png}.\n  Record the fix: give this divergence keras_before="
-                f"\"{_running_keras()}\" (or the first release that has it) in layerviz/divergences.py."
-            )
-            self._report(lambda out: report.changed(comparison, out, "divergence fixed upstream"))
+            message = "\n  ".join([
+                f"{label}: divergence fixed upstream: {divergence}.",
+                f"The output now matches the shared baseline {shared.png}.",
+                *explained,
+                f"Record the fix: give this divergence keras_before=\"{_running_keras()}\" (or the first release "
+                f"that has it) in layerviz/divergences.py, or the condition it holds under.",
+            ])
+            self._report(lambda out: report.changed(comparison, out, "divergence fixed upstream"), explained)
             pytest.fail(message, pytrace=False)
         if session.regenerating:
             self._write(obtained, target, image=comparison.image_failed, sidecar=comparison.sidecar_failed)
@@ -508,8 +566,8 @@ class LayerRegression:
                 pytrace=False,
             )
         cause = f"divergence changed: {comparison.cause}" if divergence is not None else None
-        self._report(lambda out: report.changed(comparison, out, cause))
-        message = self._failure(comparison, target.png, target.hint)
+        self._report(lambda out: report.changed(comparison, out, cause), explained)
+        message = self._failure(comparison, target.png, target.hint, explained)
         if divergence is not None:
             message = f"{label}: known divergence changed: {divergence}\n{message}"
         raise AssertionError(message)
@@ -564,7 +622,10 @@ class LayerRegression:
         baselines.save(obtained, obtained_png)
         return obtained_png if isinstance(obtained, Rendering) else baselines.stats_path(obtained_png)
 
-    def _failure(self, comparison: Comparison, expected_png: Path, hint: str) -> str:
+    def _numeric_differences(self, target: Target) -> list[str]:
+        return numerics.differences((baselines.read_manifest(target.folder) or {}).get("numerics"), self.session.numerics())
+
+    def _failure(self, comparison: Comparison, expected_png: Path, hint: str, explained: Sequence[str] = ()) -> str:
         """The failure message, after writing the pictures a person needs to judge it."""
         obtained_path = self._save_obtained(comparison.obtained, expected_png)
         lines = [comparison.message(), f"  baseline:     {expected_png}", f"  obtained:     {obtained_path}"]
@@ -582,6 +643,7 @@ class LayerRegression:
                 lines.append(f"  diff map:     {artifact('diff')}")
             artifact("side-by-side").write_bytes(encode_png(side_by_side(panels)))
             lines.append(f"  side by side: {artifact('side-by-side')} (baseline | obtained | diff)")
+        lines += [f"  {said}" for said in explained]
         lines.append(f"If the change is intended: `{hint}`")
         return "\n".join(lines)
 

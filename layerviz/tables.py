@@ -45,17 +45,23 @@ def cases_markdown(cases: Sequence[Case]) -> str:
 
 def divergences_markdown() -> str:
     """The known divergences, one row per finding (its configurations and backends
-    together): cases, backends, Keras range, what, upstream."""
-    lines = ["| cases | backend | Keras (measured) | what | upstream |", "| --- | --- | --- | --- | --- |"]
-    configs: dict[tuple[str, str, str, str, str], list[str]] = {}
+    together): cases, backends, the condition they hold under, Keras range, what, upstream."""
+    lines = [
+        "| cases | backend | condition | Keras (measured) | what | upstream |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    configs: dict[tuple[str, str, str, str, str, str], list[str]] = {}
     for known in divergences.KNOWN:
-        key = (known.keras_from, known.keras_before or "", known.what, known.upstream, known.backend)
+        when = str(known.when) if known.when else ""
+        key = (known.keras_from, known.keras_before or "", known.what, known.upstream, when, known.backend)
         configs.setdefault(key, []).append(known.config)
-    rows: dict[tuple[str, str, str, str, tuple[str, ...]], list[str]] = {}
+    rows: dict[tuple[str, str, str, str, str, tuple[str, ...]], list[str]] = {}
     for (*finding, backend), names in configs.items():  # the same configurations on several backends: one row
         rows.setdefault((*finding, tuple(names)), []).append(backend)
-    for (keras_from, keras_before, what, upstream, names), backends in rows.items():
+    for (keras_from, keras_before, what, upstream, when, names), backends in rows.items():
         versions = f"≥ {keras_from}, " + (f"< {keras_before}" if keras_before else "open")
         cases = "<br>".join(f"`{name}/*`" for name in names)
-        lines.append(f"| {cases} | {', '.join(backends)} | {versions} | {_cell(what)} | {_cell(upstream)} |")
+        lines.append(
+            f"| {cases} | {', '.join(backends)} | {_cell(when) or 'always'} | {versions} | {_cell(what)} | {_cell(upstream)} |"
+        )
     return "\n".join(lines) + "\n"

@@ -35,11 +35,11 @@ def call(layer: keras.layers.Layer, image: np.ndarray, **options) -> np.ndarray:
 
 def raises_here(config) -> bool:
     """Whether the committed baseline of the configuration, on this backend, is an exception."""
-    from layerviz import baselines, divergences
+    from layerviz import baselines, divergences, numerics
 
     root = Path(__file__).resolve().parents[1] / "baselines"
     name = baselines.set_name(config.per_backend, "fixed" if config.has_weights else "keras", BACKEND)
-    known = divergences.find(config.id, BACKEND, keras.version())
+    known = divergences.find(config.id, BACKEND, keras.version(), numerics.record(numerics.DEFAULT_MODE))
     folder = root / (baselines.divergence_set(known, name) if known else name)
     return baselines.records_error(baselines.png_path(folder, f"{config.id}/rgb"))
 
@@ -280,10 +280,10 @@ CHANNELS_FIRST = [c for c in ATLAS if c.section == "channels-first"]
 def test_channels_first_transposed_back_equals_channels_last(config):
     """The same layer, the same weights, on the transposed photo: once transposed back
     it must equal the channels-last layer (TensorFlow's CPU refuses some: a recorded
-    divergence, so it is skipped there)."""
-    from layerviz import divergences
+    divergence, so it is skipped there; with oneDNN they must agree)."""
+    from layerviz import divergences, numerics
 
-    if divergences.find(config.id, BACKEND, keras.version()):
+    if divergences.find(config.id, BACKEND, keras.version(), numerics.record(numerics.DEFAULT_MODE)):
         pytest.skip(f"{config.id} is a known divergence on {BACKEND}")
     image = photo(32)
     step = config.steps[1]

@@ -66,6 +66,43 @@ def test_render_in_a_fresh_interpreter_matches_the_committed_baseline(tmp_path):
     assert np.abs(pixels.astype(int) - decode_png(png.read_bytes())[0].astype(int)).max() <= 1
 
 
+def test_gallery_prints_nothing_on_stderr(tmp_path):
+    """TensorFlow's start-up (absl's notice, oneDNN's, the CPU-feature note) stays off a
+    command's stderr unless --verbose; what the command says goes to stdout."""
+    result = layerviz("gallery", "--section", "merging", "--out", str(tmp_path / "g"))
+    assert result.returncode == 0
+    assert result.stderr == ""
+    assert result.stdout == f"{tmp_path / 'g' / 'index.html'}\n"
+
+
+def test_env_prints_the_running_environment_beside_each_set_and_what_differs(tmp_path):
+    from layerviz import numerics
+
+    running = numerics.pin("strict")
+    tree = tmp_path / "tree"
+    manifest = json.loads((COMMITTED / "weightless" / baselines.MANIFEST).read_text())
+    for name, made in [("weightless", {**running, "mode": "native", "device": "CPU Another CPU"}), ("fixed", None)]:
+        (tree / name).mkdir(parents=True)
+        data = {**manifest, "numerics": made} if made else {k: v for k, v in manifest.items() if k != "numerics"}
+        (tree / name / baselines.MANIFEST).write_text(json.dumps(data))
+    result = run("env", "--baselines", str(tree))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"running: keras {keras.version()}/{keras.backend.backend()} ")
+    assert "  numerics" in result.stdout and running["device"] in result.stdout
+    assert lines[lines.index("  fixed: " + baselines.describe_versions(manifest)) + 1] == (
+        "    numeric environment not recorded (a set made before layerviz recorded it)"
+    )
+    weightless = lines.index("  weightless: " + baselines.describe_versions(manifest))
+    assert lines[weightless + 2 : weightless + 4] == [
+        "    differs: the baselines were made with numerics native; this run has numerics strict",
+        f"    differs: the baselines were made on CPU Another CPU; this run is on {running['device']}",
+    ]
+    nowhere = run("env", "--baselines", str(tmp_path / "nowhere"))
+    assert nowhere.returncode == 2
+    assert nowhere.stderr == f"layerviz: error: {tmp_path / 'nowhere'}: not a folder; give the folder of a baseline tree with --baselines\n"
+
+
 def test_gallery_from_user_photos(tmp_path):
     first, second = tmp_path / "first.jpg", tmp_path / "second.png"
     shutil.copy(sample_path("astronaut"), second)

@@ -5,7 +5,13 @@ import pytest
 from layerviz import divergences, tables
 from layerviz.baselines import BACKENDS
 from layerviz.catalogue import CONFIGS
-from layerviz.divergences import Divergence
+from layerviz.divergences import TENSORFLOW_OWN_CPU_KERNELS, Divergence
+
+# Numeric environments as `layerviz.numerics.record()` describes them.
+CPU = {"device": "CPU Intel(R) Xeon(R) Processor", "backend": "tensorflow", "tensorflow": {"onednn": False, "tf32": False}}
+CPU_ONEDNN = {**CPU, "tensorflow": {"onednn": True, "tf32": False}}
+GPU = {**CPU, "device": "GPU NVIDIA A100-SXM4-40GB"}
+ANY = CPU
 
 
 def test_every_known_divergence_names_a_real_configuration_and_backend():
@@ -21,17 +27,27 @@ def test_every_known_divergence_names_a_real_configuration_and_backend():
 )
 def test_version_ranges_are_half_open(version, applies):
     known = Divergence("edge/x", "torch", "3.14.0", "3.15.0", "upstream#1", "what")
-    assert known.applies("edge/x", "torch", version) is applies
-    assert not known.applies("edge/x", "jax", version)
-    assert not known.applies("edge/y", "torch", version)
+    assert known.applies("edge/x", "torch", version, ANY) is applies
+    assert not known.applies("edge/x", "jax", version, ANY)
+    assert not known.applies("edge/y", "torch", version, ANY)
 
 
 def test_open_divergences_apply_to_every_later_version():
     known = Divergence("edge/x", "torch", "3.0.0", None, "upstream#1", "what")
-    assert known.applies("edge/x", "torch", "99.0.0")
-    assert divergences.find("edge/avgpool-p3-s2-same", "torch", "3.15.1") is not None
-    assert divergences.find("edge/avgpool-p3-s2-same", "tensorflow", "3.15.1") is None
-    assert divergences.find("edge/conv2d-transpose-k3-s2-same", "torch", "3.15.1") is None
+    assert known.applies("edge/x", "torch", "99.0.0", ANY)
+    assert divergences.find("edge/avgpool-p3-s2-same", "torch", "3.15.1", ANY) is not None
+    assert divergences.find("edge/avgpool-p3-s2-same", "tensorflow", "3.15.1", ANY) is None
+    assert divergences.find("edge/conv2d-transpose-k3-s2-same", "torch", "3.15.1", ANY) is None
+
+
+@pytest.mark.parametrize(("numerics", "applies"), [(CPU, True), (CPU_ONEDNN, False), (GPU, False), ({}, False)])
+def test_a_divergence_of_tensorflows_own_cpu_kernels_holds_only_there(numerics, applies):
+    """NCHW convolutions raise with TensorFlow's own CPU kernels; oneDNN and GPUs compute
+    them, and there the shared baseline applies (an unknown environment: the shared one too)."""
+    known = Divergence("edge/x", "tensorflow", "3.0.0", None, "upstream#1", "what", TENSORFLOW_OWN_CPU_KERNELS)
+    assert known.applies("edge/x", "tensorflow", "3.15.1", numerics) is applies
+    assert (divergences.find("channels-first/conv", "tensorflow", "3.15.1", numerics) is not None) is applies
+    assert "oneDNN off" in str(divergences.find("channels-first/conv", "tensorflow", "3.15.1", CPU))
 
 
 def test_ranges_of_one_configuration_never_overlap():
@@ -41,11 +57,14 @@ def test_ranges_of_one_configuration_never_overlap():
             if other is known or (other.config, other.backend) != (known.config, known.backend):
                 continue
             for version in (known.keras_from, *([known.keras_before] if known.keras_before else [])):
-                assert not (known.applies(known.config, known.backend, version) and other.applies(other.config, other.backend, version))
-    assert divergences.find("edge/avgpool-p3-s2-same", "torch", "3.4.1").keras_before == "3.5.0"
-    assert divergences.find("edge/avgpool-p3-s2-same", "torch", "3.5.0").keras_before is None
-    assert divergences.find("edge/conv2d-transpose-k4-s1-same", "torch", "3.12.4").keras_before == "3.13.0"
-    assert divergences.find("edge/conv2d-transpose-k4-s1-same", "torch", "3.13.0").keras_before == "3.15.0"
+                assert not (
+                    known.applies(known.config, known.backend, version, ANY)
+                    and other.applies(other.config, other.backend, version, ANY)
+                )
+    assert divergences.find("edge/avgpool-p3-s2-same", "torch", "3.4.1", ANY).keras_before == "3.5.0"
+    assert divergences.find("edge/avgpool-p3-s2-same", "torch", "3.5.0", ANY).keras_before is None
+    assert divergences.find("edge/conv2d-transpose-k4-s1-same", "torch", "3.12.4", ANY).keras_before == "3.13.0"
+    assert divergences.find("edge/conv2d-transpose-k4-s1-same", "torch", "3.13.0", ANY).keras_before == "3.15.0"
 
 
 def test_the_readme_table_is_the_generated_one():
@@ -57,4 +76,7 @@ def test_the_readme_table_is_the_generated_one():
     # Every divergence is in exactly one row: its configurations times its backends.
     cells = [row.split(" | ") for row in rows]
     assert sum(cell[0].count("`") // 2 * len(cell[1].split(", ")) for cell in cells) == len(divergences.KNOWN)
-    assert "| `edge/avgpool-p3-s2-same/*` | torch | ≥ 3.5.0, open |" in rows[1]
+    assert "| `edge/avgpool-p3-s2-same/*` | torch | always | ≥ 3.5.0, open |" in rows[1]
+    assert "| `channels-first/conv/*` | tensorflow | TensorFlow's own CPU kernels (oneDNN off, no GPU) |" in (
+        tables.divergences_markdown()
+    )

@@ -363,6 +363,23 @@ def test_regeneration_leaves_every_baseline_that_still_matches_untouched(pyteste
     assert abs(restored.astype(int) - committed.astype(int)).max() <= 1
 
 
+def test_regeneration_completes_a_manifest_that_lacks_the_numeric_environment(pytester, committed_copy):
+    """A set made before layerviz recorded numerics gains them from a --regen-all whose
+    checks all still match; nothing else is touched."""
+    tree = committed_copy
+    manifest = tree / "weightless" / baselines.MANIFEST
+    old = {key: value for key, value in json.loads(manifest.read_text()).items() if key != "numerics"}
+    manifest.write_text(json.dumps(old, indent=2))
+    before = snapshot(tree)
+    result = pytester.runpytest("--regen-all", f"--layerviz-baselines={tree}")
+    result.assert_outcomes(passed=len(KEPT))
+    result.stdout.fnmatch_lines(["layerviz: weightless: numeric environment not recorded"])
+    after = snapshot(tree)
+    assert {path.relative_to(tree).as_posix() for path in after if after[path] != before[path]} == {"weightless/MANIFEST.json"}
+    recorded = baselines.read_manifest(tree / "weightless")["numerics"]
+    assert recorded["mode"] == "strict" and recorded["backend"] == BACKEND and recorded["device"]
+
+
 def test_rewrite_refreshes_even_baselines_that_match(pytester, committed_copy):
     tree = committed_copy
     png = baselines.png_path(tree / "weightless", "merging/maximum/rgb")
@@ -511,3 +528,143 @@ def test_a_known_divergence_passes_as_recorded_and_fails_when_it_changes_or_is_f
     result.assert_outcomes(failed=1)  # even --regen-all: the fix belongs in divergences.py
     result.stdout.fnmatch_lines(["*divergence fixed upstream*", "*now matches the shared baseline*", "*keras_before=*"])
     assert summary_of(out)["summary"][0]["cause"] == "divergence fixed upstream"
+
+
+# --- the numeric environment ------------------------------------------------------------
+
+# The running backend's TF32 and matmul-precision flags, read and set through its own API.
+if BACKEND == "tensorflow":
+    import tensorflow as tf
+
+    def precision_flags():
+        return {"tf32": tf.config.experimental.tensor_float_32_execution_enabled()}
+
+    def set_precision_flags(flags):
+        tf.config.experimental.enable_tensor_float_32_execution(flags["tf32"])
+
+    STRICT, LOOSE = {"tf32": False}, {"tf32": True}
+elif BACKEND == "torch":
+    import torch
+
+    def precision_flags():
+        return {
+            "matmul tf32": torch.backends.cuda.matmul.allow_tf32,
+            "cudnn tf32": torch.backends.cudnn.allow_tf32,
+            "matmul precision": torch.get_float32_matmul_precision(),
+        }
+
+    def set_precision_flags(flags):
+        torch.backends.cuda.matmul.allow_tf32 = flags["matmul tf32"]
+        torch.backends.cudnn.allow_tf32 = flags["cudnn tf32"]
+        torch.set_float32_matmul_precision(flags["matmul precision"])
+
+    STRICT = {"matmul tf32": False, "cudnn tf32": False, "matmul precision": "highest"}
+    LOOSE = {"matmul tf32": True, "cudnn tf32": True, "matmul precision": "high"}
+else:
+    import jax
+
+    def precision_flags():
+        return {"matmul precision": jax.config.jax_default_matmul_precision}
+
+    def set_precision_flags(flags):
+        jax.config.update("jax_default_matmul_precision", flags["matmul precision"])
+
+    STRICT, LOOSE = {"matmul precision": "highest"}, {"matmul precision": None}
+
+
+@pytest.fixture
+def loose_precision():
+    """The backend's flags set loose (TF32 allowed) for a test, and restored after it."""
+    before = precision_flags()
+    set_precision_flags(LOOSE)
+    yield
+    set_precision_flags(before)
+
+
+@pytest.mark.parametrize(("option", "expected"), [((), STRICT), (("-o", "layerviz_numerics=native"), LOOSE)])
+def test_numerics_are_pinned_as_a_session_starts_unless_native(pytester, monkeypatch, loose_precision, option, expected):
+    """Strict by default: TF32 off once a session that uses the fixture starts, before
+    its first check; `layerviz_numerics = native` leaves the flags as they were."""
+    source = f"""
+        from test_pytest_plugin import precision_flags
+
+        def test_flags_in_force(layer_regression):
+            assert precision_flags() == {expected!r}
+        """
+    project = make_project(pytester, monkeypatch, "test_flags", source)
+    monkeypatch.syspath_prepend(str(Path(__file__).parent))
+    project.runpytest(*option).assert_outcomes(passed=1)
+    assert precision_flags() == expected
+
+
+def test_an_unknown_numerics_mode_is_a_usage_error(project):
+    result = project.runpytest("-o", "layerviz_numerics=fast")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*layerviz_numerics: unknown numerics 'fast'; choose strict or native*"])
+
+
+# A channels_first convolution: TensorFlow's own CPU kernels refuse it, oneDNN computes it.
+NCHW = """
+    import keras
+
+    def test_nchw(layer_regression):
+        layer_regression.check(
+            [keras.layers.Permute((3, 1, 2)),
+             keras.layers.Conv2D(3, 3, padding="same", data_format="channels_first"),
+             keras.layers.Permute((2, 3, 1))],
+            weights="fixed",
+        )
+    """
+
+
+@pytest.mark.skipif(BACKEND != "tensorflow", reason="oneDNN is TensorFlow's")
+def test_baselines_made_with_onednn_off_name_it_when_a_run_has_it_on(pytester, monkeypatch):
+    project = make_project(pytester, monkeypatch, "test_nchw", NCHW)
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")
+    project.runpytest_subprocess("--regen-all").assert_outcomes(passed=1)
+    manifest = baselines.read_manifest(project.path / "baselines" / "fixed")
+    assert manifest["numerics"]["tensorflow"]["onednn"] is False
+    assert baselines.records_error(baselines.png_path(project.path / "baselines" / "fixed", "test_nchw/test_nchw/rgb"))
+
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "1")
+    result = project.runpytest_subprocess()
+    if "oneDNN on" not in result.stdout.str():
+        pytest.skip("this TensorFlow has no oneDNN to turn on")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([
+        "layerviz: numerics: strict; CPU *; oneDNN on; TF32 off",
+        "layerviz: fixed: the baselines were made with oneDNN off; this run has oneDNN on",
+        "*fixed/test_nchw/test_nchw/rgb: differs from its baseline",
+        "*now works: obtained a 128x128 RGB picture (baseline: raises UnimplementedError: *NHWC*",
+        "*numeric environment: the baselines were made with oneDNN off; this run has oneDNN on",
+    ])
+
+
+@pytest.mark.parametrize(
+    ("argument", "message"),
+    [
+        ("name='../../escaped/evil'", "name='../../escaped/evil' would put its baseline outside the baseline root * (it climbs out with '..')*"),
+        ("name=ABSOLUTE", "name='/*/escaped/evil' would put its baseline outside the baseline root * (it is an absolute path)*"),
+        ("name='C:/escaped/evil'", "name='C:/escaped/evil' would put its baseline outside *"),
+        ("", "the test id 'test_names.py::test_named[[]../../escaped/evil]' would put its baseline outside * (it climbs out with '..')"),
+    ],
+)
+def test_a_name_that_would_leave_the_baseline_root_is_refused(pytester, monkeypatch, argument, message):
+    escaped = pytester.path.parent / "escaped"
+    source = f"""
+        import keras
+        import pytest
+
+        ABSOLUTE = {str(escaped / 'evil')!r}
+
+        @pytest.mark.parametrize("photo", [pytest.param("x", id="../../escaped/evil")])
+        def test_named(layer_regression, photo):
+            layer_regression.check(keras.layers.Identity(), {argument})
+        """
+    project = make_project(pytester, monkeypatch, "test_names", source)
+    result = project.runpytest("--regen-all", f"--layerviz-obtained={project.path / 'obtained'}")
+    result.assert_outcomes(failed=1)
+    fix = "Give its parameter an id without '..' (pytest.param(..., id=...))*" if not argument else "Give a relative name*"
+    result.stdout.fnmatch_lines([f"*BaselineNameError: {message}; nothing was written. {fix}"])
+    assert not escaped.exists() and not (project.path / "escaped").exists()
+    assert not (project.path / "baselines").exists() and not (project.path / "obtained").exists()
