@@ -244,8 +244,11 @@ def _env(args: argparse.Namespace) -> int:
             print("    numeric environment not recorded (a set made before layerviz recorded it)")
             continue
         print(f"    {numerics.summary(made)}")
-        said = numerics.differences(made, running)
-        print(*(f"    differs: {line}" for line in said or ["the same numeric environment"]), sep="\n")
+        said = [f"differs: {line}" for line in numerics.differences(made, running)]
+        same = "nothing differs that both backends record"
+        if made.get("backend") == running["backend"]:
+            same = "the same numeric environment"
+        print(*(f"    {line}" for line in said or [same]), sep="\n")
     return 0
 
 

@@ -78,7 +78,8 @@ def native_logs(minimum: int) -> Iterator[None]:
             sys.stderr = python_stderr
         os.dup2(saved, 2)  # the pipe's last writer goes: the forwarder reads to its end
         forwarder.join(timeout=10)
-        os.close(saved)
+        if not forwarder.is_alive():  # else a child still holds the pipe: leave it its target
+            os.close(saved)
 
 
 def _on_fd2(stream: object) -> bool:

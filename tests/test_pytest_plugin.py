@@ -627,17 +627,21 @@ def test_baselines_made_with_onednn_off_name_it_when_a_run_has_it_on(pytester, m
     assert baselines.records_error(baselines.png_path(project.path / "baselines" / "fixed", "test_nchw/test_nchw/rgb"))
 
     monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "1")
-    result = project.runpytest_subprocess()
+    result = project.runpytest_subprocess(f"--layerviz-report={project.path / 'report'}")
     if "oneDNN on" not in result.stdout.str():
         pytest.skip("this TensorFlow has no oneDNN to turn on")
     result.assert_outcomes(failed=1)
+    difference = "the baselines were made with oneDNN off; this run has oneDNN on"
     result.stdout.fnmatch_lines([
         "layerviz: numerics: strict; CPU *; oneDNN on; TF32 off",
-        "layerviz: fixed: the baselines were made with oneDNN off; this run has oneDNN on",
+        f"layerviz: fixed: {difference}",
         "*fixed/test_nchw/test_nchw/rgb: differs from its baseline",
         "*now works: obtained a 128x128 RGB picture (baseline: raises UnimplementedError: *NHWC*",
-        "*numeric environment: the baselines were made with oneDNN off; this run has oneDNN on",
+        f"*numeric environment: {difference}",
     ])
+    summary = summary_of(project.path / "report")
+    assert summary["cases"][0]["problems"][-1] == f"numeric environment: {difference}"
+    assert summary["provenance"]["numerics of fixed"] == difference
 
 
 @pytest.mark.parametrize(

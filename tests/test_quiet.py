@@ -35,9 +35,13 @@ def test_native_log_lines_below_the_level_are_dropped(capfd, minimum, kept):
             os.write(2, data)
         print("layerviz: error: Python's own stderr passes", file=sys.stderr)
     err = capfd.readouterr().err.encode()
-    python = b"layerviz: error: Python's own stderr passes\n"
+    python = b"layerviz: error: Python's own stderr passes"
     assert python in err
-    assert err.replace(python, b"") == b"".join([OWN, *kept])
+    # Judged line by line: print() and the forwarder write concurrently, and TensorFlow's
+    # own threads may log into the same window.
+    lines = set(err.replace(python, b"").splitlines(keepends=True))
+    for data in (OWN, ABSL, ONEDNN, FEATURES, OLDER, ERROR):
+        assert (set(data.splitlines(keepends=True)) <= lines) is (data == OWN or data in kept), (data, err)
 
 
 def test_the_level_follows_tf_cpp_min_log_level(monkeypatch):
