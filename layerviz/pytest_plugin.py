@@ -236,6 +236,15 @@ class LayerSession:
             self.compared.add(report.nodeid)
             self._save_test_failure(report)
 
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_handlecrashitem(self, crashitem: str) -> None:
+        """pytest-xdist: a worker died in this test (a kernel's segfault, say). No comparison
+        of it came back, so the report lists it, as pytest does."""
+        if self.assembles_report:
+            self.compared.add(crashitem)
+            entry = report.test_failed(crashitem, "worker crashed", f"the worker crashed while running {crashitem}")
+            report.save_entry(entry, self.report_dir)
+
     def _save_test_failure(self, test: pytest.TestReport) -> None:
         crash = getattr(test.longrepr, "reprcrash", None)
         message = crash.message if crash is not None else str(test.longrepr).strip().splitlines()[-1]

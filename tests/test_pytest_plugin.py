@@ -191,19 +191,27 @@ def test_xdist_workers_each_add_their_entries(pytester, monkeypatch):
                                              "merging/maximum/luminance", "merging/minimum/luminance"])
         def test_case(case_id, layer_regression):
             layer_regression.check(get_case(case_id))
+
+        def test_kills_its_worker(layer_regression):  # as a kernel's segfault would
+            import os
+            if os.environ.get("PYTEST_XDIST_WORKER"):
+                os.abort()
         """
     )
-    pytester.runpytest("--regen-all", "-p", "no:hypothesispytest").assert_outcomes(passed=4)
+    pytester.runpytest("--regen-all", "-p", "no:hypothesispytest").assert_outcomes(passed=5)
     for name in ("add", "maximum", "minimum"):
         tamper_first_row(baselines.png_path(pytester.path / "baselines" / "weightless", f"merging/{name}/luminance"))
     out = pytester.path / "report"
     result = pytester.runpytest_subprocess("-n", "2", f"--layerviz-report={out}", "-p", "no:hypothesispytest")
-    result.assert_outcomes(failed=3, passed=1)
+    result.assert_outcomes(failed=4, passed=1)
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["compared"] == 4
+    assert summary["compared"] == 5
     assert sorted(case["case_id"] for case in summary["cases"]) == [
+        "test_inner_cases.py::test_kills_its_worker",
         "weightless/merging/add/luminance", "weightless/merging/maximum/luminance", "weightless/merging/minimum/luminance",
     ]
+    crashed = next(case for case in summary["cases"] if case["case_id"].endswith("worker"))
+    assert crashed["cause"] == "test failed: worker crashed"
 
 
 @pytest.fixture
