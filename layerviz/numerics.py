@@ -129,12 +129,13 @@ def _read_torch() -> tuple[dict[str, Any], list[str]]:
     gpus = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count() if torch.cuda.is_available() else 0)]
     if not gpus and torch.backends.mps.is_available():
         gpus = ["Apple MPS"]
-    switches = {
-        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
-        "tf32": bool(torch.backends.cuda.matmul.allow_tf32 or torch.backends.cudnn.allow_tf32),
-        "matmul_precision": torch.get_float32_matmul_precision(),
-    }
-    return switches, gpus
+    try:
+        tf32 = bool(torch.backends.cuda.matmul.allow_tf32 or torch.backends.cudnn.allow_tf32)
+        precision = torch.get_float32_matmul_precision()
+    except RuntimeError:  # torch >= 2.9 refuses the legacy getters once its fp32_precision API was used
+        tf32 = "tf32" in (torch.backends.cuda.matmul.fp32_precision, torch.backends.cudnn.conv.fp32_precision)
+        precision = torch.backends.cuda.matmul.fp32_precision
+    return {"cpu_capability": torch.backends.cpu.get_cpu_capability(), "tf32": tf32, "matmul_precision": precision}, gpus
 
 
 def _read_jax() -> tuple[dict[str, Any], list[str]]:

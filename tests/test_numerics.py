@@ -63,3 +63,17 @@ def test_a_backends_own_switches_are_compared_on_that_backend_only():
 
 def test_the_summary_is_one_line_of_what_matters_most():
     assert numerics.summary(MADE) == "strict; CPU AMD EPYC 9R14; oneDNN off; TF32 off"
+
+
+@pytest.mark.skipif(BACKEND != "torch", reason="torch's two TF32 APIs")
+def test_torch_is_read_even_after_its_new_precision_api_was_used():
+    """torch >= 2.9 raises on its legacy getters once fp32_precision was set; pinning
+    strict with the legacy setters puts everything back."""
+    import torch
+
+    torch.backends.cuda.matmul.fp32_precision = "tf32"
+    try:
+        assert numerics.record("native")["torch"]["tf32"] is True
+    finally:
+        switches = numerics.pin("strict")["torch"]
+    assert switches["tf32"] is False and switches["matmul_precision"] == "highest"
