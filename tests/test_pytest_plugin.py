@@ -194,7 +194,7 @@ def test_xdist_workers_each_add_their_entries(pytester, monkeypatch):
 
         def test_kills_its_worker(layer_regression):  # as a kernel's segfault would
             import os
-            if os.environ.get("PYTEST_XDIST_WORKER"):
+            if os.environ.get("LAYERVIZ_TEST_KILL_WORKER"):
                 os.abort()
         """
     )
@@ -202,6 +202,7 @@ def test_xdist_workers_each_add_their_entries(pytester, monkeypatch):
     for name in ("add", "maximum", "minimum"):
         tamper_first_row(baselines.png_path(pytester.path / "baselines" / "weightless", f"merging/{name}/luminance"))
     out = pytester.path / "report"
+    monkeypatch.setenv("LAYERVIZ_TEST_KILL_WORKER", "1")  # in the inner run's workers only
     result = pytester.runpytest_subprocess("-n", "2", f"--layerviz-report={out}", "-p", "no:hypothesispytest")
     result.assert_outcomes(failed=4, passed=1)
     summary = json.loads((out / "summary.json").read_text())
