@@ -12,7 +12,7 @@ import keras
 
 import layerviz.layers  # noqa: F401  pytester restores sys.modules after each in-process
 # run, and TensorFlow cannot be imported a second time: import it once, out here.
-from layerviz import baselines
+from layerviz import baselines, numerics
 from layerviz.render import decode_png, encode_png
 
 CASE_ID = "merging/add/luminance"  # cheap: no weights
@@ -627,25 +627,36 @@ NCHW = """
 
 
 @pytest.mark.skipif(BACKEND != "tensorflow", reason="oneDNN is TensorFlow's")
-def test_baselines_made_with_onednn_off_name_it_when_a_run_has_it_on(pytester, monkeypatch):
+def test_baselines_made_with_onednn_one_way_name_it_when_a_run_has_it_the_other(pytester, monkeypatch):
+    """Baselines made here (oneDNN as this machine has it), checked in a process with
+    oneDNN forced the other way: TensorFlow's own CPU kernels refuse the NCHW convolution
+    that oneDNN computes, and the header and the failure say why."""
+    made = numerics.record("strict")["tensorflow"]["onednn"]
+    if made is None:
+        pytest.skip("this TensorFlow does not say whether oneDNN is on")
     project = make_project(pytester, monkeypatch, "test_nchw", NCHW)
-    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")
-    project.runpytest_subprocess("--regen-all").assert_outcomes(passed=1)
-    manifest = baselines.read_manifest(project.path / "baselines" / "fixed")
-    assert manifest["numerics"]["tensorflow"]["onednn"] is False
-    assert baselines.records_error(baselines.png_path(project.path / "baselines" / "fixed", "test_nchw/test_nchw/rgb"))
+    project.runpytest("--regen-all").assert_outcomes(passed=1)
+    assert baselines.read_manifest(project.path / "baselines" / "fixed")["numerics"]["tensorflow"]["onednn"] is made
+    png = baselines.png_path(project.path / "baselines" / "fixed", "test_nchw/test_nchw/rgb")
+    assert baselines.records_error(png) is not made
 
-    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "1")
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0" if made else "1")
     result = project.runpytest_subprocess(f"--layerviz-report={project.path / 'report'}")
-    if "oneDNN on" not in result.stdout.str():
+    before, after = ("on", "off") if made else ("off", "on")
+    if f"oneDNN {after}; TF32" not in result.stdout.str():
         pytest.skip("this TensorFlow has no oneDNN to turn on")
     result.assert_outcomes(failed=1)
-    difference = "the baselines were made with oneDNN off; this run has oneDNN on"
+    difference = f"the baselines were made with oneDNN {before}; this run has oneDNN {after}"
+    changed = (
+        "*now raises: UnimplementedError: *NHWC* (baseline: a 128x128 RGB picture)"
+        if made
+        else "*now works: obtained a 128x128 RGB picture (baseline: raises UnimplementedError: *NHWC*"
+    )
     result.stdout.fnmatch_lines([
-        "layerviz: numerics: strict; CPU *; oneDNN on; TF32 off",
+        f"layerviz: numerics: strict; CPU *; oneDNN {after}; TF32 off",
         f"layerviz: fixed: {difference}",
         "*fixed/test_nchw/test_nchw/rgb: differs from its baseline",
-        "*now works: obtained a 128x128 RGB picture (baseline: raises UnimplementedError: *NHWC*",
+        changed,
         f"*numeric environment: {difference}",
     ])
     summary = summary_of(project.path / "report")
