@@ -24,7 +24,6 @@ import importlib
 import json
 import os
 import platform
-import re
 import sys
 import tempfile
 from collections.abc import Iterable
@@ -46,26 +45,6 @@ REGEN_HINT = "pytest --regen-all -k '{case_id}'"
 
 class BaselineError(Exception):
     """A baseline file that is missing or unreadable; the message names it and the fix."""
-
-
-class BaselineNameError(ValueError):
-    """A check's name that would put its baseline outside the baseline root."""
-
-
-def relative_name(name: str, given_as: str, root: Path, fix: str) -> str:
-    """`name` as a path inside a baseline set ("/" makes folders); refused, saying where
-    it came from (`given_as`) and how to fix it, if it would leave the root: a ".." part,
-    an absolute path or a drive letter."""
-    __tracebackhide__ = True
-    if name.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", name):
-        why = "it is an absolute path"
-    elif ".." in re.split(r"[/\\]", name):
-        why = "it climbs out with '..'"
-    else:
-        return name
-    raise BaselineNameError(
-        f"{given_as} would put its baseline outside the baseline root {root} ({why}); nothing was written. {fix}"
-    )
 
 
 def set_name(has_weights: bool, weights: str, backend: str) -> str:
@@ -243,6 +222,14 @@ def load(png: Path, case_id: str, hint: str | None = None) -> Outcome:
             f"{case_id}: baseline {png} or {stats.name} is unreadable ({exc}); "
             f"restore it from git or regenerate it with `{hint}`"
         ) from None
+
+
+def load_or_why(png: Path, case_id: str, hint: str) -> tuple[Outcome | None, str | None]:
+    """The baseline; or None, and why when files are there but unusable."""
+    try:
+        return load(png, case_id, hint), None
+    except BaselineError as error:
+        return None, str(error) if png.exists() or stats_path(png).exists() else None
 
 
 def running_versions() -> dict[str, str]:

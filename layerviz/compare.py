@@ -9,7 +9,7 @@ Each failed comparison names one cause, so a report can group what it found.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 
 import numpy as np
 
@@ -37,6 +37,12 @@ class Tolerance:
     levels: int = MAX_LEVEL_DIFF
     rtol: float = STATS_RTOL
     atol: float = STATS_ATOL
+
+    def at_least(self, floor: tuple[int, float, float] | None) -> Tolerance:
+        """This tolerance, loosened to what a configuration is measured to need (`floor`)."""
+        if floor is None:
+            return self
+        return Tolerance(*(max(mine, needed) for mine, needed in zip(astuple(self), floor, strict=True)))
 
 
 @dataclass(frozen=True)

@@ -104,6 +104,15 @@ def _checked_product(factory: Callable[[int], object], channels: int) -> object:
     )
 
 
+def weighted(subject: Subject, has_weights: bool | None, weights: str) -> bool:
+    """Whether a check's baselines go in a set with weights (`fixed`, `as-is`,
+    `keras/<backend>`): its subject has weights or draws random numbers as it runs. The
+    catalogue knows without running; a user's subject, once built (`has_weights`)."""
+    if subject.has_weights is not None:
+        return subject.has_weights or subject.random
+    return has_weights if has_weights is not None else weights != "keras"
+
+
 def unavailable(config: LayerConfig) -> str:
     """Why the running Keras cannot run a catalogue configuration ("" when it can): a
     layer or activation it does not have, or an option newer than it."""

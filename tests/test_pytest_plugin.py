@@ -65,7 +65,7 @@ def test_missing_baseline_in_ci_fails_and_writes_nothing(project, monkeypatch):
 def test_missing_baseline_is_created_with_provenance_then_passes(project):
     result = project.runpytest()
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines([f"*weightless/{CASE_ID}: no baseline existed; created *luminance.png*"])
+    result.stdout.fnmatch_lines([f"*weightless/{CASE_ID}: no baseline at *luminance.png; obtained: *", "*No baseline existed; created *luminance.png*"])
     assert baseline_png(project).is_file()
     assert baselines.stats_path(baseline_png(project)).is_file()
     manifest = baselines.read_manifest(project.path / "baselines" / "weightless")
@@ -118,6 +118,33 @@ def test_force_regen_rewrites_a_failing_baseline(project):
     png = baseline_png(project)
     good = png.read_bytes()
     tamper_first_row(png)
+    result = project.runpytest("--force-regen")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*--force-regen set, rewrote its baseline *luminance.png; run again to confirm"])
+    assert png.read_bytes() == good
+    project.runpytest().assert_outcomes(passed=1)
+
+
+def test_force_regen_reports_a_changed_check_as_changed_and_rewritten(project):
+    """Not as "test failed", the worst-ranked cause: the entry keeps the comparison's own."""
+    project.runpytest("--regen-all").assert_outcomes(passed=1)
+    tamper_first_row(baseline_png(project))
+    out = project.path / "report"
+    project.runpytest("--force-regen", f"--layerviz-report={out}").assert_outcomes(failed=1)
+    (entry,) = summary_of(out)["cases"]
+    assert (entry["case_id"], entry["status"], entry["cause"]) == (f"weightless/{CASE_ID}", "changed", "values changed")
+    assert entry["problems"][-1] == f"--force-regen set, rewrote its baseline {baseline_png(project)}; run again to confirm"
+
+
+def test_force_regen_rewrites_an_unreadable_baseline(project):
+    project.runpytest("--regen-all").assert_outcomes(passed=1)
+    png = baseline_png(project)
+    good = png.read_bytes()
+    png.write_bytes(good[: len(good) // 2])  # cut short, as an interrupted copy leaves it
+    result = project.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*luminance.png or luminance.stats.json is unreadable*"])
+    assert png.read_bytes() == good[: len(good) // 2]  # a plain run writes nothing
     result = project.runpytest("--force-regen")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*--force-regen set, rewrote its baseline *luminance.png; run again to confirm"])
@@ -248,7 +275,7 @@ def test_keras_mode_skips_without_baselines_for_the_backend(weighted):
     shutil.rmtree(keras_sets)
     result = weighted.runpytest()
     result.assert_outcomes(passed=1, failed=1)
-    result.stdout.fnmatch_lines([f"*keras/{BACKEND}/conv2d/k3-relu/luminance: no baseline existed; created*"])
+    result.stdout.fnmatch_lines([f"*keras/{BACKEND}/conv2d/k3-relu/luminance: no baseline at *", "*No baseline existed; created*"])
 
 
 def test_report_says_when_only_initial_weights_changed(weighted):
@@ -692,3 +719,14 @@ def test_a_name_that_would_leave_the_baseline_root_is_refused(pytester, monkeypa
     result.stdout.fnmatch_lines([f"*BaselineNameError: {message}; nothing was written. {fix}"])
     assert not escaped.exists() and not (project.path / "escaped").exists()
     assert not (project.path / "baselines").exists() and not (project.path / "obtained").exists()
+
+
+def test_the_plugin_loads_without_keras():
+    """Every pytest run where layerviz is installed loads the plugin: Keras is imported only
+    once a test asks for the fixture (or the header reads a baseline tree)."""
+    import subprocess
+    import sys
+
+    code = "import sys, layerviz.pytest_plugin; print(sorted({'keras', 'tensorflow', 'jax', 'torch'} & set(sys.modules)))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"

@@ -1,0 +1,237 @@
+"""The session: what one pytest run shares. The options as resolved (`Settings`), the
+numerics pinned once, the baselines written and their sets' manifests, the checks
+compared (xdist workers' too), the report and gallery assembled at the end, and which
+baseline files no check used (judged from what ran, as syrupy judges snapshots)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from layerviz import baselines, divergences, gallery, numerics, report
+from layerviz.compare import Tolerance
+from layerviz.location import NO_BACKEND_SET
+from layerviz.seeds import DEFAULT_SUITE_SEED
+from layerviz.verdict import Mode
+
+# user_properties of a test: that it uses the fixture, the checks it started, and
+# the checks that saved a report entry (pytest-xdist sends them to the controller).
+TEST_PROPERTY = "layerviz_test"
+CASE_PROPERTY = "layerviz_case"
+ENTRY_PROPERTY = "layerviz_entry"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The options of a run, from the command line or the ini file (`layerviz.pytest_plugin`)."""
+
+    root: Path
+    report_dir: Path | None
+    obtained_dir: Path | None
+    gallery_dir: Path | None
+    tolerance: Tolerance
+    numerics: str  # strict or native
+    mode: Mode  # regeneration flags and CI
+    prune: bool  # --layerviz-prune
+
+
+def running_versions() -> str:
+    return baselines.describe_versions({"versions": baselines.running_versions()})
+
+
+def _properties(report: pytest.TestReport, name: str) -> list[str]:
+    return [value for key, value in report.user_properties if key == name]
+
+
+class LayerSession:
+    """What one pytest run shares: options, baselines written, checks compared, the report."""
+
+    def __init__(self, config: pytest.Config, settings: Settings) -> None:
+        self.config = config
+        self.settings = settings
+        self._numerics: dict[str, object] | None = None
+        # Set folder -> weight kind, for its manifest: sets regenerated, and those changed.
+        self.regenerated: dict[Path, str] = {}
+        self.written: dict[Path, str] = {}
+        self.compared: set[str] = set()
+        # Why this run cannot judge which baselines are unused (prune), if it cannot;
+        # else the files no check used.
+        self.gaps: list[str] = []
+        self.unused: list[Path] | str = ""
+        # pytest-xdist workers write report entries; the controller (or a plain
+        # run) clears the report first and assembles the page at the end.
+        controller = not hasattr(config, "workerinput")
+        self.assembles_report = self.settings.report_dir is not None and controller
+        if self.assembles_report:
+            report.clear(self.settings.report_dir)
+        self.assembles_gallery = self.settings.gallery_dir is not None and controller
+        if self.assembles_gallery:
+            gallery.clear(self.settings.gallery_dir)
+
+    def numerics(self) -> dict[str, object]:
+        """The numeric environment of this run, pinned (`layerviz_numerics`) the first time
+        layerviz needs Keras: before any check, as a session that collects one starts."""
+        if self._numerics is None:
+            self._numerics = numerics.pin(self.settings.numerics)
+        return self._numerics
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        if any("layer_regression" in getattr(item, "fixturenames", ()) for item in session.items):
+            self.numerics()
+
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        if "layer_regression" in getattr(item, "fixturenames", ()):
+            item.user_properties.append((TEST_PROPERTY, item.nodeid))
+
+    def pytest_deselected(self, items: Sequence[pytest.Item]) -> None:
+        if items:
+            self.gaps.append(f"{len(items)} tests were deselected")
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        # On the xdist controller this also receives the workers' reports.
+        if not _properties(report, TEST_PROPERTY):
+            return
+        started = _properties(report, CASE_PROPERTY)
+        self.compared.update(started)
+        if report.failed or (report.skipped and NO_BACKEND_SET not in str(report.longrepr)):
+            self.gaps.append(f"{report.nodeid} {report.outcome}")
+        if report.failed and self.assembles_report and not _properties(report, ENTRY_PROPERTY):
+            # It failed outside a comparison (its own code, a fixture, layerviz itself):
+            # a report that leaves it out would say less than pytest does.
+            self.compared.add(report.nodeid)
+            self._save_test_failure(report)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_handlecrashitem(self, crashitem: str) -> None:
+        """pytest-xdist: a worker died in this test (a kernel's segfault, say). No comparison
+        of it came back, so the report lists it, as pytest does."""
+        if self.assembles_report:
+            self.compared.add(crashitem)
+            entry = report.test_failed(crashitem, "worker crashed", f"the worker crashed while running {crashitem}")
+            report.save_entry(entry, self.settings.report_dir)
+
+    def _save_test_failure(self, test: pytest.TestReport) -> None:
+        crash = getattr(test.longrepr, "reprcrash", None)
+        message = crash.message if crash is not None else str(test.longrepr).strip().splitlines()[-1]
+        error = message.split(":", 1)[0].strip() or "error"
+        entry = report.test_failed(test.nodeid, f"{error} ({test.when})", message)
+        report.save_entry(entry, self.settings.report_dir)
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        # A baseline that changed refreshes the provenance of the set it was written into;
+        # a set whose baselines all still match keeps its manifest untouched.
+        # A regeneration also completes a manifest from before layerviz recorded numerics.
+        for folder, weights in {**self.regenerated, **self.written}.items():
+            if folder in self.written or "numerics" not in (baselines.read_manifest(folder) or {}):
+                baselines.write_manifest(folder, DEFAULT_SUITE_SEED, weights, self.numerics())
+        if self.assembles_report:
+            self.write_report()
+        if self.assembles_gallery and self.compared:
+            gallery.write(gallery.from_checks(self.settings.gallery_dir), self.settings.gallery_dir)
+        if not hasattr(self.config, "workerinput"):
+            self.unused = self.judge_unused(session)
+
+    def judge_unused(self, session: pytest.Session) -> list[Path] | str:
+        """The baseline files no check of this run used, deleted with --regen-all
+        --layerviz-prune; or why this run cannot tell (as syrupy, judged from what ran:
+        a check that was deselected, failed or not collected still owns its files)."""
+        gap = self._coverage_gap(session)
+        if gap:
+            return gap
+        import keras
+
+        sets = [baselines.WEIGHTLESS, "fixed", "as-is", f"keras/{keras.backend.backend()}"]
+        sets += sorted({baselines.split_label(label)[0] for label in self.compared} - set(sets) - {""})
+        unused = baselines.unused_files(self.settings.root, self.compared, sets)
+        if unused and self.settings.mode.regen_all and self.settings.prune:
+            for path in unused:
+                path.unlink()
+            for folder in sorted({p.parent for p in unused}, key=lambda p: len(p.parts), reverse=True):
+                while folder != self.settings.root and folder.is_dir() and not any(folder.iterdir()):
+                    folder.rmdir()
+                    folder = folder.parent
+        return unused
+
+    def _coverage_gap(self, session: pytest.Session) -> str:
+        if not self.compared:
+            return "no check ran"
+        if self.gaps:
+            return "; ".join(self.gaps[:3]) + (f" and {len(self.gaps) - 3} more" if len(self.gaps) > 3 else "")
+        if session.shouldstop or session.shouldfail:
+            return "the run stopped early"
+        if self.config.pluginmanager.hasplugin("dsession"):
+            return "pytest-xdist workers each see only their share of the checks (run without -n)"
+        if self.config.args_source == pytest.Config.ArgsSource.ARGS:
+            chosen = [Path(arg.split("::")[0]).resolve() for arg in self.config.args]
+            wanted = [self.config.rootpath / path for path in self.config.getini("testpaths")] or [self.config.rootpath]
+            if any("::" in arg for arg in self.config.args) or not all(
+                any(path == arg or path.is_relative_to(arg) for arg in chosen) for path in wanted
+            ):
+                return f"the run was limited to {' '.join(self.config.args)}"
+        return ""
+
+    def entries(self) -> list[report.Entry]:
+        entries = report.load_entries(self.settings.report_dir)
+        failed = {entry.case_id for entry in entries}
+        for entry in entries:
+            _annotate(entry, failed, self.compared)
+        return entries
+
+    def write_report(self) -> Path:
+        facts = {"baselines": baselines.describe_tree(self.settings.root) or "no manifest", "running": running_versions()}
+        if self._numerics is not None:
+            facts["numerics"] = numerics.summary(self._numerics)
+            for sets, said in baselines.numeric_differences(self.settings.root, self._numerics).items():
+                facts[f"numerics of {', '.join(sets)}"] = "; ".join(said)
+        facts["known divergences"] = "; ".join(str(d) for d in divergences.KNOWN) or "none"
+        return report.write(
+            self.settings.report_dir,
+            self.entries(),
+            title="layerviz: visual checks that did not pass",
+            labels={"before": "baseline", "after": "obtained", "diff": "difference"},
+            compared=len(self.compared),
+            facts=facts,
+        )
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        unused = self.unused
+        pruning = self.settings.mode.regen_all and self.settings.prune
+        if isinstance(unused, str) and pruning:
+            terminalreporter.write_line(f"layerviz: --layerviz-prune deleted nothing: {unused}")
+        elif unused and not isinstance(unused, str):
+            shown = ", ".join(str(path.relative_to(self.settings.root)) for path in unused[:5])
+            more = f" and {len(unused) - 5} more" if len(unused) > 5 else ""
+            if pruning:
+                terminalreporter.write_line(f"layerviz: deleted {len(unused)} baseline files no check used: {shown}{more}")
+            else:
+                terminalreporter.write_line(
+                    f"layerviz: {len(unused)} baseline files no check used: {shown}{more}; "
+                    f"`pytest --regen-all --layerviz-prune` deletes them"
+                )
+        if self.assembles_gallery and self.compared:
+            terminalreporter.write_line(f"layerviz gallery: {self.settings.gallery_dir / 'index.html'}")
+        if self.assembles_report:
+            entries = self.entries()
+            terminalreporter.write_line(
+                f"layerviz report: {self.settings.report_dir / 'index.html'} "
+                f"({len(entries)} of {len(self.compared)} visual checks did not pass)"
+            )
+            for line in report.summary_lines(entries):
+                terminalreporter.write_line(f"  {line}")
+
+
+def _annotate(entry: report.Entry, failed: set[str], compared: set[str]) -> None:
+    """Say what a keras-mode failure means, given its fixed-weight twin."""
+    set_name, case_id = baselines.split_label(entry.case_id)
+    parts = set_name.split("/")
+    if entry.status != "changed" or "keras" not in parts or entry.cause.startswith(("now ", "raises", "divergence")):
+        return
+    twin = "/".join([*parts[: parts.index("keras")], "fixed", case_id])
+    if twin in compared and twin not in failed:
+        entry.cause = "initial weights changed, layer maths unchanged"
+        entry.problems.insert(0, "initial weights changed, layer maths unchanged (fixed weights still match)")
+    elif twin in failed:
+        entry.problems.insert(0, "layer maths changed (fixed weights differ too)")
