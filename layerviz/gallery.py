@@ -304,21 +304,26 @@ def write(gallery: Gallery, out: Path) -> list[Path]:
     """index.html, cheatsheet.png, inputs/*.png and one PNG per picture, under `out`."""
     written = []
     for index, (_label, pixels) in enumerate(gallery.inputs):
-        written.append(_write(out / _input_path(index), encode_png(pixels)))
+        written.append(_write(out / _input_path(index), _png(pixels)))
     for item in gallery.items:
         shown = gallery.renderings[item.key]
         if isinstance(shown, Rendering):
-            written.append(_write(out / item.path, encode_png(shown.pixels)))
+            written.append(_write(out / item.path, _png(shown.pixels)))
     # The classic sheet is the post's sections (all of them, where there are none); one
     # sheet per section keeps each readable.
     post = [section for section in gallery.sections if _section_key(section) in POST_SECTIONS]
-    written.append(_write(out / "cheatsheet.png", encode_png(np.asarray(cheatsheet(gallery, post or None)))))
+    written.append(_write(out / "cheatsheet.png", _png(np.asarray(cheatsheet(gallery, post or None)))))
     if len(gallery.sections) > 1:
         for section in gallery.sections:
             sheet = np.asarray(cheatsheet(gallery, [section]))
-            written.append(_write(out / _sheet_path(section), encode_png(sheet)))
+            written.append(_write(out / _sheet_path(section), _png(sheet)))
     written.append(_write(out / "index.html", html_page(gallery).encode()))
     return written
+
+
+def _png(pixels: np.ndarray) -> bytes:
+    # A gallery is no baseline: zlib level 3 wrote 200 pictures 2.2x faster than 6, 5% larger.
+    return encode_png(pixels, level=3)
 
 
 def _sheet_path(section: str) -> str:

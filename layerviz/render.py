@@ -235,11 +235,12 @@ def heat_strip(raw: np.ndarray) -> np.ndarray:
     return quantize(hot)
 
 
-def encode_png(pixels: np.ndarray) -> bytes:
-    """PNG bytes that depend only on the pixels: no timestamp, no text chunks, no gamma."""
+def encode_png(pixels: np.ndarray, level: int = 6) -> bytes:
+    """PNG bytes that depend only on the pixels (and zlib's `level`; 6, Pillow's default,
+    for baselines): no timestamp, no text chunks, no gamma."""
     buffer = io.BytesIO()
     # uint8 H x W is saved as "L", H x W x 3 as "RGB".
-    Image.fromarray(pixels).save(buffer, format="PNG")
+    Image.fromarray(pixels).save(buffer, format="PNG", compress_level=level)
     return buffer.getvalue()
 
 

@@ -16,8 +16,11 @@ FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
 ]
-# CI installs it (.ci/run); elsewhere the page tests are skipped without it.
-needed = pytest.mark.skipif(EXECUTABLE is None and not os.environ.get("CI"), reason="Debian's chromium is not installed")
+def needed(test):  # noqa: ANN001, ANN201
+    """A test that looks at a page in Chromium: slow (a browser starts), and skipped
+    without it outside CI (.ci/run installs it)."""
+    missing = EXECUTABLE is None and not os.environ.get("CI")
+    return pytest.mark.slow(pytest.mark.skipif(missing, reason="Debian's chromium is not installed")(test))
 
 
 def _command(profile: Path) -> list[str]:

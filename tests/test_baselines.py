@@ -133,6 +133,7 @@ def test_saving_unchanged_content_writes_nothing(tmp_path, rendering):
     assert png.stat().st_mtime_ns == before
 
 
+@pytest.mark.slow  # a real pytest process, killed mid-write
 def test_an_interrupted_regeneration_leaves_each_file_old_or_new(tmp_path):
     """Kill `pytest --regen-all` midway: every baseline is the old or the new file, whole."""
     tree = tmp_path / "baselines"

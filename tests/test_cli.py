@@ -54,6 +54,7 @@ def test_list_prints_every_case_once():
     assert [line.split()[0] for line in pooling_hsv] == ["pooling/max/hsv", "pooling/average/hsv"]
 
 
+@pytest.mark.slow  # a new interpreter, importing Keras
 def test_render_in_a_fresh_interpreter_matches_the_committed_baseline(tmp_path):
     """A seeded case rendered alone, in a new process, as in the baselines' run where
     many cases came before it: its weights depend on nothing but its id."""
@@ -66,6 +67,7 @@ def test_render_in_a_fresh_interpreter_matches_the_committed_baseline(tmp_path):
     assert np.abs(pixels.astype(int) - decode_png(png.read_bytes())[0].astype(int)).max() <= 1
 
 
+@pytest.mark.slow  # a new interpreter, importing Keras
 def test_gallery_prints_nothing_on_stderr(tmp_path):
     """TensorFlow's start-up (absl's notice, oneDNN's, the CPU-feature note) stays off a
     command's stderr unless --verbose; what the command says goes to stdout."""

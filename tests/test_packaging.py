@@ -17,6 +17,8 @@ from PIL import Image
 from layerviz.images import sample_path
 
 ROOT = Path(__file__).resolve().parents[1]
+# A wheel is built and installed, and pytest runs in new interpreters: `pytest -m slow`.
+pytestmark = pytest.mark.slow
 
 LAYERS = '''
 import keras

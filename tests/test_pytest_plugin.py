@@ -207,6 +207,7 @@ def test_report_lists_failed_cases_with_pictures(project):
     assert json.loads((out / "summary.json").read_text())["cases"] == []
 
 
+@pytest.mark.slow  # pytest-xdist starts workers, each importing Keras
 def test_xdist_workers_each_add_their_entries(pytester, monkeypatch):
     monkeypatch.delenv("CI", raising=False)
     pytester.makepyfile(
@@ -653,6 +654,7 @@ NCHW = """
     """
 
 
+@pytest.mark.slow  # TensorFlow decides about oneDNN as it loads: a new interpreter
 @pytest.mark.skipif(BACKEND != "tensorflow", reason="oneDNN is TensorFlow's")
 def test_baselines_made_with_onednn_one_way_name_it_when_a_run_has_it_the_other(pytester, monkeypatch):
     """Baselines made here (oneDNN as this machine has it), checked in a process with
