@@ -102,6 +102,7 @@ def _parser() -> argparse.ArgumentParser:
     shape = listing.add_mutually_exclusive_group()
     shape.add_argument("--markdown", action="store_true", help="a Markdown table per section (docs/cases.md)")
     shape.add_argument("--divergences", action="store_true", help="the known divergences, as a Markdown table")
+    shape.add_argument("--options", action="store_true", help="the pytest options, as a Markdown table")
 
     render = commands.add_parser("render", help="render one case to a PNG file")
     render.add_argument("case_id", metavar="CASE_ID")
@@ -173,6 +174,11 @@ def _list(args: argparse.Namespace) -> int:
     from layerviz import tables
 
     cases = catalogue.select(args.section, args.colorspace)
+    if args.options:
+        from layerviz.pytest_plugin import options_markdown
+
+        print(options_markdown(), end="")
+        return 0
     if args.markdown or args.divergences:
         print(tables.cases_markdown(cases) if args.markdown else tables.divergences_markdown(), end="")
         return 0

@@ -732,3 +732,16 @@ def test_the_plugin_loads_without_keras():
     code = "import sys, layerviz.pytest_plugin; print(sorted({'keras', 'tensorflow', 'jax', 'torch'} & set(sys.modules)))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_the_documented_options_are_the_options():
+    """docs/usage.md's table is generated from the option definitions (`layerviz list --options`)."""
+    from layerviz.pytest_plugin import FLAGS, SETTINGS, options_markdown
+
+    usage = (Path(__file__).resolve().parents[1] / "docs" / "usage.md").read_text()
+    marker = "<!-- generated: layerviz list --options -->\n"
+    start = usage.index(marker) + len(marker)
+    assert usage[start : usage.index("<!-- end -->", start)] == options_markdown()
+    for name in [*SETTINGS, *FLAGS]:
+        assert f"`--layerviz-{name}" in options_markdown()
+    assert "| `--layerviz-numerics=MODE` | `layerviz_numerics` | `strict` |" in options_markdown()
