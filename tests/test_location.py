@@ -1,0 +1,67 @@
+"""Where a check's baseline lives: names kept inside the root, sets, divergences, hints.
+Pure paths: no Keras, no pytest session."""
+
+from pathlib import Path
+
+import pytest
+
+from layerviz import location
+from layerviz.divergences import Divergence
+
+ROOT = Path("/project/baselines")
+
+
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [
+        ("../../escaped/evil", "it climbs out with '..'"),
+        ("photos/../../evil", "it climbs out with '..'"),
+        ("photos\\..\\..\\evil", "it climbs out with '..'"),
+        ("/tmp/evil", "it is an absolute path"),
+        ("\\\\server\\share", "it is an absolute path"),
+        ("C:/evil", "it is an absolute path"),
+        ("c:evil", "it is an absolute path"),
+    ],
+)
+def test_a_name_that_would_leave_the_root_is_refused_naming_it(name, why):
+    with pytest.raises(location.BaselineNameError) as error:
+        location.key(name, None, "test_x.py::test_y", "rgb", ROOT)
+    assert str(error.value).startswith(f"name={name!r} would put its baseline outside the baseline root {ROOT} ({why})")
+
+
+def test_names_inside_the_root_make_folders():
+    assert location.key("photos/cat", None, "t.py::x", "hsv", ROOT) == "photos/cat/hsv"
+    assert location.key("odd..name", None, "t.py::x", "rgb", ROOT) == "odd..name/rgb"  # ".." inside a part is a name
+    assert location.key(None, "merging/add", "t.py::x", "rgb", ROOT) == "merging/add/rgb"
+    assert location.key(None, None, "tests/test_m.py::Test::test_y[a-b]", "rgb", ROOT) == "test_m/Test/test_y[a-b]/rgb"
+
+
+def test_a_test_id_that_would_leave_the_root_names_the_parameter_fix():
+    with pytest.raises(location.BaselineNameError, match=r"the test id 't.py::test_y\[../../x\]'.*pytest.param"):
+        location.key(None, None, "t.py::test_y[../../x]", "rgb", ROOT)
+
+
+def test_a_divergence_has_its_own_set_and_a_hint_naming_its_backend(tmp_path):
+    known = Divergence("edge/x", "torch", "3.0.0", "3.5.0", "upstream#1", "what")
+    where = location.locate(
+        tmp_path, "edge/x/rgb", "t.py::y", weighted=True, weights="fixed", backend="torch", divergence=known, regenerating=False
+    )
+    assert where.shared.folder == tmp_path / "fixed"
+    assert where.target.folder == tmp_path / "divergences/torch/from-3.0.0-before-3.5.0/fixed"
+    assert where.target.hint == "KERAS_BACKEND=torch pytest --regen-all 't.py::y'  # keras >= 3.0.0, < 3.5.0"
+    assert where.target.label(tmp_path) == "divergences/torch/from-3.0.0-before-3.5.0/fixed/edge/x/rgb"
+
+
+def test_without_its_backends_set_a_keras_mode_check_says_why_it_cannot_run(tmp_path):
+    def locate(regenerating=False):
+        return location.locate(
+            tmp_path, "a/rgb", "t.py::y", weighted=True, weights="keras", backend="jax", divergence=None, regenerating=regenerating
+        )
+
+    assert locate().skip == ""  # a new tree: this backend's set gets made
+    (tmp_path / "keras" / "tensorflow").mkdir(parents=True)
+    assert locate().skip.startswith("no keras-mode baselines for the jax backend")
+    assert "KERAS_BACKEND=jax pytest --regen-all" in locate().skip
+    assert locate(regenerating=True).skip == ""
+    (tmp_path / "keras" / "jax").mkdir()
+    assert locate().skip == ""
