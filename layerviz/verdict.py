@@ -96,7 +96,7 @@ def decide(found: Found, mode: Mode, divergence: bool = False, shared_matches: b
             return Verdict(Write.ALL, True, "unreadable", None, _REWROTE)
         return Verdict(Write.NOTHING, True, "unreadable")
     if mode.force_regen:
-        return Verdict(Write.ALL, True, "missing", None, _REWROTE)
+        return Verdict(Write.ALL, True, "missing", None, "--force-regen set, wrote its baseline {png}; run again to confirm")
     if mode.ci:
         return Verdict(
             Write.NOTHING,
