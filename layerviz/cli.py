@@ -175,9 +175,7 @@ def _list(args: argparse.Namespace) -> int:
 
     cases = catalogue.select(args.section, args.colorspace)
     if args.options:
-        from layerviz.pytest_plugin import options_markdown
-
-        print(options_markdown(), end="")
+        print(tables.options_markdown(), end="")
         return 0
     if args.markdown or args.divergences:
         print(tables.cases_markdown(cases) if args.markdown else tables.divergences_markdown(), end="")

@@ -234,8 +234,8 @@ def summary(data: Mapping[str, Any]) -> str:
 
 def differences(made: Mapping[str, Any] | None, running: Mapping[str, Any]) -> list[str]:
     """How the environment that made a set (its manifest's "numerics") differs from the
-    running one, most likely explanation first: "the baselines were made with oneDNN
-    off; this run has it on". A backend's own switches are compared on that backend only."""
+    running one, in `_LABELS` order: "the baselines were made with oneDNN off; this run
+    has oneDNN on". A backend's own switches are compared on that backend only."""
     if not made:
         return []
     if made.get("backend") != running.get("backend"):

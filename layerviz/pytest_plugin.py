@@ -93,23 +93,6 @@ FLAGS = {
 }
 
 
-def options_markdown() -> str:
-    """Every option as a Markdown table (`layerviz list --options`, docs/usage.md)."""
-    lines = ["| command line | ini file | default | what it does |", "| --- | --- | --- | --- |"]
-    for setting in SETTINGS.values():
-        default = "" if setting.default is None else f"`{setting.default}`"
-        option = f"`--layerviz-{setting.name}={setting.metavar}`"
-        lines.append(f"| {option} | `{setting.ini}` | {default} | {_cell(setting.help)} |")
-    for name, text in {**FLAGS, **REGRESSIONS_FLAGS}.items():
-        option = f"`--{name}`" if name in REGRESSIONS_FLAGS else f"`--layerviz-{name}`"
-        lines.append(f"| {option} | | | {_cell(text)} |")
-    return "\n".join(lines) + "\n"
-
-
-def _cell(text: str) -> str:
-    return text.replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
-
-
 # pytest-regressions' regeneration flags, as layerviz honours them.
 REGRESSIONS_FLAGS = {
     "regen-all": "rewrite the baselines that no longer match (and write missing ones), and pass",

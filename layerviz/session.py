@@ -42,6 +42,11 @@ def running_versions() -> str:
     return baselines.describe_versions({"versions": baselines.running_versions()})
 
 
+def _checks(item: pytest.Item) -> bool:
+    """Whether a test uses the fixture (and so may own baselines)."""
+    return "layer_regression" in getattr(item, "fixturenames", ())
+
+
 def _properties(report: pytest.TestReport, name: str) -> list[str]:
     return [value for key, value in report.user_properties if key == name]
 
@@ -79,16 +84,16 @@ class LayerSession:
         return self._numerics
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
-        if any("layer_regression" in getattr(item, "fixturenames", ()) for item in session.items):
+        if any(map(_checks, session.items)):
             self.numerics()
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
-        if "layer_regression" in getattr(item, "fixturenames", ()):
+        if _checks(item):
             item.user_properties.append((TEST_PROPERTY, item.nodeid))
 
     def pytest_deselected(self, items: Sequence[pytest.Item]) -> None:
         # Only a deselected check leaves a gap: other tests (`-m "not slow"`) own no baseline.
-        checks = [item for item in items if "layer_regression" in getattr(item, "fixturenames", ())]
+        checks = [item for item in items if _checks(item)]
         if checks:
             self.gaps.append(f"{len(checks)} tests were deselected")
 

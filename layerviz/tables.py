@@ -1,6 +1,6 @@
-"""Markdown tables generated from the catalogue and the known divergences, for the
-README and docs/cases.md (`layerviz list --markdown`, `layerviz list --divergences`):
-nothing lists the cases or the divergences by hand."""
+"""Markdown tables generated from the catalogue, the known divergences and the pytest
+options, for the documentation (`layerviz list --markdown`, `--divergences`, `--options`):
+nothing lists the cases, the divergences or the options by hand."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from layerviz.catalogue import POST_SECTIONS, SECTION_TITLES, Case
 
 
 def _cell(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    # "<" would open an HTML tag ("<rootdir>"): escaped, as "|" and line breaks are.
+    return str(text).replace("|", "\\|").replace("\n", " ").replace("<", "&lt;")
 
 
 def cases_markdown(cases: Sequence[Case]) -> str:
@@ -64,4 +65,19 @@ def divergences_markdown() -> str:
         lines.append(
             f"| {cases} | {', '.join(backends)} | {_cell(when) or 'always'} | {versions} | {_cell(what)} | {_cell(upstream)} |"
         )
+    return "\n".join(lines) + "\n"
+
+
+def options_markdown() -> str:
+    """Every pytest option of layerviz, and the regeneration flags it honours, as a table."""
+    from layerviz.pytest_plugin import FLAGS, REGRESSIONS_FLAGS, SETTINGS
+
+    lines = ["| command line | ini file | default | what it does |", "| --- | --- | --- | --- |"]
+    for setting in SETTINGS.values():
+        default = "" if setting.default is None else f"`{setting.default}`"
+        option = f"`--layerviz-{setting.name}={setting.metavar}`"
+        lines.append(f"| {option} | `{setting.ini}` | {default} | {_cell(setting.help)} |")
+    for name, text in {**FLAGS, **REGRESSIONS_FLAGS}.items():
+        option = f"`--{name}`" if name in REGRESSIONS_FLAGS else f"`--layerviz-{name}`"
+        lines.append(f"| {option} | | | {_cell(text)} |")
     return "\n".join(lines) + "\n"

@@ -739,7 +739,8 @@ def test_the_plugin_loads_without_keras():
 
 def test_the_documented_options_are_the_options():
     """docs/usage.md's table is generated from the option definitions (`layerviz list --options`)."""
-    from layerviz.pytest_plugin import FLAGS, SETTINGS, options_markdown
+    from layerviz.pytest_plugin import FLAGS, SETTINGS
+    from layerviz.tables import options_markdown
 
     usage = (Path(__file__).resolve().parents[1] / "docs" / "usage.md").read_text()
     marker = "<!-- generated: layerviz list --options -->\n"
