@@ -20,6 +20,7 @@ in sets of its own, under `divergences/<backend>/<Keras versions>/`.
 from __future__ import annotations
 
 import datetime
+import functools
 import importlib
 import json
 import os
@@ -129,12 +130,17 @@ def unused_files(root: Path, labels: Iterable[str], sets: Iterable[str]) -> list
     )
 
 
+@functools.cache
+def _every_set_name(known: tuple[divergences.Divergence, ...]) -> frozenset[str]:
+    return frozenset(set_names()) | {divergence_set(k, name) for k in known for name in set_names()}
+
+
 def split_label(label: str) -> tuple[str, str]:
     """A check's label (`<set>/<section>/<config>/<colourspace>`) as (set, case id)."""
     parts = label.split("/")
     for depth in range(len(parts) - 1, 0, -1):
         name = "/".join(parts[:depth])
-        if name in set_names() or any(name == divergence_set(k, s) for k in divergences.KNOWN for s in set_names()):
+        if name in _every_set_name(tuple(divergences.KNOWN)):
             return name, "/".join(parts[depth:])
     return "", label
 
