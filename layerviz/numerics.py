@@ -7,6 +7,9 @@ answer, of a layer besides Keras and its backend's version.
   or the GPUs the backend sees.
 - The backend's switches: oneDNN and TF32 on TensorFlow; the CPU capability and the
   TF32 flags on torch; the default matmul precision on JAX.
+- The threads a layer's kernels split their work over: TensorFlow's Conv2DTranspose
+  rounds differently on 1 and 2 threads (a level in a few pixels), so a machine with
+  other cores can move a picture without any other change.
 - Environment variables that change kernels (`NUMERIC_VARIABLES`).
 
 `pin("strict")` turns TF32 off on the running backend, as Keras's own tests do on GPUs
@@ -35,6 +38,8 @@ NUMERIC_VARIABLES = (
     "ONEDNN_DEFAULT_FPMATH_MODE",
     "NVIDIA_TF32_OVERRIDE",
     "XLA_FLAGS",
+    "TF_NUM_INTRAOP_THREADS",
+    "OMP_NUM_THREADS",
 )
 # CPU flags (Linux /proc/cpuinfo) that decide which kernels oneDNN, XLA and ATen pick.
 KERNEL_FEATURES = (
@@ -101,10 +106,27 @@ def record(mode: str) -> dict[str, Any]:
         "mode": mode,
         "device": f"GPU {', '.join(gpus)}" if gpus else f"CPU {cpu_model()}",
         "cpu_features": cpu_features(),
+        "threads": _threads(backend),
         "backend": backend,
         backend: switches,
         "variables": {name: os.environ[name] for name in NUMERIC_VARIABLES if name in os.environ},
     }
+
+
+def _threads(backend: str) -> int:
+    """The threads the backend's CPU kernels use: its own setting where it has one, else
+    (TensorFlow's and XLA's default) every core this process may run on."""
+    if backend == "torch":
+        import torch
+
+        return torch.get_num_threads()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        chosen = tf.config.threading.get_intra_op_parallelism_threads() or os.environ.get("TF_NUM_INTRAOP_THREADS")
+        if chosen and int(chosen) > 0:
+            return int(chosen)
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def _read_tensorflow() -> tuple[dict[str, Any], list[str]]:
@@ -192,6 +214,7 @@ def _cpuinfo() -> dict[str, str]:
 _LABELS = {
     "mode": "numerics",
     "device": "device",
+    "threads": "threads",
     "onednn": "oneDNN",
     "tf32": "TF32",
     "matmul_precision": "matmul precision",

@@ -28,6 +28,18 @@ def test_the_record_reads_back_what_pinning_set():
         assert isinstance(switches["onednn"], bool)  # read from TensorFlow itself
 
 
+def test_the_record_names_the_threads_the_kernels_split_work_over(monkeypatch):
+    """TensorFlow's Conv2DTranspose rounds differently on 1 and 2 threads: a machine with
+    other cores must be told apart from a change of behaviour."""
+    assert numerics.pin("strict")["threads"] >= 1
+    if BACKEND == "tensorflow":  # its intra-op threads, also set by the environment
+        monkeypatch.setenv("TF_NUM_INTRAOP_THREADS", "3")
+        assert numerics.record("strict")["threads"] == 3
+    assert numerics.differences({**MADE, "threads": 2}, {**MADE, "threads": 16}) == [
+        "the baselines were made with threads 2; this run has threads 16"
+    ]
+
+
 def test_an_unknown_mode_names_the_known_ones():
     with pytest.raises(numerics.NumericsError, match="unknown numerics 'fast'; choose strict or native"):
         numerics.pin("fast")
