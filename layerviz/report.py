@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -92,6 +92,55 @@ def describe(check: str) -> tuple[str, str, str, str]:
         name, _, space = case_id.rpartition("/")
         return name or case_id, name or case_id, space if name else "", mode
     return case.config.id, case.config.title, case.colorspace, mode
+
+
+INITIAL_WEIGHTS = "initial weights changed, layer maths unchanged"
+RANDOM_DRAWS = "random draws changed"
+RANDOM_STREAM = "the backend's random stream changed"
+
+
+def annotate(entries: Sequence[Entry], compared: Collection[str]) -> str:
+    """Say what each keras-mode change means, given its fixed-weight twin; and when every
+    deterministic check of `compared` matched and only seeded random draws differ
+    (initial weights, random layers), return the one line that says so ("" otherwise)."""
+    failed = {entry.case_id for entry in entries}
+    for entry in entries:
+        _weights_or_maths(entry, failed, compared)
+    drawn = [entry for entry in entries if entry.cause == INITIAL_WEIGHTS or _random_layer(entry)]
+    if not entries or len(drawn) < len(entries):
+        return ""
+    layers = [entry for entry in entries if entry.cause != INITIAL_WEIGHTS]
+    for entry in layers:
+        entry.cause = RANDOM_DRAWS
+        entry.problems.insert(0, "random draws changed (every deterministic check still matches)")
+    weighted = len(entries) - len(layers)
+    return (
+        f"{RANDOM_STREAM}: every deterministic check matches; only seeded random draws differ "
+        f"({_count(weighted, 'check')} of initial weights, {_count(len(layers), 'check')} of random layers)"
+    )
+
+
+def _weights_or_maths(entry: Entry, failed: set[str], compared: Collection[str]) -> None:
+    set_name, case_id = baselines.split_label(entry.case_id)
+    parts = set_name.split("/")
+    if entry.status != "changed" or "keras" not in parts or entry.cause.startswith(("now ", "raises", "divergence")):
+        return
+    twin = "/".join([*parts[: parts.index("keras")], "fixed", case_id])
+    if twin in compared and twin not in failed:
+        entry.cause = INITIAL_WEIGHTS
+        entry.problems.insert(0, "initial weights changed, layer maths unchanged (fixed weights still match)")
+    elif twin in failed:
+        entry.problems.insert(0, "layer maths changed (fixed weights differ too)")
+
+
+def _random_layer(entry: Entry) -> bool:
+    """A changed check of a layer that draws random numbers as it runs (augmentation)."""
+    if entry.status != "changed" or entry.cause.startswith(("now ", "raises", "divergence")):
+        return False
+    try:
+        return get_case(baselines.split_label(entry.case_id)[1]).config.random
+    except UnknownNameError:
+        return False
 
 
 def _case_folder(out: Path, case_id: str) -> Path:
@@ -256,9 +305,9 @@ def headline(cause: str, groups: Sequence[Group]) -> str:
     return f"{cause}: {_count(checks, 'check')} in {len(groups)} configurations"
 
 
-def summary_lines(entries: Sequence[Entry]) -> list[str]:
-    """The answer as plain text lines, for the terminal."""
-    lines = []
+def summary_lines(entries: Sequence[Entry], note: str = "") -> list[str]:
+    """The answer as plain text lines, for the terminal; `note` first (see `annotate`)."""
+    lines = [note] if note else []
     for cause, groups in grouped(entries):
         lines.append(headline(cause, groups))
         if len(groups) > 1:
@@ -277,8 +326,10 @@ def write(
     labels: Mapping[str, str],
     compared: int,
     facts: Mapping[str, str],
+    note: str = "",
 ) -> Path:
-    """Write index.html and summary.json; `labels` names the before / after columns."""
+    """Write index.html and summary.json; `labels` names the before / after columns;
+    `note` is the one line that sums up every change, where one does (see `annotate`)."""
     causes = grouped(entries)
     ordered = [entry for _, groups in causes for group in groups for entry in group.entries]
     counts: dict[str, int] = {}
@@ -290,6 +341,7 @@ def write(
         "compared": compared,
         "failed": len(ordered),
         "counts": counts,
+        "note": note,
         "summary": [
             {
                 "cause": cause,
@@ -314,7 +366,7 @@ def write(
     }
     baselines.write_atomic(out / "summary.json", (json.dumps(summary, indent=2) + "\n").encode())
     index = out / "index.html"
-    baselines.write_atomic(index, _html(causes, title, labels, compared, counts, facts).encode())
+    baselines.write_atomic(index, _html(causes, title, labels, compared, counts, facts, note).encode())
     return index
 
 
@@ -325,11 +377,14 @@ def _html(
     compared: int,
     counts: Mapping[str, int],
     facts: Mapping[str, str],
+    note: str = "",
 ) -> str:
     failed = sum(counts.values())
     tally = ", ".join(f"{count} {status}" for status, count in counts.items())
     verdict = f"{failed} of {compared} checks did not pass ({tally})" if failed else "no differences"
     parts = [f"<header><h1>{page.esc(title)}</h1><p>{compared} checks compared: {page.esc(verdict)}.</p></header>"]
+    if note:
+        parts.append(f'<p class="note"><strong>{page.esc(note)}</strong></p>')
     if causes:
         parts.append(_answer_html(causes))
         parts.append(_rows_html(causes, labels))
@@ -464,3 +519,22 @@ def diff_trees(before: Path, after: Path, out: Path, tolerance: Tolerance | None
         if not comparison.ok:
             entries.append(changed(comparison, out))
     return entries, len(set(old) | set(new))
+
+
+@dataclass
+class TreeDiff:
+    entries: list[Entry]
+    compared: int
+    note: str  # the line that sums every change up, where one does
+    index: Path  # the report page
+
+
+def write_tree_diff(before: Path, after: Path, out: Path, *, title: str, labels: Mapping[str, str], facts: Mapping[str, str]) -> TreeDiff:
+    """Compare two trees, explain what changed (twins, random draws) and write the report
+    under `out`, replacing an earlier one there."""
+    clear(out)
+    entries, compared = diff_trees(before, after, out)
+    both = set(baselines.discover(before)) & set(baselines.discover(after))
+    note = annotate(entries, both)
+    index = write(out, entries, title=title, labels=labels, compared=compared, facts=facts, note=note)
+    return TreeDiff(entries, compared, note, index)

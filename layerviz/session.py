@@ -180,12 +180,10 @@ class LayerSession:
                 return f"the run was limited to {' '.join(self.config.args)}"
         return ""
 
-    def entries(self) -> list[report.Entry]:
+    def entries(self) -> tuple[list[report.Entry], str]:
+        """The failed checks' entries, annotated, and the line that sums them up, if one does."""
         entries = report.load_entries(self.settings.report_dir)
-        failed = {entry.case_id for entry in entries}
-        for entry in entries:
-            _annotate(entry, failed, self.compared)
-        return entries
+        return entries, report.annotate(entries, self.compared)
 
     def write_report(self) -> Path:
         facts = {"baselines": baselines.describe_tree(self.settings.root) or "no manifest", "running": running_versions()}
@@ -194,13 +192,15 @@ class LayerSession:
             for sets, said in baselines.numeric_differences(self.settings.root, self._numerics).items():
                 facts[f"numerics of {', '.join(sets)}"] = "; ".join(said)
         facts["known divergences"] = "; ".join(str(d) for d in divergences.KNOWN) or "none"
+        entries, note = self.entries()
         return report.write(
             self.settings.report_dir,
-            self.entries(),
+            entries,
             title="layerviz: visual checks that did not pass",
             labels={"before": "baseline", "after": "obtained", "diff": "difference"},
             compared=len(self.compared),
             facts=facts,
+            note=note,
         )
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
@@ -221,24 +221,10 @@ class LayerSession:
         if self.assembles_gallery and self.compared:
             terminalreporter.write_line(f"layerviz gallery: {self.settings.gallery_dir / 'index.html'}")
         if self.assembles_report:
-            entries = self.entries()
+            entries, note = self.entries()
             terminalreporter.write_line(
                 f"layerviz report: {self.settings.report_dir / 'index.html'} "
                 f"({len(entries)} of {len(self.compared)} visual checks did not pass)"
             )
-            for line in report.summary_lines(entries):
+            for line in report.summary_lines(entries, note):
                 terminalreporter.write_line(f"  {line}")
-
-
-def _annotate(entry: report.Entry, failed: set[str], compared: set[str]) -> None:
-    """Say what a keras-mode failure means, given its fixed-weight twin."""
-    set_name, case_id = baselines.split_label(entry.case_id)
-    parts = set_name.split("/")
-    if entry.status != "changed" or "keras" not in parts or entry.cause.startswith(("now ", "raises", "divergence")):
-        return
-    twin = "/".join([*parts[: parts.index("keras")], "fixed", case_id])
-    if twin in compared and twin not in failed:
-        entry.cause = "initial weights changed, layer maths unchanged"
-        entry.problems.insert(0, "initial weights changed, layer maths unchanged (fixed weights still match)")
-    elif twin in failed:
-        entry.problems.insert(0, "layer maths changed (fixed weights differ too)")

@@ -194,3 +194,39 @@ def test_chromium_shows_the_answer_first_at_laptop_width(trees, tmp_path):
     assert f'data-images="{sum(len(e.images) for e in entries)}"' in dom and 'data-broken="0"' in dom
     assert int(re.search(r'data-answer-bottom="(\d+)"', dom).group(1)) <= 768
     assert int(re.search(r'data-scroll-width="(\d+)"', dom).group(1)) <= 1366
+
+
+def changed_entry(label: str) -> report.Entry:
+    return report.Entry(label, "changed", ["values changed"], cause="values changed")
+
+
+def test_only_seeded_random_draws_changing_is_said_once_as_the_random_stream():
+    weighted = "keras/tensorflow/conv2d/k3-relu/rgb"  # its fixed-weight twin still matches
+    random_layer = "keras/tensorflow/augmentation/rotation/rgb"
+    compared = {weighted, "fixed/conv2d/k3-relu/rgb", random_layer, "merging/add/rgb"}
+    entries = [changed_entry(weighted), changed_entry(random_layer)]
+    note = report.annotate(entries, compared)
+    assert note.startswith("the backend's random stream changed: every deterministic check matches")
+    assert "(1 check of initial weights, 1 check of random layers)" in note
+    assert [e.cause for e in entries] == [report.INITIAL_WEIGHTS, report.RANDOM_DRAWS]
+    assert report.summary_lines(entries, note)[0] == note
+
+
+def test_a_deterministic_change_beside_them_is_no_random_stream():
+    compared = {"keras/tensorflow/augmentation/rotation/rgb", "merging/add/rgb"}
+    entries = [changed_entry("keras/tensorflow/augmentation/rotation/rgb"), changed_entry("merging/add/rgb")]
+    assert report.annotate(entries, compared) == ""
+    assert [e.cause for e in entries] == ["values changed", "values changed"]  # nothing claimed
+    # Layer maths changed too: a keras-mode change whose fixed twin also changed.
+    both = [changed_entry("keras/tensorflow/conv2d/k3-relu/rgb"), changed_entry("fixed/conv2d/k3-relu/rgb")]
+    assert report.annotate(both, {e.case_id for e in both}) == ""
+    assert both[0].problems[0] == "layer maths changed (fixed weights differ too)"
+
+
+def test_the_page_opens_with_the_note(tmp_path):
+    entries = [changed_entry("keras/tensorflow/augmentation/rotation/rgb")]
+    note = report.annotate(entries, {"keras/tensorflow/augmentation/rotation/rgb"})
+    index = report.write(tmp_path, entries, title="t", labels={}, compared=1, facts={}, note=note)
+    page = index.read_text()
+    assert page.index("random stream changed") < page.index('id="answer"')
+    assert json.loads((tmp_path / "summary.json").read_text())["note"] == note
