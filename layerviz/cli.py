@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from layerviz import catalogue, numerics, quiet
+from layerviz import catalogue, numerics, quiet, report, stacks
 from layerviz.baselines import BACKENDS, MANIFEST, BaselineError
 from layerviz.catalogue import WEIGHT_MODES
 from layerviz.colorspaces import COLOR_SPACES
 from layerviz.images import MIN_SIDE, WORKING_SIZE, ImageInputError, PhotoSet
+from layerviz import upgrade as upgrades
 from layerviz.seeds import DEFAULT_SUITE_SEED
 
 
@@ -56,6 +58,23 @@ def _parser() -> argparse.ArgumentParser:
             help="strict (default): TF32 and reduced-precision matmuls off, as the tests run; native: the "
             "backend's defaults",
         )
+
+    def checks(command: argparse.ArgumentParser) -> None:
+        command.add_argument("--section", action="append", metavar="SECTION", help="only this section (repeatable)")
+        command.add_argument(
+            "-k", dest="keyword", action="append", metavar="WORD", help="only checks whose id contains WORD (repeatable: any)"
+        )
+
+    def stack_options(command: argparse.ArgumentParser) -> None:
+        command.add_argument("--backend", choices=BACKENDS, default="tensorflow", help="the Keras backend (default tensorflow)")
+        command.add_argument(
+            "--with", dest="extra", action="append", default=[], metavar="REQ", help="another pin for every stack (repeatable)"
+        )
+        command.add_argument("--index-url", default=stacks.DEFAULT_INDEX, metavar="URL", help="the package index")
+        command.add_argument("--find-links", action="append", default=[], metavar="DIR", help="a folder of wheels (repeatable)")
+        command.add_argument("--no-index", action="store_true", help="only --find-links, no index")
+        command.add_argument("--offline", action="store_true", help="install from uv's cache only")
+        command.add_argument("--cache", type=Path, metavar="DIR", help="where environments are kept (default ~/.cache/layerviz/stacks)")
 
     def photos(command: argparse.ArgumentParser) -> None:
         command.add_argument(
@@ -114,6 +133,54 @@ def _parser() -> argparse.ArgumentParser:
     diff.add_argument("before", type=Path, metavar="DIR_A")
     diff.add_argument("after", type=Path, metavar="DIR_B")
     diff.add_argument("--out", type=Path, required=True, metavar="REPORT_DIR")
+
+    obtain = commands.add_parser(
+        "obtain", help="render catalogue checks into a tree laid out as baselines are (what upgrade compares)"
+    )
+    obtain.add_argument("--out", required=True, type=Path, metavar="DIR")
+    checks(obtain)
+    running(obtain)
+
+    upgrade = commands.add_parser(
+        "upgrade", help="render the same checks with two stacks on this machine and report what changed; exit 1 if anything did"
+    )
+    upgrade.add_argument("--from", dest="before", required=True, metavar="SPEC", help='e.g. "keras==3.14.1"')
+    upgrade.add_argument("--to", dest="after", required=True, metavar="SPEC", help='e.g. "keras==3.15.0"')
+    upgrade.add_argument("--out", type=Path, default=Path("layerviz-upgrade"), metavar="DIR")
+    stack_options(upgrade)
+    checks(upgrade)
+    upgrade.add_argument("--tests", nargs="+", metavar="PATH", help="render your own test suite's checks instead")
+    running(upgrade)
+
+    bisect = commands.add_parser(
+        "bisect", help="find the first release whose rendering of the checks changes"
+    )
+    bisect.add_argument("check", nargs="*", metavar="CHECK", help="check ids, or words in them (default: every check)")
+    bisect.add_argument("--package", default="keras", help="the package whose releases are searched (default keras)")
+    bisect.add_argument("--good", metavar="VERSION", help="a release that renders as before (default: the oldest)")
+    bisect.add_argument("--bad", metavar="VERSION", help="a release that renders otherwise (default: the newest)")
+    bisect.add_argument("--out", type=Path, default=Path("layerviz-bisect"), metavar="DIR")
+    stack_options(bisect)
+    bisect.add_argument("--section", action="append", metavar="SECTION", help="only this catalogue section (repeatable)")
+    bisect.add_argument("--tests", nargs="+", metavar="PATH", help="render your own test suite's checks instead")
+    running(bisect)
+
+    sweep = commands.add_parser(
+        "sweep", help="render the checks on every release of a range: a compatibility matrix (HTML and JSON)"
+    )
+    sweep.add_argument("--keras", metavar="RANGE", help="releases to sweep, e.g. 3.0.0..3.15.1 (or one version)")
+    sweep.add_argument("--minor", action="store_true", help="only the newest patch of each minor release")
+    sweep.add_argument("--stack", metavar="VERSION", help="sweep this one release (one CI job); merge later with --merge")
+    sweep.add_argument("--merge", action="store_true", help="only build the matrix from the stacks already under --out")
+    sweep.add_argument("--table", action="store_true", help="print the matrix's varying checks as a Markdown table")
+    sweep.add_argument(
+        "--evidence", type=Path, metavar="FILE", help="also write the varying checks' runs of releases, small enough to commit"
+    )
+    sweep.add_argument("--jobs", type=int, metavar="N", help="stacks at a time (default: the machine's cores)")
+    sweep.add_argument("--out", type=Path, default=Path("layerviz-sweep"), metavar="DIR")
+    stack_options(sweep)
+    checks(sweep)
+    running(sweep)
 
     env = commands.add_parser(
         "env", help="print the running numeric environment beside every baseline set's, and what differs"
@@ -204,27 +271,29 @@ def _render(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from layerviz import baselines, report
+    from layerviz import baselines
 
     with _writing(args.out):
-        report.clear(args.out)
-        entries, compared = report.diff_trees(args.before, args.after, args.out)
-        index = report.write(
+        result = report.write_tree_diff(
+            args.before,
+            args.after,
             args.out,
-            entries,
             title=f"layerviz diff: {args.before} -> {args.after}",
             labels={"before": str(args.before), "after": str(args.after), "diff": "difference"},
-            compared=compared,
             facts={str(tree): baselines.describe_tree(tree) or "no manifest" for tree in (args.before, args.after)},
         )
-    for entry in entries:
+    _print_changes(result)
+    return 1 if result.entries else 0
+
+
+def _print_changes(result: report.TreeDiff) -> None:
+    for entry in result.entries:
         print(f"{entry.status:10} {entry.case_id}")
-    if entries:
+    if result.entries:
         print("What changed:")
-        for line in report.summary_lines(entries):
+        for line in report.summary_lines(result.entries, result.note):
             print(f"  {line}")
-    print(f"{compared} cases compared, {len(entries)} differ; report: {index}")
-    return 1 if entries else 0
+    print(f"{result.compared} cases compared, {len(result.entries)} differ; report: {result.index}")
 
 
 def _env(args: argparse.Namespace) -> int:
@@ -262,7 +331,128 @@ def _print_facts(shown: dict[str, str]) -> None:
         print(f"  {label:{width}}  {text}")
 
 
-COMMANDS = {"gallery": _gallery, "list": _list, "render": _render, "diff": _diff, "env": _env}
+def _obtain(args: argparse.Namespace) -> int:
+    from layerviz import obtain
+
+    chosen = obtain.select(args.section, args.keyword)
+    if not chosen:
+        raise CliError("no catalogue check matches --section / -k; `layerviz list` shows them")
+    with _writing(args.out):
+        counts = obtain.tree(chosen, args.out, args.numerics)
+    print(f"{args.out}: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
+    return 0
+
+
+def _source(args: argparse.Namespace) -> stacks.Source:
+    return stacks.Source(args.index_url, tuple(args.find_links), args.no_index, args.offline)
+
+
+def _stack(spec: str, args: argparse.Namespace) -> stacks.Stack:
+    requirements = tuple(part for part in spec.replace(",", " ").split() if part)
+    if not requirements:
+        raise CliError("a stack needs at least one requirement, e.g. --from \"keras==3.14.1\"")
+    return stacks.Stack((*requirements, *args.extra), args.backend, _source(args))
+
+
+def _selection(args: argparse.Namespace) -> upgrades.Selection:
+    keywords = tuple(getattr(args, "keyword", None) or getattr(args, "check", None) or ())
+    if args.tests and (args.section or keywords):
+        raise CliError("--tests renders your suite's checks; select among them with your own pytest options instead")
+    if not args.tests:
+        from layerviz import obtain
+
+        if not obtain.select(args.section, keywords):  # before any environment is made
+            raise CliError("no catalogue check matches --section / -k; `layerviz list` shows them")
+    return upgrades.Selection(tuple(args.section or ()), keywords, tuple(args.tests or ()), args.numerics)
+
+
+def _upgrade(args: argparse.Namespace) -> int:
+    before, after = _stack(args.before, args), _stack(args.after, args)
+    result, sides = upgrades.upgrade(before, after, _selection(args), args.out, args.cache)
+    made = sum(side.made for side in sides)
+    print(f"environments: {made} made, {len(sides) - made} cached")
+    for side in sides:
+        if side.error:
+            print(f"layerviz: {side.error}", file=sys.stderr)
+    if result is None:
+        return 2
+    _print_changes(result)
+    return 1 if result.entries else 0
+
+
+def _bisect(args: argparse.Namespace) -> int:
+    source = _source(args)
+    known = stacks.releases(args.package, source)
+    for end in (args.good, args.bad):
+        if end and end not in known:
+            near = stacks.closest(end, known)
+            raise stacks.UnknownRelease(f"{args.package} {end} is not a release; closest: {', '.join(near) or 'none'}")
+    good, bad = args.good or known[0], args.bad or known[-1]
+    versions = [v for v in known if stacks.version_key(good) <= stacks.version_key(v) <= stacks.version_key(bad)]
+    if len(versions) < 2:
+        raise CliError(f"--good {good} and --bad {bad} leave fewer than two releases of {args.package} to search")
+    print(f"bisecting {len(versions)} releases of {args.package}, {good} .. {bad}, on {args.backend}")
+    found = upgrades.bisect(
+        args.package,
+        versions,
+        lambda v: stacks.Stack((f"{args.package}=={v}", *args.extra), args.backend, source),
+        _selection(args),
+        args.out,
+        args.cache,
+    )
+    if found is None:
+        print(f"{args.package} {bad} renders as {good} does: nothing changed in between")
+        return 0
+    print(f"first changed in {args.package} {found.bad} ({found.good} renders as {good} does); {len(found.tried)} releases rendered")
+    changes = found.changes
+    if changes is not None:
+        _print_changes(changes)
+        if args.package == "keras" and not args.tests:
+            print("Recorded divergences (layerviz/divergences.py, docs/baselines.md's table):")
+            for group in sorted({entry.group for entry in changes.entries}):
+                print(*(f"  {line}" for line in upgrades.divergence_lines(group, args.backend, found.good, found.bad)), sep="\n")
+    return 1
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from layerviz import baselines, sweep
+
+    if not args.merge:
+        if bool(args.keras) == bool(args.stack):
+            raise CliError("give the releases to sweep with --keras RANGE, or one with --stack VERSION (or --merge)")
+        args.tests = None
+        selection = _selection(args)
+        source = _source(args)
+        versions = sweep.releases_in("keras", args.keras or args.stack, source, args.minor)
+        print(f"sweeping {len(versions)} releases of keras on {args.backend} into {args.out}")
+        sweep.run("keras", versions, args.extra, args.backend, source, selection, args.out, args.cache, args.jobs)
+        if args.stack:
+            return 0
+    data = sweep.matrix(args.out)
+    with _writing(args.out):
+        index = sweep.write(args.out, data)
+    found = sweep.evidence(data)
+    if args.evidence:
+        with _writing(args.evidence):
+            baselines.write_atomic(args.evidence, (json.dumps(found, indent=1) + "\n").encode())
+    if args.table:
+        print(sweep.evidence_markdown(found), end="")
+    varying = sum(row["varies"] for row in data["rows"])
+    print(f"{len(data['rows'])} checks on {len(data['releases'])} releases: {varying} vary; matrix: {index}")
+    return 0
+
+
+COMMANDS = {
+    "gallery": _gallery,
+    "list": _list,
+    "render": _render,
+    "diff": _diff,
+    "obtain": _obtain,
+    "upgrade": _upgrade,
+    "bisect": _bisect,
+    "sweep": _sweep,
+    "env": _env,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -277,6 +467,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     try:
         return COMMANDS[args.command](args)
-    except (CliError, ImageInputError, BaselineError, catalogue.UnknownNameError) as exc:
+    # (A StackError: an unknown release, or an index that cannot be reached.)
+    except (CliError, ImageInputError, BaselineError, catalogue.UnknownNameError, stacks.StackError) as exc:
         print(f"layerviz: error: {exc}", file=sys.stderr)
         return 2

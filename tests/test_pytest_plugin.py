@@ -501,7 +501,7 @@ def upgradable(pytester, monkeypatch):
             layer_regression.check(next(c for c in CHECKS if c.id == "merging/add/rgb").case)
             assert 1 + 1 == 3, "the test's own assertion"
         """
-    project = make_project(pytester, monkeypatch, "test_upgrade", source, UPGRADE)
+    project = make_project(pytester, monkeypatch, "test_changed_layers", source, UPGRADE)
     monkeypatch.delenv("LAYERVIZ_TEST_CHANGES", raising=False)
     monkeypatch.delenv("LAYERVIZ_TEST_ADD_FACTOR", raising=False)
     project.runpytest("--regen-all", "-k", "test_case").assert_outcomes(passed=9)
@@ -520,7 +520,7 @@ def test_report_groups_several_changes_by_cause_and_configuration(upgradable, mo
     summary = summary_of(out)
     assert summary["compared"] == 10 and summary["failed"] == 8
     assert [group["headline"] for group in summary["summary"]] == [
-        "test_upgrade.py::test_own_code_fails_after_a_check: test failed: AssertionError (call), 1 check",
+        "test_changed_layers.py::test_own_code_fails_after_a_check: test failed: AssertionError (call), 1 check",
         "Maximum: now raises ValueError, 2 colour spaces",
         "Conv2DTranspose(k4, s2, relu): values shifted 1 row down, 2 colour spaces × fixed weights",
         "AveragePooling2D(p2): values changed, 2 colour spaces",

@@ -1,0 +1,247 @@
+"""Stacks: package versions to compare (Keras 3.14.1 against 3.15.0, say), each in an
+isolated environment on this machine, made with uv and cached by its pins.
+
+An environment is layered on the running one: it holds only the packages its
+requirements name (no dependencies), and sees everything else, layerviz included,
+through the running environment's site-packages. So a stack costs one small download,
+a second use installs nothing, and machine differences cancel out between two stacks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import sysconfig
+import urllib.error
+import urllib.request
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from layerviz.baselines import write_atomic
+
+PACKAGES = ("keras", "tensorflow", "tensorflow-cpu", "jax", "jaxlib", "torch")
+DEFAULT_INDEX = "https://pypi.org/simple"
+# What uv says when it cannot reach an index (its messages, lower-cased).
+_OFFLINE = ("failed to fetch", "dns error", "connection refused", "could not connect", "network is unreachable", "offline")
+_MARKER = "layerviz-stack.json"
+
+
+class StackError(Exception):
+    """A stack that cannot be made or used; the message says why and what to do."""
+
+
+class UnknownRelease(StackError):
+    """A version the index does not offer: bad input (exit 2), naming the closest releases."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where packages come from: an index (default PyPI) and local folders of wheels."""
+
+    index_url: str = DEFAULT_INDEX
+    find_links: tuple[str, ...] = ()
+    no_index: bool = False
+    offline: bool = False
+
+    def uv_options(self) -> list[str]:
+        options = ["--no-index"] if self.no_index else ["--index-url", self.index_url]
+        for place in self.find_links:
+            options += ["--find-links", place]
+        return options + (["--offline"] if self.offline else [])
+
+
+@dataclass(frozen=True)
+class Stack:
+    """Requirements installed over the running environment, e.g. ("keras==3.15.0",)."""
+
+    requirements: tuple[str, ...]
+    backend: str = "tensorflow"
+    source: Source = field(default_factory=Source)
+
+    @property
+    def name(self) -> str:
+        return " ".join(self.requirements) or "the running environment"
+
+    @property
+    def slug(self) -> str:
+        """A folder name for the stack's results: keras-3.15.0."""
+        return re.sub(r"[^A-Za-z0-9.]+", "-", "_".join(self.requirements) or "running").strip("-")
+
+    def key(self) -> str:
+        """What decides the environment's contents: the pins, where they come from, and
+        the interpreter and environment it is layered on."""
+        identity = {
+            "requirements": sorted(self.requirements),
+            "source": [self.source.index_url, sorted(self.source.find_links), self.source.no_index],
+            "python": sys.version,
+            "parent": _site_packages(sys.executable),
+        }
+        return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def cache_root() -> Path:
+    """$LAYERVIZ_CACHE, else the user's cache folder."""
+    if os.environ.get("LAYERVIZ_CACHE"):
+        return Path(os.environ["LAYERVIZ_CACHE"])
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "layerviz" / "stacks"
+
+
+def uv() -> str:
+    try:
+        from uv import find_uv_bin
+    except ImportError:
+        found = shutil.which("uv")
+        if found:
+            return found
+        raise StackError("uv is not installed; `pip install uv` (layerviz makes its environments with it)") from None
+    return find_uv_bin()
+
+
+def _site_packages(python: str | Path) -> str:
+    if Path(python) == Path(sys.executable):
+        return sysconfig.get_paths()["purelib"]
+    code = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    return subprocess.run([str(python), "-c", code], check=True, capture_output=True, text=True).stdout.strip()
+
+
+def python_of(folder: Path) -> Path:
+    return folder / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def ensure(stack: Stack, root: Path | None = None) -> tuple[Path, bool]:
+    """The Python of the stack's environment, made if it is not cached yet; and whether
+    it was made now. A folder left half-made by an interrupted run is made again."""
+    folder = (root or cache_root()) / stack.key()
+    marker = folder / _MARKER
+    with _locked(folder.with_suffix(".lock")):
+        if marker.is_file():
+            return python_of(folder), False
+        shutil.rmtree(folder, ignore_errors=True)
+        _run([uv(), "venv", "--quiet", "--python", sys.executable, str(folder)], stack)
+        # A .pth line that starts with "import" runs: addsitedir also reads the running
+        # environment's own .pth files (an editable layerviz), after this one's packages.
+        (Path(_site_packages(python_of(folder))) / "_layerviz_parent.pth").write_text(
+            f"import site; site.addsitedir({_site_packages(sys.executable)!r})\n"
+        )
+        if stack.requirements:
+            command = [uv(), "pip", "install", "--quiet", "--python", str(python_of(folder)), "--no-deps"]
+            _run([*command, *stack.source.uv_options(), *stack.requirements], stack)
+        write_atomic(marker, (json.dumps({"requirements": list(stack.requirements)}, indent=2) + "\n").encode())
+    return python_of(folder), True
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """One process makes a given environment at a time (parallel sweeps share the cache)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as handle:
+        try:
+            import fcntl
+        except ImportError:  # Windows: no lock; stacks of one run are distinct anyway
+            yield
+            return
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _run(command: Sequence[str], stack: Stack) -> None:
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode:
+        said = (done.stderr or done.stdout).strip()
+        if any(sign in said.lower() for sign in _OFFLINE):
+            raise StackError(
+                f"{stack.name}: cannot reach the package index ({_last_line(said)}); cached stacks still work offline"
+            )
+        raise StackError(f"{stack.name}: cannot install: {_last_line(said)}")
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return " ".join(lines[-2:]) if lines else "no message"
+
+
+# --- releases ----------------------------------------------------------------------
+
+_VERSION = re.compile(r"^\d+(\.\d+)*$")  # final releases only: no rc, dev or post
+
+
+def version_key(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split("."))
+
+
+def releases(package: str, source: Source) -> list[str]:
+    """The final releases of `package` that `source` offers, oldest first: wheel and
+    sdist names in its --find-links folders, and its index (PEP 691 JSON, PEP 700 versions)."""
+    name = re.sub(r"[-_.]+", "-", package).lower()
+    found: set[str] = set()
+    for place in source.find_links:
+        folder = Path(place.removeprefix("file://"))
+        for path in folder.iterdir() if folder.is_dir() else ():
+            stem = path.name.removesuffix(".tar.gz").removesuffix(".zip").removesuffix(".whl")
+            parts = stem.split("-")
+            if len(parts) >= 2 and re.sub(r"[-_.]+", "-", parts[0]).lower() == name:
+                found.add(parts[1])
+    if not source.no_index and not source.offline:
+        found |= _index_versions(name, source.index_url)
+    return sorted((v for v in found if _VERSION.match(v)), key=version_key)
+
+
+def _index_versions(name: str, index_url: str) -> set[str]:
+    request = urllib.request.Request(
+        f"{index_url.rstrip('/')}/{name}/", headers={"Accept": "application/vnd.pypi.simple.v1+json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            data = json.load(answer)
+    except urllib.error.HTTPError as exc:
+        if exc.code == 404:
+            return set()
+        raise StackError(f"cannot list {name}'s releases at {index_url} (HTTP {exc.code})") from None
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise StackError(f"cannot reach the package index {index_url} ({reason}); cached stacks still work offline") from None
+    if "versions" in data:
+        return set(data["versions"])
+    return {file["filename"].split("-")[1] for file in data.get("files", []) if "-" in file["filename"]}
+
+
+def closest(version: str, known: Sequence[str]) -> list[str]:
+    """The releases either side of `version` (the newest two if it is no version at all)."""
+    try:
+        wanted = version_key(version)
+    except ValueError:
+        return list(known[-2:])[::-1]
+    below = [v for v in known if version_key(v) < wanted]
+    above = [v for v in known if version_key(v) > wanted]
+    return [*below[-1:], *above[:1]]
+
+
+def pinned(requirement: str) -> tuple[str, str] | None:
+    """("keras", "3.15.0") of "keras==3.15.0"; None for a range or a bare name."""
+    match = re.fullmatch(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*([^\s,;]+)\s*", requirement)
+    return (match.group(1), match.group(2)) if match else None
+
+
+def check_released(requirements: Sequence[str], source: Source) -> None:
+    """Every `name==version` must be a release the source offers, else UnknownRelease
+    naming the closest ones (an unreachable index is a StackError)."""
+    for requirement in requirements:
+        pin = pinned(requirement)
+        if pin is None:
+            continue
+        name, version = pin
+        known = releases(name, source)
+        if version not in known:
+            near = closest(version, known)
+            hint = f"closest: {', '.join(near)}" if near else f"no release of {name} found there"
+            raise UnknownRelease(f"{name} {version} is not a release; {hint}")

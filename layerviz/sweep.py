@@ -1,0 +1,297 @@
+"""Sweep: render the checks on every release of a range, and say for each check and
+release whether it renders as the newest release does, differs (by how much), raises, or
+was skipped: a compatibility matrix, as JSON and as an HTML page.
+
+Each stack's result lives in its own folder (`<out>/stacks/<slug>/`: the tree and
+`result.json`), so a sweep resumes from the stacks it already has, and stacks run on
+other machines (a CI matrix, one stack a job) merge with `--merge`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from layerviz import baselines, numerics, page, report, stacks
+from layerviz.compare import Tolerance, compare
+from layerviz.raised import Raised
+from layerviz.render import Rendering
+from layerviz.upgrade import Rendered, Selection, render
+
+RESULT = "result.json"
+MATRIX = "matrix.json"
+
+
+@dataclass
+class StackResult:
+    release: str  # the swept package's version
+    requirements: list[str]
+    backend: str
+    error: str = ""  # why it has no tree
+    versions: dict[str, str] = field(default_factory=dict)
+    numerics: str = ""
+    skipped: dict[str, str] = field(default_factory=dict)
+
+
+def releases_in(package: str, span: str, source: stacks.Source, minor: bool = False) -> list[str]:
+    """The releases of `span` ("3.0.0..3.15.1", or one version), oldest first; with
+    `minor`, the newest patch of each minor release only."""
+    first, _, last = span.partition("..")
+    known = stacks.releases(package, source)
+    for end in (first, last or first):
+        if end not in known:
+            near = stacks.closest(end, known)
+            raise stacks.UnknownRelease(f"{package} {end} is not a release; closest: {', '.join(near) or 'none'}")
+    low, high = stacks.version_key(first), stacks.version_key(last or first)
+    chosen = [v for v in known if low <= stacks.version_key(v) <= high]
+    if minor:
+        newest: dict[tuple[int, ...], str] = {}
+        for version in chosen:
+            newest[stacks.version_key(version)[:2]] = version
+        chosen = list(newest.values())
+    return chosen
+
+
+def run(
+    package: str,
+    versions: Sequence[str],
+    extra: Sequence[str],
+    backend: str,
+    source: stacks.Source,
+    selection: Selection,
+    out: Path,
+    cache: Path | None = None,
+    workers: int | None = None,
+    say: Callable[[str], None] = print,
+) -> list[StackResult]:
+    """Render every release not already in `out` (stacks run in parallel up to the
+    cores), and keep each one's result; a stack that cannot install or run is a result
+    saying why."""
+    pending = [v for v in versions if not (out / "stacks" / _slug(package, v) / RESULT).is_file()]
+    if len(pending) < len(versions):
+        say(f"resuming: {len(versions) - len(pending)} of {len(versions)} releases already swept")
+    workers = max(1, min(len(pending) or 1, workers or os.cpu_count() or 1))
+    with ThreadPoolExecutor(workers) as pool:
+        futures = {
+            pool.submit(
+                render,
+                stacks.Stack((f"{package}=={v}", *extra), backend, source),
+                out / "stacks" / _slug(package, v) / "tree",
+                selection,
+                cache,
+            ): v
+            for v in pending
+        }
+        for future in as_completed(futures):  # each kept as it ends: an interrupted sweep resumes
+            version, done = futures[future], future.result()
+            result = _result(version, done)
+            baselines.write_atomic(done.tree.parent / RESULT, (json.dumps(asdict(result), indent=2) + "\n").encode())
+            say(f"  {package} {version}: {result.error or 'rendered'}")
+    return load(out)
+
+
+def _slug(package: str, version: str) -> str:
+    return f"{package}-{version}"
+
+
+def _result(version: str, done: Rendered) -> StackResult:
+    from layerviz import obtain
+
+    made = None
+    for manifest in sorted(done.tree.rglob(baselines.MANIFEST))[:1]:
+        made = (baselines.read_manifest(manifest.parent) or {}).get("numerics")
+    return StackResult(
+        version,
+        list(done.stack.requirements),
+        done.stack.backend,
+        done.error,
+        done.versions,
+        numerics.summary(made) if made else "",
+        obtain.skipped(done.tree) if not done.error else {},
+    )
+
+
+def load(out: Path) -> list[StackResult]:
+    """Every stack result under `out` (one folder a stack), oldest release first."""
+    results = [StackResult(**json.loads(path.read_text())) for path in (out / "stacks").glob(f"*/{RESULT}")]
+    return sorted(results, key=lambda r: stacks.version_key(r.release))
+
+
+# --- the matrix ---------------------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    state: str  # same, differs, raises, skipped, absent, failed (the stack did not render)
+    detail: str = ""  # how much it differs, the exception, why skipped
+    picture: str = ""  # the rendering, relative to the sweep folder
+
+
+def matrix(out: Path, package: str = "keras") -> dict:
+    """Each check against the newest release that rendered: configuration x release."""
+    results = load(out)
+    rendered = [r for r in results if not r.error]
+    if not rendered:
+        raise stacks.StackError(f"{out}: no stack rendered anything; nothing to compare")
+    newest = rendered[-1]
+    trees = {r.release: out / "stacks" / _slug(package, r.release) / "tree" for r in rendered}
+    found = {release: baselines.discover(tree) for release, tree in trees.items()}
+    checks = sorted(set().union(*found.values()) | {c for r in rendered for c in r.skipped})
+    rows = []
+    for check in checks:
+        reference = _load(found[newest.release].get(check), check)
+        cells = {}
+        for result in results:
+            cells[result.release] = asdict(_cell(result, check, found.get(result.release, {}), reference, out))
+        # A stack that did not render is said once, in the header, not in every row.
+        states = {cell["state"] for cell in cells.values()} - {"failed"}
+        rows.append({"check": check, "cells": cells, "varies": states != {"same"}})
+    return {
+        "package": package,
+        "backend": newest.backend,
+        "reference": newest.release,
+        "releases": [asdict(r) for r in results],
+        "rows": rows,
+    }
+
+
+def _load(path: Path | None, check: str) -> Rendering | Raised | None:
+    return baselines.load(path, check) if path is not None else None
+
+
+def _cell(result: StackResult, check: str, files: dict[str, Path], reference: object, out: Path) -> Cell:
+    if result.error:
+        return Cell("failed", result.error)
+    if check in result.skipped:
+        return Cell("skipped", result.skipped[check])
+    path = files.get(check)
+    if path is None:
+        return Cell("absent", "not rendered by this release")
+    outcome = baselines.load(path, check)
+    picture = path.relative_to(out).as_posix() if isinstance(outcome, Rendering) else ""
+    if reference is None:
+        state = "raises" if isinstance(outcome, Raised) else "differs"
+        return Cell(state, outcome.type if isinstance(outcome, Raised) else "the newest release does not render it", picture)
+    comparison = compare(reference, outcome, Tolerance())
+    if comparison.ok:
+        return Cell("same", "", picture)
+    if isinstance(outcome, Raised):
+        return Cell("raises", f"{outcome.type}: {outcome.message}", picture)
+    return Cell("differs", comparison.cause or "; ".join(comparison.problems[:1]), picture)
+
+
+def write(out: Path, data: dict) -> Path:
+    """matrix.json and index.html under `out`."""
+    baselines.write_atomic(out / MATRIX, (json.dumps(data, indent=2) + "\n").encode())
+    index = out / "index.html"
+    baselines.write_atomic(index, _html(data).encode())
+    return index
+
+
+_MARK = {"same": "", "differs": "≠", "raises": "!", "skipped": "–", "absent": "·", "failed": "×"}
+
+
+def _html(data: dict) -> str:
+    releases = data["releases"]
+    varying = [row for row in data["rows"] if row["varies"]]
+    steady = len(data["rows"]) - len(varying)
+    title = f"layerviz sweep: {data['package']} on {data['backend']}"
+    head = "".join(
+        f'<th title="{page.esc(r["error"] or ", ".join(f"{k} {v}" for k, v in r["versions"].items()))}">'
+        f'{page.esc(r["release"])}{"<br>×" if r["error"] else ""}</th>'
+        for r in releases
+    )
+    body = []
+    for row in varying:
+        cells = []
+        for r in releases:
+            cell = row["cells"][r["release"]]
+            image = f'<img src="{page.esc(cell["picture"])}" alt="" loading="lazy">' if cell["picture"] else ""
+            cells.append(
+                f'<td class="{cell["state"]}" title="{page.esc(cell["state"] + (": " + cell["detail"] if cell["detail"] else ""))}">'
+                f'{image}<span>{_MARK[cell["state"]]}</span></td>'
+            )
+        body.append(f'<tr><th class="check">{page.esc(row["check"])}</th>{"".join(cells)}</tr>')
+    failed = [r for r in releases if r["error"]]
+    parts = [
+        f"<header><h1>{page.esc(title)}</h1><p>{len(data['rows'])} checks on {len(releases)} releases, each compared with "
+        f"{page.esc(data['reference'])} (the newest that rendered): {len(varying)} vary, {steady} render the same on every "
+        f"release.</p></header>",
+        '<p class="legend">≠ differs · ! raises · – skipped · × the stack did not install or run; '
+        "a cell's tooltip says how.</p>",
+    ]
+    if failed:
+        parts.append("<ul>" + "".join(f"<li>{page.esc(r['release'])}: {page.esc(r['error'])}</li>" for r in failed) + "</ul>")
+    parts.append(f'<table class="matrix"><tr><th>check</th>{head}</tr>{"".join(body)}</table>')
+    style = (
+        "<style>table.matrix td{padding:2px;text-align:center;vertical-align:top}"
+        "table.matrix img{width:48px;height:48px;image-rendering:pixelated;display:block}"
+        "td.differs{background:#f6c343}td.raises{background:#e8776f}td.failed{background:#bbb}"
+        "td.skipped,td.absent{background:#eee}th.check{text-align:left;font-weight:normal;font-family:monospace}</style>"
+    )
+    return page.document(title, style + "\n".join(parts))
+
+
+# --- evidence for the divergence table ---------------------------------------------
+
+
+def evidence(data: dict) -> dict:
+    """The matrix reduced to what backs a claim, small enough to commit: each release's
+    stack, and per check that varies, the runs of consecutive releases with the same
+    outcome, e.g. [["3.0.0", "3.14.1", "differs: values shifted …"], ["3.15.0", "3.15.1", "same"]]."""
+    found = []
+    for row in data["rows"]:
+        if not row["varies"]:
+            continue
+        runs: list[list[str]] = []
+        for release in (r["release"] for r in data["releases"]):
+            cell = row["cells"][release]
+            said = cell["state"] + (f": {cell['detail']}" if cell["state"] in ("differs", "raises") and cell["detail"] else "")
+            if runs and runs[-1][2] == said:
+                runs[-1][1] = release
+            else:
+                runs.append([release, release, said])
+        found.append({"check": row["check"], "runs": runs})
+    releases = [{"release": r["release"], "error": r["error"], "versions": r["versions"]} for r in data["releases"]]
+    return {
+        "package": data["package"],
+        "backend": data["backend"],
+        "reference": data["reference"],
+        "checks": len(data["rows"]),
+        "releases": releases,
+        "varying": found,
+    }
+
+
+def evidence_markdown(found: dict) -> str:
+    """A sweep's evidence as a Markdown table, its varying checks grouped by configuration:
+    which releases render each way (what backs the divergence table's ranges)."""
+    releases = found["releases"]
+    failed = [r for r in releases if r["error"]]
+    lines = [
+        f"{found['package']} {releases[0]['release']} .. {releases[-1]['release']} ({len(releases)} releases) on "
+        f"{found['backend']}: {found['checks']} checks, each compared with {found['reference']}; "
+        f"{len(found['varying'])} vary, the others render the same on every release"
+        + (f"; did not render: {', '.join(r['release'] + ' (' + r['error'] + ')' for r in failed)}" if failed else "")
+        + ".",
+        "",
+        "| configuration | checks | releases: outcome |",
+        "| --- | --- | --- |",
+    ]
+    grouped: dict[tuple[str, tuple], list[str]] = {}
+    for row in found["varying"]:
+        group = report.describe(row["check"])[0]
+        runs = tuple((a, b, what) for a, b, what in row["runs"] if not what.startswith("failed"))
+        grouped.setdefault((group, runs), []).append(row["check"])
+    for (group, runs), checks in sorted(grouped.items()):
+        said = "<br>".join(f"{a}{'' if a == b else ' .. ' + b}: {_cell_text(what)}" for a, b, what in runs)
+        lines.append(f"| `{group}` | {len(checks)} | {said} |")
+    return "\n".join(lines) + "\n"
+
+
+def _cell_text(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")

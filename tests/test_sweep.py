@@ -1,0 +1,107 @@
+"""The sweep's matrix, merged from per-stack results as a CI matrix leaves them: each
+check against the newest release that rendered, as JSON, an HTML page and the Markdown
+evidence behind the divergence table."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import asdict
+from pathlib import Path
+
+import html5lib
+import pytest
+
+import chromium
+from layerviz import baselines, sweep
+from layerviz.cli import main
+from layerviz.render import decode_png, encode_png
+
+COMMITTED = Path(__file__).resolve().parents[1] / "baselines"
+CHECKS = ("weightless/merging/add/rgb", "weightless/pooling/max/rgb")
+
+
+def stack(out: Path, release: str, error: str = "", changed: str = "", skipped: dict[str, str] | None = None) -> None:
+    """One stack's result folder: the committed renderings of CHECKS, `changed` inverted
+    in its first row, as `layerviz sweep --stack` leaves it."""
+    folder = out / "stacks" / f"keras-{release}"
+    if not error:
+        for label in CHECKS:
+            png = COMMITTED / f"{label}.png"
+            target = folder / "tree" / f"{label}.png"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(png, target)
+            shutil.copy(baselines.stats_path(png), baselines.stats_path(target))
+            if label == changed:
+                pixels, _ = decode_png(target.read_bytes())
+                pixels = pixels.copy()
+                pixels[0] = 255 - pixels[0]
+                target.write_bytes(encode_png(pixels))
+    result = sweep.StackResult(release, [f"keras=={release}"], "torch", error, {"keras": release}, "strict", skipped or {})
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / sweep.RESULT).write_text(json.dumps(asdict(result)))
+
+
+@pytest.fixture
+def merged(tmp_path) -> Path:
+    stack(tmp_path, "3.9.0", changed="weightless/merging/add/rgb", skipped={"weightless/pooling/max/rgb": "needs Keras >= 3.10"})
+    stack(tmp_path, "3.10.0", changed="weightless/merging/add/rgb")
+    stack(tmp_path, "3.11.0")
+    stack(tmp_path, "3.12.0", error="keras==3.12.0: cannot install: no wheel for this platform")
+    return tmp_path
+
+
+def test_merge_compares_each_check_with_the_newest_release_that_rendered(merged, capsys):
+    assert main(["sweep", "--merge", "--out", str(merged), "--table", "--evidence", str(merged / "evidence.json")]) == 0
+    said = capsys.readouterr().out
+    found = json.loads((merged / "evidence.json").read_text())
+    assert [row["check"] for row in found["varying"]] == list(CHECKS)
+    assert found["varying"][0]["runs"][1:] == [["3.11.0", "3.11.0", "same"], ["3.12.0", "3.12.0", "failed"]]
+    data = json.loads((merged / sweep.MATRIX).read_text())
+    assert data["reference"] == "3.11.0"
+    assert [r["release"] for r in data["releases"]] == ["3.9.0", "3.10.0", "3.11.0", "3.12.0"]  # in release order
+    rows = {row["check"]: row for row in data["rows"]}
+    add = rows["weightless/merging/add/rgb"]["cells"]
+    assert [add[r]["state"] for r in ("3.9.0", "3.10.0", "3.11.0", "3.12.0")] == ["differs", "differs", "same", "failed"]
+    assert "cannot install" in add["3.12.0"]["detail"]
+    pooling = rows["weightless/pooling/max/rgb"]
+    assert pooling["cells"]["3.9.0"] == {"state": "skipped", "detail": "needs Keras >= 3.10", "picture": ""}
+    assert rows["weightless/merging/add/rgb"]["varies"] and pooling["varies"]
+    # The evidence: runs of releases with the same outcome, by configuration.
+    assert "| `merging/add` | 1 | 3.9.0 .. 3.10.0: differs" in said
+    assert "<br>3.11.0: same |" in said  # a release that did not render is said above the table
+    assert "did not render: 3.12.0 (keras==3.12.0: cannot install: no wheel for this platform)" in said
+    assert "2 checks on 4 releases: 2 vary" in said
+
+
+def test_a_check_that_never_varies_is_counted_not_shown(merged):
+    shutil.rmtree(merged / "stacks" / "keras-3.9.0")  # the only release that skipped pooling
+    data = sweep.matrix(merged)
+    sweep.write(merged, data)
+    page = (merged / "index.html").read_text()
+    html5lib.HTMLParser(strict=True).parse(page)
+    assert "1 vary, 1 render the same on every release" in page
+    assert "merging/add/rgb" in page and "pooling/max/rgb" not in page
+    assert "3.12.0: keras==3.12.0: cannot install" in page  # a failed stack, said once
+
+
+def test_a_sweep_with_nothing_rendered_is_one_line(tmp_path, capsys):
+    stack(tmp_path, "3.0.0", error="keras==3.0.0: cannot run: No module named 'tree'")
+    assert main(["sweep", "--merge", "--out", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == f"layerviz: error: {tmp_path}: no stack rendered anything; nothing to compare\n"
+
+
+def test_sweep_needs_its_releases(tmp_path, capsys):
+    assert main(["sweep", "--out", str(tmp_path)]) == 2
+    assert "give the releases to sweep with --keras RANGE" in capsys.readouterr().err
+
+
+@chromium.needed
+def test_the_matrix_page_shows_every_picture_and_marks_what_differs(merged, tmp_path):
+    sweep.write(merged, sweep.matrix(merged))
+    dom = chromium.probe(merged / "index.html", chromium.IMAGES_LOADED, tmp_path / "profile")
+    assert 'data-images="5"' in dom and 'data-broken="0"' in dom  # 2 rows x 3 rendered releases, 1 skipped
+    shot = chromium.screenshot(merged / "index.html", 900, 500, tmp_path / "shot")
+    # Differing cells are filled amber (#f6c343), the failed release grey.
+    amber = (abs(shot.astype(int) - [0xF6, 0xC3, 0x43]).sum(axis=-1) < 12).sum()
+    assert amber > 500

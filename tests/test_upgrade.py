@@ -1,0 +1,182 @@
+"""Upgrade answers on one machine, offline: two versions of a small package with one
+Keras layer whose behaviour changes in 1.1, installed from local wheels with uv into
+environments layered on this one; `layerviz upgrade` and `bisect` must find exactly that
+change, and a second `upgrade` must make no environment."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import textwrap
+import zipfile
+from pathlib import Path
+
+import html5lib
+import pytest
+
+from layerviz import stacks
+from layerviz.cli import main
+
+# Halves the picture in 1.0; 1.1 and 1.2 scale by 0.75 (the change to find is in 1.1).
+FACTORS = {"1.0": 0.5, "1.1": 0.75, "1.2": 0.75}
+PACKAGE = "lvbump"
+
+
+def build_wheel(folder: Path, version: str, factor: float) -> Path:
+    """A pure-Python wheel, written by hand (no build backend, no network)."""
+    files = {
+        f"{PACKAGE}/__init__.py": textwrap.dedent(f"""
+            import keras
+
+            class Brighten(keras.layers.Layer):
+                def call(self, x):
+                    return x * {factor}
+            """),
+        f"{PACKAGE}-{version}.dist-info/METADATA": f"Metadata-Version: 2.1\nName: {PACKAGE}\nVersion: {version}\n",
+        f"{PACKAGE}-{version}.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: hand\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+    }
+    record = [
+        f"{name},sha256={base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b'=').decode()},{len(text.encode())}"
+        for name, text in files.items()
+    ]
+    files[f"{PACKAGE}-{version}.dist-info/RECORD"] = "\n".join([*record, f"{PACKAGE}-{version}.dist-info/RECORD,,"]) + "\n"
+    wheel = folder / f"{PACKAGE}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    return wheel
+
+
+@pytest.fixture(scope="module")
+def wheels(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("wheels")
+    for version, factor in FACTORS.items():
+        build_wheel(folder, version, factor)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def suite(tmp_path_factory) -> Path:
+    """A user's test suite checking the package's layer with the fixture."""
+    folder = tmp_path_factory.mktemp("suite")
+    (folder / "test_bump.py").write_text(
+        textwrap.dedent("""
+            import keras
+            import lvbump
+
+            def test_brighten(layer_regression):
+                layer_regression.check(lvbump.Brighten(), size=32)
+
+            def test_steady(layer_regression):
+                layer_regression.check(keras.layers.Maximum(), size=32)
+            """)
+    )
+    (folder / "pytest.ini").write_text("[pytest]\n")
+    return folder
+
+
+def offline(wheels: Path, cache: Path) -> list[str]:
+    return ["--find-links", str(wheels), "--no-index", "--offline", "--cache", str(cache)]
+
+
+@pytest.mark.slow  # each side starts an interpreter and imports Keras
+def test_upgrade_finds_exactly_the_change_and_a_second_run_makes_nothing(wheels, suite, tmp_path, capsys):
+    cache, out = tmp_path / "cache", tmp_path / "out"
+    command = ["upgrade", "--from", f"{PACKAGE}==1.0", "--to", f"{PACKAGE}==1.1", "--tests", str(suite), "--out", str(out)]
+    assert main([*command, *offline(wheels, cache)]) == 1
+    said = capsys.readouterr().out
+    assert "environments: 2 made, 0 cached" in said
+    changed = [line.split()[1] for line in said.splitlines() if line.startswith("changed")]
+    assert len(changed) == 1 and "test_brighten" in changed[0], said
+    assert "2 cases compared, 1 differ" in said
+    page = (out / "report" / "index.html").read_text()
+    html5lib.HTMLParser(strict=True).parse(page)
+    assert f"{PACKAGE}==1.0" in page and f"{PACKAGE}==1.1" in page  # the header names both stacks
+
+    environments = sorted(path.name for path in cache.iterdir())
+    assert main([*command, *offline(wheels, cache)]) == 1
+    assert "environments: 0 made, 2 cached" in capsys.readouterr().out
+    assert sorted(path.name for path in cache.iterdir()) == environments
+    # The suite's own folder gained no baselines.
+    assert not (suite / "baselines").exists()
+
+
+@pytest.mark.slow
+def test_upgrade_between_equal_releases_exits_0(wheels, suite, tmp_path, capsys):
+    command = ["upgrade", "--from", f"{PACKAGE}==1.1", "--to", f"{PACKAGE}==1.2", "--tests", str(suite), "--out", str(tmp_path / "out")]
+    assert main([*command, *offline(wheels, tmp_path / "cache")]) == 0
+    assert "2 cases compared, 0 differ" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_bisect_dates_the_change_to_the_release_that_made_it(wheels, suite, tmp_path, capsys):
+    command = ["bisect", "--package", PACKAGE, "--tests", str(suite), "--out", str(tmp_path / "out")]
+    assert main([*command, *offline(wheels, tmp_path / "cache")]) == 1
+    said = capsys.readouterr().out
+    assert f"first changed in {PACKAGE} 1.1 (1.0 renders as 1.0 does)" in said, said
+    assert "test_brighten" in said and "test_steady" not in said
+
+
+def test_an_unknown_release_is_one_line_naming_the_closest(wheels, suite, tmp_path, capsys):
+    command = ["upgrade", "--from", f"{PACKAGE}==1.0", "--to", f"{PACKAGE}==1.15", "--tests", str(suite)]
+    assert main([*command, "--out", str(tmp_path / "out"), *offline(wheels, tmp_path / "cache")]) == 2
+    assert capsys.readouterr().err == f"layerviz: error: {PACKAGE} 1.15 is not a release; closest: 1.2\n"
+    assert not (tmp_path / "cache").exists()  # nothing was made
+    assert main(["bisect", "--package", PACKAGE, "--good", "0.9", *offline(wheels, tmp_path / "cache")]) == 2
+    assert capsys.readouterr().err == f"layerviz: error: {PACKAGE} 0.9 is not a release; closest: 1.0\n"
+
+
+def test_an_index_that_cannot_be_reached_is_one_line(tmp_path, capsys):
+    # Nothing listens on port 9 of this machine.
+    command = ["upgrade", "--from", "keras==3.14.0", "--to", "keras==3.15.0", "--index-url", "http://127.0.0.1:9/simple"]
+    assert main([*command, "--cache", str(tmp_path / "cache"), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("layerviz: error: cannot reach the package index http://127.0.0.1:9/simple (") and err.count("\n") == 1
+    assert "cached stacks still work offline" in err
+
+
+def test_a_stack_that_cannot_install_says_why(wheels, tmp_path):
+    from layerviz.upgrade import Selection, render
+
+    stack = stacks.Stack((f"{PACKAGE}==1.0", "nosuchpackage==1.0"), source=stacks.Source(find_links=(str(wheels),), no_index=True, offline=True))
+    done = render(stack, tmp_path / "tree", Selection(), tmp_path / "cache")
+    assert done.error.startswith(f"{PACKAGE}==1.0 nosuchpackage==1.0: cannot install: ") and "nosuchpackage" in done.error[40:]
+    assert not (tmp_path / "tree").exists()
+
+
+def test_releases_come_from_the_wheels_folder_oldest_first(wheels):
+    source = stacks.Source(find_links=(str(wheels),), no_index=True)
+    assert stacks.releases(PACKAGE, source) == ["1.0", "1.1", "1.2"]
+    assert stacks.releases("LVBump", source) == ["1.0", "1.1", "1.2"]  # names are normalised
+    assert stacks.closest("1.15", ["1.0", "1.1", "1.2"]) == ["1.2"]
+    assert stacks.closest("1.0.5", ["1.0", "1.1", "1.2"]) == ["1.0", "1.1"]
+
+
+def test_a_stacks_environment_is_keyed_by_its_pins_and_source(wheels):
+    local = stacks.Source(find_links=(str(wheels),), no_index=True)
+    first = stacks.Stack(("keras==3.14.0",), source=local)
+    assert first.key() == stacks.Stack(("keras==3.14.0",), "torch", local).key()  # the backend is chosen at run time
+    assert first.key() != stacks.Stack(("keras==3.15.0",), source=local).key()
+    assert first.key() != stacks.Stack(("keras==3.14.0",)).key()  # another index
+    assert stacks.Stack(("a==1", "b==2")).key() == stacks.Stack(("b==2", "a==1")).key()
+
+
+def test_bisect_says_what_a_dated_change_means_for_the_recorded_divergences(monkeypatch):
+    from layerviz import divergences
+    from layerviz.upgrade import divergence_lines
+
+    known = (
+        divergences.Divergence("edge/x", "torch", "3.0.0", "3.2.0", "keras#1", "shifted"),
+        divergences.Divergence("edge/x", "torch", "3.2.0", None, "keras#2", "darker"),
+    )
+    monkeypatch.setattr(divergences, "KNOWN", known)
+    assert divergence_lines("edge/x", "torch", "3.1.0", "3.2.0") == [
+        "edge/x on torch: the divergence covering 3.1.0 (>= 3.0.0, < 3.2.0) ends at 3.2.0: as recorded",
+        "edge/x on torch: the divergence covering 3.2.0 (>= 3.2.0) starts at 3.2.0: as recorded",
+    ]
+    # A range that the releases contradict: both ends inside one recorded divergence.
+    (line,) = divergence_lines("edge/x", "torch", "3.0.4", "3.0.5")
+    assert line.endswith("covers 3.0.4 and 3.0.5, which render differently: its range should end at 3.0.5 (keras_before='3.0.5')")
+    new = divergence_lines("edge/y", "torch", "3.4.0", "3.5.0")
+    assert new[0] == "edge/y on torch: no recorded divergence; if torch computes something else from 3.5.0 on:"
+    assert 'keras_from="3.5.0", keras_before=None' in new[1] and new[2].strip().startswith("| `edge/y/*` | torch |")
