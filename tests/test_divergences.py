@@ -1,8 +1,9 @@
+import json
 from pathlib import Path
 
 import pytest
 
-from layerviz import divergences, tables
+from layerviz import divergences, report, tables
 from layerviz.baselines import BACKENDS
 from layerviz.catalogue import CONFIGS
 from layerviz.divergences import TENSORFLOW_OWN_CPU_KERNELS, Divergence
@@ -80,3 +81,48 @@ def test_the_documented_table_is_the_generated_one():
     assert "| `channels-first/conv/*` | tensorflow | TensorFlow's own CPU kernels (oneDNN off, no GPU) |" in (
         tables.divergences_markdown()
     )
+
+
+SWEEPS = Path(__file__).resolve().parents[1] / "docs" / "sweeps"
+
+
+def edges(evidence: dict) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """Per configuration, the releases where its rendering changes, and those where it
+    starts or stops being skipped (a layer or option the release lacks)."""
+    changes: dict[str, set[str]] = {}
+    skips: dict[str, set[str]] = {}
+    for row in evidence["varying"]:
+        config = report.describe(row["check"])[0]
+        runs = [run for run in row["runs"] if run[2] != "failed"]
+        for before, after in zip(runs, runs[1:]):
+            kind = skips if "skipped" in (before[2], after[2]) else changes
+            kind.setdefault(config, set()).add(after[0])
+    return changes, skips
+
+
+@pytest.mark.parametrize("evidence", sorted(SWEEPS.glob("*.json")), ids=lambda path: path.stem)
+def test_every_recorded_range_on_a_swept_backend_is_where_the_sweep_saw_a_change(evidence):
+    """docs/sweeps/ holds `layerviz sweep --evidence` results: each recorded divergence of
+    the swept backend must begin and end exactly where the releases change its rendering,
+    and a change of a recorded configuration must be one of its recorded edges."""
+    found = json.loads(evidence.read_text())
+    swept = [divergences.version(r["release"]) for r in found["releases"] if not r["error"]]
+    changes, skips = edges(found)
+    recorded: dict[str, set[str]] = {}
+    for known in divergences.KNOWN:
+        if known.backend != found["backend"] or known.when is not None:
+            continue
+        inside = {v for v in (known.keras_from, known.keras_before) if v and swept[0] < divergences.version(v) <= swept[-1]}
+        recorded.setdefault(known.config, set()).update(inside)
+    assert recorded, "the sweep's backend has no recorded divergence to check"
+    for config, versions in recorded.items():
+        seen = changes.get(config, set())
+        assert versions - skips.get(config, set()) == seen, f"{config}: recorded edges {sorted(versions)}, the sweep saw {sorted(seen)}"
+
+
+def test_the_sweeps_page_is_generated_from_the_committed_evidence():
+    from layerviz import sweep
+
+    page = (SWEEPS.parent / "sweeps.md").read_text()
+    for path in sorted(SWEEPS.glob("*.json")):
+        assert sweep.evidence_markdown(json.loads(path.read_text())) in page, f"regenerate docs/sweeps.md from {path.name}"
