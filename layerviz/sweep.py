@@ -197,7 +197,11 @@ _MARK = {"same": "", "differs": "≠", "raises": "!", "skipped": "–", "absent"
 
 def _html(data: dict) -> str:
     releases = data["releases"]
-    varying = [row for row in data["rows"] if row["varies"]]
+    # What renders otherwise or raises comes first; checks that only some releases skip, after.
+    varying = sorted(
+        (row for row in data["rows"] if row["varies"]),
+        key=lambda row: not any(cell["state"] in ("differs", "raises") for cell in row["cells"].values()),
+    )
     steady = len(data["rows"]) - len(varying)
     title = f"layerviz sweep: {data['package']} on {data['backend']}"
     head = "".join(
@@ -229,7 +233,9 @@ def _html(data: dict) -> str:
     parts.append(f'<table class="matrix"><tr><th>check</th>{head}</tr>{"".join(body)}</table>')
     style = (
         "<style>table.matrix td{padding:2px;text-align:center;vertical-align:top}"
-        "table.matrix img{width:48px;height:48px;image-rendering:pixelated;display:block}"
+        # Smoothly scaled: nearest-neighbour thumbnails of a striped picture alias differently
+        # in every column, so that identical renderings looked different.
+        "table.matrix img{width:64px;height:64px;display:block}"
         "td.differs{background:#f6c343}td.raises{background:#e8776f}td.failed{background:#bbb}"
         "td.skipped,td.absent{background:#eee}th.check{text-align:left;font-weight:normal;font-family:monospace}</style>"
     )
