@@ -384,9 +384,10 @@ def _bisect(args: argparse.Namespace) -> int:
     source = _source(args)
     known = stacks.releases(args.package, source)
     for end in (args.good, args.bad):
-        if end and end not in known:
-            near = stacks.closest(end, known)
-            raise stacks.UnknownRelease(f"{args.package} {end} is not a release; closest: {', '.join(near) or 'none'}")
+        if end:
+            stacks.require(args.package, end, known)
+    if not known:
+        raise CliError(f"no release of {args.package} found at the index or --find-links")
     good, bad = args.good or known[0], args.bad or known[-1]
     versions = [v for v in known if stacks.version_key(good) <= stacks.version_key(v) <= stacks.version_key(bad)]
     if len(versions) < 2:

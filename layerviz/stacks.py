@@ -232,16 +232,18 @@ def pinned(requirement: str) -> tuple[str, str] | None:
     return (match.group(1), match.group(2)) if match else None
 
 
+def require(package: str, version: str, known: Sequence[str]) -> None:
+    """UnknownRelease, naming the closest releases, unless `version` is one of `known`."""
+    if version not in known:
+        near = closest(version, known)
+        hint = f"closest: {', '.join(near)}" if near else f"no release of {package} found there"
+        raise UnknownRelease(f"{package} {version} is not a release; {hint}")
+
+
 def check_released(requirements: Sequence[str], source: Source) -> None:
-    """Every `name==version` must be a release the source offers, else UnknownRelease
-    naming the closest ones (an unreachable index is a StackError)."""
+    """Every `name==version` must be a release the source offers (an unreachable index is
+    a StackError)."""
     for requirement in requirements:
         pin = pinned(requirement)
-        if pin is None:
-            continue
-        name, version = pin
-        known = releases(name, source)
-        if version not in known:
-            near = closest(version, known)
-            hint = f"closest: {', '.join(near)}" if near else f"no release of {name} found there"
-            raise UnknownRelease(f"{name} {version} is not a release; {hint}")
+        if pin is not None:
+            require(pin[0], pin[1], releases(pin[0], source))

@@ -43,9 +43,7 @@ def releases_in(package: str, span: str, source: stacks.Source, minor: bool = Fa
     first, _, last = span.partition("..")
     known = stacks.releases(package, source)
     for end in (first, last or first):
-        if end not in known:
-            near = stacks.closest(end, known)
-            raise stacks.UnknownRelease(f"{package} {end} is not a release; closest: {', '.join(near) or 'none'}")
+        stacks.require(package, end, known)
     low, high = stacks.version_key(first), stacks.version_key(last or first)
     chosen = [v for v in known if low <= stacks.version_key(v) <= high]
     if minor:

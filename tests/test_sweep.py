@@ -105,3 +105,14 @@ def test_the_matrix_page_shows_every_picture_and_marks_what_differs(merged, tmp_
     # Differing cells are filled amber (#f6c343), the failed release grey.
     amber = (abs(shot.astype(int) - [0xF6, 0xC3, 0x43]).sum(axis=-1) < 12).sum()
     assert amber > 500
+
+
+def test_a_range_with_an_unknown_end_is_one_line(tmp_path, capsys):
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    for version in ("3.14.0", "3.15.0"):  # names are all a release listing reads
+        (wheels / f"keras-{version}-py3-none-any.whl").write_bytes(b"")
+    command = ["sweep", "--keras", "3.14.0..3.16.0", "--find-links", str(wheels), "--no-index", "--out", str(tmp_path / "out")]
+    assert main(command) == 2
+    assert capsys.readouterr().err == "layerviz: error: keras 3.16.0 is not a release; closest: 3.15.0\n"
+    assert not (tmp_path / "out").exists()
