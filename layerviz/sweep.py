@@ -266,6 +266,8 @@ def evidence(data: dict) -> dict:
         "backend": data["backend"],
         "reference": data["reference"],
         "checks": len(data["rows"]),
+        # What was swept, varying or not: a claim about anything else has no evidence here.
+        "configurations": sorted({report.describe(row["check"])[0] for row in data["rows"]}),
         "releases": releases,
         "varying": found,
     }
@@ -298,4 +300,7 @@ def evidence_markdown(found: dict) -> str:
 
 
 def _cell_text(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """An outcome as one table cell: pipes and brackets (a link, to Markdown) escaped."""
+    for mark in "|[]":
+        text = text.replace(mark, "\\" + mark)
+    return text.replace("\n", " ")
