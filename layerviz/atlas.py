@@ -19,6 +19,8 @@ RGB = ("rgb",)
 FIXED = ("fixed",)
 # Preprocessing layers assume 8-bit values unless told: our photos are floats in [0, 1].
 UNIT = (0, 1)
+# A mean per column of a SIZE-wide photo, 0.2 at the left to 0.8 at the right.
+RAMP = tuple(round(0.2 + 0.6 * column / (SIZE - 1), 4) for column in range(SIZE))
 
 SECTION_TITLES = {
     "activations": "Activations: every one Keras exports, per pixel and in a 3x3 convolution",
@@ -88,6 +90,14 @@ def _activations() -> Iterable[LayerConfig]:
             Step("Conv2D", {"filters": CHANNELS, "kernel_size": 3, "activation": activation}),
             modes=FIXED,
         )
+    # A softmax over the photo's height and width; before Keras 3.5 a tuple axis took the
+    # softmax over the channels (keras-team/keras#20022).
+    yield _config(
+        "activations",
+        "softmax-spatial",
+        "softmax over height and width (axis=(1, 2)): each channel sums to 1 over the photo",
+        Step("Activation", {"activation": "softmax-spatial"}),
+    )
 
 
 def _convolutions() -> Iterable[LayerConfig]:
@@ -159,6 +169,19 @@ def _pooling() -> Iterable[LayerConfig]:
                 f"{kind}-p{pool}-s{strides}-{padding}",
                 f"{layer}({pool}, strides={strides}, padding='{padding}')",
                 Step(layer, {"pool_size": pool, "strides": strides, "padding": padding}),
+            )
+        if kind == "max":  # "same" padding that torch got wrong before Keras 3.9 (keras-team/keras#20774)
+            yield _config(
+                "pooling-strides",
+                "max-p3x5-s1-same",
+                "MaxPooling2D((3, 5), strides=1, padding='same'): a pool taller than wide",
+                Step(layer, {"pool_size": (3, 5), "strides": 1, "padding": "same"}),
+            )
+            yield _config(
+                "pooling-strides",
+                "max-p2-s4-same",
+                "MaxPooling2D(2, strides=4, padding='same'): strides beyond the pool",
+                Step(layer, {"pool_size": 2, "strides": 4, "padding": "same"}),
             )
         yield LayerConfig(
             "pooling-strides",
@@ -264,6 +287,21 @@ def _normalization() -> Iterable[LayerConfig]:
         "Normalization adapted on the photo: each channel to mean 0, variance 1",
         Step("Normalization", adapt=True),
         tolerance=CENTRED,
+    )
+    # From Keras's own fixes (docs/keras-fixes.md): a given mean and variance.
+    yield _config(
+        "normalization",
+        "given-per-column",
+        "Normalization(axis=2) with a given mean per column, a left-to-right ramp (Keras 3.8-3.13 raise: "
+        "keras-team/keras#20626, fixed by keras-team/keras#22068)",
+        Step("Normalization", {"axis": 2, "mean": RAMP, "variance": (0.04,) * SIZE}),
+    )
+    yield _config(
+        "normalization",
+        "given-scalar",
+        "Normalization(mean=0.5, variance=0.04): one mean for every channel (before Keras 3.8 it raises: "
+        "keras-team/keras#20626)",
+        Step("Normalization", {"mean": 0.5, "variance": 0.04}),
     )
 
 

@@ -94,6 +94,8 @@ def _each(
 # and jax 0.10.2 (and tensorflow 2.21.0 on 3.0.0, 3.4.1, 3.5.0, 3.10.0, 3.13.2, 3.14.0,
 # 3.15.1): jax and tensorflow match the shared baselines on all of them. Within each range
 # below, the torch output is byte-identical on every release; a range ends where it changes.
+BACKENDS_ALL = ("tensorflow", "jax", "torch")
+
 KNOWN: tuple[Divergence, ...] = (
     *_each(
         ("edge/avgpool-p3-s2-same",),
@@ -239,6 +241,36 @@ KNOWN: tuple[Divergence, ...] = (
         ("3.0.0", "3.6.0"),
         "none found",
         "RandomFlip on a uint8 photo draws another flip: every pixel changes (up to 161 levels)",
+    ),
+    # Keras's own fixes (docs/keras-fixes.md), measured on all 40 releases from 3.0.0 to
+    # 3.15.1 on each backend (`layerviz sweep -k …`): every backend, until the fix.
+    *_each(
+        ("activations/softmax-spatial",),
+        BACKENDS_ALL,
+        ("3.0.0", "3.5.0"),
+        "keras-team/keras#20021, fixed by keras-team/keras#20022",
+        "a tuple axis took the softmax over the channels, not over height and width",
+    ),
+    *_each(
+        ("normalization/given-scalar",),
+        BACKENDS_ALL,
+        ("3.0.0", "3.8.0"),
+        "fixed by keras-team/keras#20626",
+        "raises: a single mean and variance cannot be reshaped to one per channel",
+    ),
+    *_each(
+        ("normalization/given-per-column",),
+        BACKENDS_ALL,
+        ("3.8.0", "3.14.0"),
+        "keras-team/keras#20626 broke it, keras-team/keras#22068 fixed it",
+        "raises: a mean per column (axis=2) is broadcast against the last axis",
+    ),
+    *_each(
+        ("pooling-strides/max-p3x5-s1-same", "pooling-strides/max-p2-s4-same"),
+        ("torch",),
+        ("3.0.0", "3.9.0"),
+        "fixed by keras-team/keras#20774",
+        "raises RuntimeError: torch's \"same\" padding came with height and width swapped, or negative",
     ),
     *_each(
         ("channels-first/depthwise",),

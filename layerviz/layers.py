@@ -18,7 +18,10 @@ from layerviz.seeds import DEFAULT_SUITE_SEED, derive_seed
 
 
 # Activations with options, named in the catalogue as "<name>-<variant>".
-ACTIVATION_VARIANTS = {"gelu-approximate": ("gelu", {"approximate": True})}
+ACTIVATION_VARIANTS = {
+    "gelu-approximate": ("gelu", {"approximate": True}),
+    "softmax-spatial": ("softmax", {"axis": (1, 2)}),
+}
 
 
 def _resolve(key: str, value: object, in_shape: tuple[int, ...], case_shape: tuple[int, ...], seed: int) -> object:

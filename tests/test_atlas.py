@@ -398,3 +398,19 @@ def test_a_random_layer_with_the_same_seed_draws_the_same_picture(config):
     first = subject.trace(subject.of(case), "rgb", weights="keras", seed_name=case.id).raw
     keras.utils.set_random_seed(12345)  # the global generator must not matter
     np.testing.assert_array_equal(subject.trace(subject.of(case), "rgb", weights="keras", seed_name=case.id).raw, first)
+
+
+def test_the_keras_fixes_page_names_only_cases_the_catalogue_has():
+    """docs/keras-fixes.md: each fix's case, in its last column, is a configuration of the
+    catalogue; its count of fixes with a case is the table's."""
+    import re
+    from pathlib import Path
+
+    from layerviz.catalogue import CONFIGS
+
+    page = (Path(__file__).resolve().parents[1] / "docs" / "keras-fixes.md").read_text()
+    rows = [line for line in page.split("## Every fix")[1].splitlines() if line.startswith("| 3.")]
+    named = [re.findall(r"`([a-z0-9-]+/[a-z0-9_.-]+)`", row.rsplit(" | ", 1)[1]) for row in rows]
+    assert {name for names in named for name in names} <= {config.id for config in CONFIGS}
+    covered = sum(bool(names) for names in named)
+    assert f"**{len(rows)} fixes;" in page and f"{covered} of those have a case" in page

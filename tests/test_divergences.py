@@ -110,7 +110,7 @@ def test_every_recorded_range_on_a_swept_backend_is_where_the_sweep_saw_a_change
     changes, skips = edges(found)
     recorded: dict[str, set[str]] = {}
     for known in divergences.KNOWN:
-        if known.backend != found["backend"] or known.when is not None:
+        if known.backend != found["backend"] or known.when is not None or known.config not in found["configurations"]:
             continue
         inside = {v for v in (known.keras_from, known.keras_before) if v and swept[0] < divergences.version(v) <= swept[-1]}
         recorded.setdefault(known.config, set()).update(inside)
