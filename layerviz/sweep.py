@@ -148,13 +148,21 @@ def matrix(out: Path, package: str = "keras") -> dict:
         # A stack that did not render is said once, in the header, not in every row.
         states = {cell["state"] for cell in cells.values()} - {"failed"}
         rows.append({"check": check, "cells": cells, "varies": states != {"same"}})
-    return {
-        "package": package,
-        "backend": newest.backend,
-        "reference": newest.release,
-        "releases": [asdict(r) for r in results],
-        "rows": rows,
-    }
+    releases = [asdict(r) for r in results]
+    for release in releases:
+        release["note"] = _explain(release["release"], rows, set(found.get(release["release"], {})))
+    return {"package": package, "backend": newest.backend, "reference": newest.release, "releases": releases, "rows": rows}
+
+
+def _explain(release: str, rows: list[dict], compared: set[str]) -> str:
+    """As the report does: a keras-mode change whose fixed twin matches is "initial weights
+    changed"; a release whose every change is a seeded random draw only reseeds."""
+    cells = {row["check"]: row["cells"][release] for row in rows if row["cells"][release]["state"] == "differs"}
+    entries = [report.Entry(check, "changed", [], cause=cell["detail"]) for check, cell in cells.items()]
+    note = report.annotate(entries, compared)
+    for entry in entries:
+        cells[entry.case_id]["detail"] = entry.cause
+    return note
 
 
 def _load(path: Path | None, check: str) -> Rendering | Raised | None:
@@ -219,6 +227,7 @@ def _html(data: dict) -> str:
             )
         body.append(f'<tr><th class="check">{page.esc(row["check"])}</th>{"".join(cells)}</tr>')
     failed = [r for r in releases if r["error"]]
+    reseeded = [r["release"] for r in releases if r.get("note")]
     parts = [
         f"<header><h1>{page.esc(title)}</h1><p>{len(data['rows'])} checks on {len(releases)} releases, each compared with "
         f"{page.esc(data['reference'])} (the newest that rendered): {len(varying)} vary, {steady} render the same on every "
@@ -228,6 +237,9 @@ def _html(data: dict) -> str:
     ]
     if failed:
         parts.append("<ul>" + "".join(f"<li>{page.esc(r['release'])}: {page.esc(r['error'])}</li>" for r in failed) + "</ul>")
+    if reseeded:
+        parts.append(f"<p><strong>Only the random stream changed</strong> in {page.esc(', '.join(reseeded))}: every deterministic "
+                     "check renders as the newest release does; only seeded random draws differ.</p>")
     parts.append(f'<table class="matrix"><tr><th>check</th>{head}</tr>{"".join(body)}</table>')
     style = (
         "<style>table.matrix td{padding:2px;text-align:center;vertical-align:top}"
@@ -260,7 +272,10 @@ def evidence(data: dict) -> dict:
             else:
                 runs.append([release, release, said])
         found.append({"check": row["check"], "runs": runs})
-    releases = [{"release": r["release"], "error": r["error"], "versions": r["versions"]} for r in data["releases"]]
+    releases = [
+        {"release": r["release"], "error": r["error"], "versions": r["versions"], "note": r.get("note", "")}
+        for r in data["releases"]
+    ]
     return {
         "package": data["package"],
         "backend": data["backend"],
@@ -278,11 +293,13 @@ def evidence_markdown(found: dict) -> str:
     which releases render each way (what backs the divergence table's ranges)."""
     releases = found["releases"]
     failed = [r for r in releases if r["error"]]
+    reseeded = [r["release"] for r in releases if r.get("note")]
     lines = [
         f"{found['package']} {releases[0]['release']} .. {releases[-1]['release']} ({len(releases)} releases) on "
         f"{found['backend']}: {found['checks']} checks, each compared with {found['reference']}; "
         f"{len(found['varying'])} vary, the others render the same on every release"
         + (f"; did not render: {', '.join(r['release'] + ' (' + r['error'] + ')' for r in failed)}" if failed else "")
+        + (f"; only the random stream changed in {', '.join(reseeded)}" if reseeded else "")
         + ".",
         "",
         "| configuration | checks | releases: outcome |",

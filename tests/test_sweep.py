@@ -116,3 +116,39 @@ def test_a_range_with_an_unknown_end_is_one_line(tmp_path, capsys):
     assert main(command) == 2
     assert capsys.readouterr().err == "layerviz: error: keras 3.16.0 is not a release; closest: 3.15.0\n"
     assert not (tmp_path / "out").exists()
+
+
+def test_a_release_that_only_reseeds_is_told_apart(tmp_path):
+    """A keras-mode check that differs while its fixed-weight twin matches is a new draw of
+    initial weights; a release with nothing else is said to change only the random stream."""
+    weighted, twin = "keras/torch/conv2d/k3-relu/rgb", "fixed/conv2d/k3-relu/rgb"
+    for release, changed in (("3.14.0", weighted), ("3.15.0", "")):
+        folder = tmp_path / "stacks" / f"keras-{release}"
+        for label, source in ((weighted, COMMITTED / "keras/tensorflow/conv2d/k3-relu/rgb.png"), (twin, COMMITTED / f"{twin}.png")):
+            target = folder / "tree" / f"{label}.png"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(source, target)
+            shutil.copy(baselines.stats_path(source), baselines.stats_path(target))
+            if label == changed:
+                pixels, _ = decode_png(target.read_bytes())
+                target.write_bytes(encode_png(255 - pixels))
+        result = sweep.StackResult(release, [f"keras=={release}"], "torch", "", {"keras": release})
+        (folder / sweep.RESULT).write_text(json.dumps(asdict(result)))
+    data = sweep.matrix(tmp_path)
+    notes = {r["release"]: r["note"] for r in data["releases"]}
+    assert notes["3.14.0"].startswith("the backend's random stream changed") and notes["3.15.0"] == ""
+    cell = next(row for row in data["rows"] if row["check"] == weighted)["cells"]["3.14.0"]
+    assert cell["detail"] == "initial weights changed, layer maths unchanged"
+    assert "only the random stream changed in 3.14.0" in sweep.evidence_markdown(sweep.evidence(data))
+    sweep.write(tmp_path, data)
+    assert "Only the random stream changed</strong> in 3.14.0" in (tmp_path / "index.html").read_text()
+
+
+def test_a_sweep_resumes_from_the_stacks_it_has(merged):
+    said = []
+    from layerviz import stacks
+    from layerviz.upgrade import Selection
+
+    results = sweep.run("keras", ["3.10.0", "3.11.0"], [], "torch", stacks.Source(), Selection(), merged, say=said.append)
+    assert said == ["resuming: 2 of 2 releases already swept"]  # nothing rendered again
+    assert [r.release for r in results] == ["3.9.0", "3.10.0", "3.11.0", "3.12.0"]
