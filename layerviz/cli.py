@@ -73,7 +73,9 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("--index-url", default=stacks.DEFAULT_INDEX, metavar="URL", help="the package index")
         command.add_argument("--find-links", action="append", default=[], metavar="DIR", help="a folder of wheels (repeatable)")
         command.add_argument("--no-index", action="store_true", help="only --find-links, no index")
-        command.add_argument("--offline", action="store_true", help="install from uv's cache only")
+        command.add_argument(
+            "--offline", action="store_true", help="no index: install from uv's cache, list releases from cached stacks"
+        )
         command.add_argument("--cache", type=Path, metavar="DIR", help="where environments are kept (default ~/.cache/layerviz/stacks)")
 
     def photos(command: argparse.ArgumentParser) -> None:
@@ -382,7 +384,7 @@ def _upgrade(args: argparse.Namespace) -> int:
 
 def _bisect(args: argparse.Namespace) -> int:
     source = _source(args)
-    known = stacks.releases(args.package, source)
+    known = stacks.releases(args.package, source, args.cache)
     for end in (args.good, args.bad):
         if end:
             stacks.require(args.package, end, known)
@@ -424,7 +426,7 @@ def _sweep(args: argparse.Namespace) -> int:
         args.tests = None
         selection = _selection(args)
         source = _source(args)
-        versions = sweep.releases_in("keras", args.keras or args.stack, source, args.minor)
+        versions = sweep.releases_in("keras", args.keras or args.stack, source, args.minor, args.cache)
         print(f"sweeping {len(versions)} releases of keras on {args.backend} into {args.out}")
         sweep.run("keras", versions, args.extra, args.backend, source, selection, args.out, args.cache, args.jobs)
         if args.stack:

@@ -79,10 +79,11 @@ class Stack:
         the interpreter and environment it is layered on."""
         identity = {
             "requirements": sorted(self.requirements),
-            "source": [self.source.index_url, sorted(self.source.find_links), self.source.no_index],
             "python": sys.version,
             "parent": _site_packages(sys.executable),
         }
+        if not all(pinned(r) for r in self.requirements):  # a range: what it installs depends on where from
+            identity["source"] = [self.source.index_url, sorted(self.source.find_links), self.source.no_index]
         return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -160,7 +161,7 @@ def _run(command: Sequence[str], stack: Stack) -> None:
         said = (done.stderr or done.stdout).strip()
         if any(sign in said.lower() for sign in _OFFLINE):
             raise StackError(
-                f"{stack.name}: cannot reach the package index ({_last_line(said)}); cached stacks still work offline"
+                f"{stack.name}: cannot reach the package index ({_last_line(said)}); cached stacks work with --offline"
             )
         raise StackError(f"{stack.name}: cannot install: {_last_line(said)}")
 
@@ -179,11 +180,18 @@ def version_key(text: str) -> tuple[int, ...]:
     return tuple(int(part) for part in text.split("."))
 
 
-def releases(package: str, source: Source) -> list[str]:
+def releases(package: str, source: Source, cache: Path | None = None) -> list[str]:
     """The final releases of `package` that `source` offers, oldest first: wheel and
-    sdist names in its --find-links folders, and its index (PEP 691 JSON, PEP 700 versions)."""
+    sdist names in its --find-links folders, and its index (PEP 691 JSON, PEP 700 versions);
+    offline, the releases cached stacks pin instead of the index's."""
     name = re.sub(r"[-_.]+", "-", package).lower()
     found: set[str] = set()
+    if source.offline:
+        for marker in (cache or cache_root()).glob(f"*/{_MARKER}"):
+            for requirement in json.loads(marker.read_text())["requirements"]:
+                pin = pinned(requirement)
+                if pin and re.sub(r"[-_.]+", "-", pin[0]).lower() == name:
+                    found.add(pin[1])
     for place in source.find_links:
         folder = Path(place.removeprefix("file://"))
         for path in folder.iterdir() if folder.is_dir() else ():
@@ -209,7 +217,7 @@ def _index_versions(name: str, index_url: str) -> set[str]:
         raise StackError(f"cannot list {name}'s releases at {index_url} (HTTP {exc.code})") from None
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise StackError(f"cannot reach the package index {index_url} ({reason}); cached stacks still work offline") from None
+        raise StackError(f"cannot reach the package index {index_url} ({reason}); cached stacks work with --offline") from None
     if "versions" in data:
         return set(data["versions"])
     return {file["filename"].split("-")[1] for file in data.get("files", []) if "-" in file["filename"]}
@@ -240,10 +248,10 @@ def require(package: str, version: str, known: Sequence[str]) -> None:
         raise UnknownRelease(f"{package} {version} is not a release; {hint}")
 
 
-def check_released(requirements: Sequence[str], source: Source) -> None:
+def check_released(requirements: Sequence[str], source: Source, cache: Path | None = None) -> None:
     """Every `name==version` must be a release the source offers (an unreachable index is
     a StackError)."""
     for requirement in requirements:
         pin = pinned(requirement)
         if pin is not None:
-            require(pin[0], pin[1], releases(pin[0], source))
+            require(pin[0], pin[1], releases(pin[0], source, cache))

@@ -37,11 +37,11 @@ class StackResult:
     skipped: dict[str, str] = field(default_factory=dict)
 
 
-def releases_in(package: str, span: str, source: stacks.Source, minor: bool = False) -> list[str]:
+def releases_in(package: str, span: str, source: stacks.Source, minor: bool = False, cache: Path | None = None) -> list[str]:
     """The releases of `span` ("3.0.0..3.15.1", or one version), oldest first; with
     `minor`, the newest patch of each minor release only."""
     first, _, last = span.partition("..")
-    known = stacks.releases(package, source)
+    known = stacks.releases(package, source, cache)
     for end in (first, last or first):
         stacks.require(package, end, known)
     low, high = stacks.version_key(first), stacks.version_key(last or first)

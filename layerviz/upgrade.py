@@ -114,7 +114,7 @@ def check_releases(stacks_: Sequence[Stack], cache: Path | None = None) -> None:
     root = cache or stacks.cache_root()
     for stack in stacks_:
         if not (root / stack.key() / "layerviz-stack.json").is_file():
-            stacks.check_released(stack.requirements, stack.source)
+            stacks.check_released(stack.requirements, stack.source, cache)
 
 
 def stack_facts(*rendered: Rendered) -> dict[str, str]:
