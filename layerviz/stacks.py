@@ -26,7 +26,6 @@ from pathlib import Path
 
 from layerviz.baselines import write_atomic
 
-PACKAGES = ("keras", "tensorflow", "tensorflow-cpu", "jax", "jaxlib", "torch")
 DEFAULT_INDEX = "https://pypi.org/simple"
 # What uv says when it cannot reach an index (its messages, lower-cased).
 _OFFLINE = ("failed to fetch", "dns error", "connection refused", "could not connect", "network is unreachable", "offline")
@@ -69,14 +68,9 @@ class Stack:
     def name(self) -> str:
         return " ".join(self.requirements) or "the running environment"
 
-    @property
-    def slug(self) -> str:
-        """A folder name for the stack's results: keras-3.15.0."""
-        return re.sub(r"[^A-Za-z0-9.]+", "-", "_".join(self.requirements) or "running").strip("-")
-
     def key(self) -> str:
-        """What decides the environment's contents: the pins, where they come from, and
-        the interpreter and environment it is layered on."""
+        """What decides the environment's contents: the pins (and, for a range, where it is
+        installed from), the interpreter, and the environment it is layered on."""
         identity = {
             "requirements": sorted(self.requirements),
             "python": sys.version,
