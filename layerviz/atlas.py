@@ -98,6 +98,12 @@ def _activations() -> Iterable[LayerConfig]:
         "softmax over height and width (axis=(1, 2)): each channel sums to 1 over the photo",
         Step("Activation", {"activation": "softmax-spatial"}),
     )
+    yield _config(
+        "activations",
+        "log-softmax-spatial",
+        "log_softmax over height and width (axis=(1, 2)); before Keras 3.5 over the channels (keras-team/keras#20028)",
+        Step("Activation", {"activation": "log_softmax-spatial"}),
+    )
 
 
 def _convolutions() -> Iterable[LayerConfig]:
@@ -154,6 +160,27 @@ def _convolutions() -> Iterable[LayerConfig]:
             "transpose-d2",
             "Conv2DTranspose kernel 3, dilation 2",
             Step("Conv2DTranspose", {"filters": CHANNELS, "kernel_size": 3, "dilation_rate": 2}),
+            FIXED,
+        ),
+        # From Keras's own fixes (docs/keras-fixes.md): options refused until a release allowed them.
+        (
+            "transpose-op0",
+            "Conv2DTranspose kernel 3, strides 2, output padding 0 (refused before Keras 3.11: keras-team/keras#21383)",
+            Step("Conv2DTranspose", {"filters": CHANNELS, "kernel_size": 3, "strides": 2, "output_padding": 0}),
+            FIXED,
+        ),
+        (
+            "depthwise-s2-d2",
+            "DepthwiseConv2D kernel 3, strides 2 and dilation 2 together (refused before Keras 3.15: "
+            "keras-team/keras#22598, keras-team/keras#23027)",
+            Step("DepthwiseConv2D", {"kernel_size": 3, "strides": 2, "dilation_rate": 2}),
+            FIXED,
+        ),
+        (
+            "separable-s2-d2",
+            "SeparableConv2D kernel 3, strides 2 and dilation 2 together (refused before Keras 3.15: "
+            "keras-team/keras#22598, keras-team/keras#23027)",
+            Step("SeparableConv2D", {"filters": CHANNELS, "kernel_size": 3, "strides": 2, "dilation_rate": 2}),
             FIXED,
         ),
     )
@@ -295,6 +322,13 @@ def _normalization() -> Iterable[LayerConfig]:
         "Normalization(axis=2) with a given mean per column, a left-to-right ramp (Keras 3.8-3.13 raise: "
         "keras-team/keras#20626, fixed by keras-team/keras#22068)",
         Step("Normalization", {"axis": 2, "mean": RAMP, "variance": (0.04,) * SIZE}),
+    )
+    yield _config(
+        "normalization",
+        "layer-rms-hw",
+        "LayerNormalization over height and width with RMS scaling (before Keras 3.4 it raises: "
+        "keras-team/keras#19643)",
+        Step("LayerNormalization", {"axis": (1, 2), "rms_scaling": True}),
     )
     yield _config(
         "normalization",

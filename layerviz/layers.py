@@ -21,6 +21,7 @@ from layerviz.seeds import DEFAULT_SUITE_SEED, derive_seed
 ACTIVATION_VARIANTS = {
     "gelu-approximate": ("gelu", {"approximate": True}),
     "softmax-spatial": ("softmax", {"axis": (1, 2)}),
+    "log_softmax-spatial": ("log_softmax", {"axis": (1, 2)}),
 }
 
 
