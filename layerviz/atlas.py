@@ -24,6 +24,7 @@ RAMP = tuple(round(0.2 + 0.6 * column / (SIZE - 1), 4) for column in range(SIZE)
 
 SECTION_TITLES = {
     "activations": "Activations: every one Keras exports, per pixel and in a 3x3 convolution",
+    "initializers": "Initializers: by name",
     "convolutions": "Convolutions: depthwise, separable, strides, dilation, groups, transposed",
     "pooling-strides": "Pooling: strides other than the pool, global pooling",
     "resampling": "Resampling: upsampling, resizing, padding, cropping, rescaling",
@@ -41,6 +42,8 @@ SECTION_NOTES = {
     "relu, sigmoid, softplus, tanh and linear are in the post's sections; swish and hard_swish are "
     "aliases of silu and hard_silu (a property checks they agree); glu halves the channels and threshold "
     "needs arguments, so neither maps a tensor to one of its shape.",
+    "initializers": "RGB only, keras weights: the check is that Keras finds the initializer by its name; "
+    "identity draws nothing, so it comes out the same on every backend.",
     "convolutions": "RGB only, fixed weights, except one keras-weights case for each layer whose "
     "initializers the post does not have (DepthwiseConv2D, SeparableConv2D).",
     "pooling-strides": "RGB only; global pooling (one colour per photo, a swatch) in all four colour spaces, "
@@ -103,6 +106,17 @@ def _activations() -> Iterable[LayerConfig]:
         "log-softmax-spatial",
         "log_softmax over height and width (axis=(1, 2)); before Keras 3.5 over the channels (keras-team/keras#20028)",
         Step("Activation", {"activation": "log_softmax-spatial"}),
+    )
+
+
+def _initializers() -> Iterable[LayerConfig]:
+    # The identity initializer by name: Keras before 3.2.1 could not find it (keras-team/keras#19468).
+    yield _config(
+        "initializers",
+        "dense-identity",
+        "Dense(channels, kernel_initializer='identity') on each pixel: the photo itself",
+        Step("Dense", {"units": CHANNELS, "kernel_initializer": "identity"}),
+        modes=("keras",),
     )
 
 
@@ -254,6 +268,13 @@ def _resampling() -> Iterable[LayerConfig]:
         "resize-crop-aspect",
         "Resizing(32, 64, crop_to_aspect_ratio): the middle band, not squeezed",
         Step("Resizing", {"height": 32, "width": 64, "crop_to_aspect_ratio": True}),
+    )
+    yield _config(
+        "resampling",
+        "resize-crop-aspect-strip",
+        "Resizing(1, 256, crop_to_aspect_ratio): a crop one quarter of a pixel high (before Keras 3.5 it "
+        "raises: keras-team/keras#19941)",
+        Step("Resizing", {"height": 1, "width": 256, "crop_to_aspect_ratio": True}),
     )
     yield _config(
         "resampling",
@@ -504,6 +525,7 @@ def _mixed_precision() -> Iterable[LayerConfig]:
 
 CONFIGS: tuple[LayerConfig, ...] = (
     *_activations(),
+    *_initializers(),
     *_convolutions(),
     *_pooling(),
     *_resampling(),

@@ -97,6 +97,7 @@ NUMPY_INITIALIZERS = {
     "GlorotUniform": _glorot_uniform,
     "Zeros": lambda _rng, shape: np.zeros(shape),
     "Ones": lambda _rng, shape: np.ones(shape),
+    "Identity": lambda _rng, shape: np.eye(*shape),  # keras.initializers.Identity (gain 1): 2-D only
 }
 
 

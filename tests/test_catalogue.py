@@ -73,7 +73,7 @@ def test_select_filters_and_rejects_unknown_names():
 def test_sections_follow_the_post_order_then_go_beyond_it():
     assert catalogue.SECTIONS[:8] == (*POST_SECTIONS, "edge")
     assert catalogue.SECTIONS[8:] == (
-        "activations", "convolutions", "pooling-strides", "resampling", "normalization", "preprocessing",
+        "activations", "initializers", "convolutions", "pooling-strides", "resampling", "normalization", "preprocessing",
         "augmentation", "channels-first", "odd-sizes", "integer-inputs", "mixed-precision",
     )
 

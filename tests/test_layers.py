@@ -160,3 +160,11 @@ def test_user_photo_files_at_any_size(tmp_path):
     assert output.raw.shape == (98, 98, 3)
     assert output.parameters == 3 * 3 * 3 * 3 + 3
     assert output.layers[0].layer == "Conv2D" and output.layers[0].output_shape == (98, 98, 3)
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (4, 2), (2, 5)])
+def test_the_numpy_identity_is_keras_identity(shape):
+    from layerviz.layers import NUMPY_INITIALIZERS
+
+    ours = NUMPY_INITIALIZERS["Identity"](np.random.default_rng(0), shape)
+    np.testing.assert_array_equal(ours, keras.ops.convert_to_numpy(keras.initializers.Identity()(shape)))
