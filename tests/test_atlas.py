@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from layerviz import atlas, layers, subject
+from layerviz import atlas, divergences, layers, subject
 from layerviz.cases import Case, Step
 from layerviz.catalogue import CONFIGS, SECTION_TITLES, get_case
 from layerviz.images import PhotoSet
@@ -414,3 +414,26 @@ def test_the_keras_fixes_page_names_only_cases_the_catalogue_has():
     assert {name for names in named for name in names} <= {config.id for config in CONFIGS}
     covered = sum(bool(names) for names in named)
     assert f"**{len(rows)} fixes;" in page and f"{covered} of those have a case" in page
+
+
+@pytest.mark.xfail(
+    divergences.version(keras.version()) < divergences.version("3.11.0"),
+    strict=True,
+    reason="keras-team/keras#21456, fixed in Keras 3.11.0: the resize used the global data format on the transposed photo",
+)
+def test_bilinear_upsampling_follows_the_global_channels_first_setting():
+    """keras-team/keras#21456 (fixed in Keras 3.11.0): with the process-wide image data format
+    set to channels_first, UpSampling2D(bilinear) must resize height and width, not the
+    channels. No catalogue case can set that global without leaking it into every later check,
+    so this property shows the fix (docs/keras-fixes.md)."""
+    photo = PhotoSet.bundled().at(32)[0]
+    last = keras.ops.convert_to_numpy(keras.layers.UpSampling2D(2, interpolation="bilinear")(photo[np.newaxis]))[0]
+    before = keras.config.image_data_format()
+    keras.config.set_image_data_format("channels_first")
+    try:
+        first = keras.layers.UpSampling2D(2, interpolation="bilinear")(np.transpose(photo, (2, 0, 1))[np.newaxis])
+    finally:
+        keras.config.set_image_data_format(before)
+    first = np.transpose(keras.ops.convert_to_numpy(first)[0], (1, 2, 0))
+    assert first.shape == last.shape == (64, 64, 3)
+    np.testing.assert_allclose(first, last, atol=1e-5)
