@@ -124,6 +124,10 @@ def _parser() -> argparse.ArgumentParser:
     shape.add_argument("--markdown", action="store_true", help="a Markdown table per section (docs/cases.md)")
     shape.add_argument("--divergences", action="store_true", help="the known divergences, as a Markdown table")
     shape.add_argument("--options", action="store_true", help="the pytest options, as a Markdown table")
+    listing.add_argument(
+        "--evidence", nargs="+", type=Path, default=[], metavar="FILE",
+        help="with --divergences: sweep results (`layerviz sweep --evidence`) to name beside each range they cover",
+    )
 
     render = commands.add_parser("render", help="render one case to a PNG file")
     render.add_argument("case_id", metavar="CASE_ID")
@@ -247,11 +251,21 @@ def _list(args: argparse.Namespace) -> int:
         print(tables.options_markdown(), end="")
         return 0
     if args.markdown or args.divergences:
-        print(tables.cases_markdown(cases) if args.markdown else tables.divergences_markdown(), end="")
+        evidence = [(path.stem, _read_evidence(path)) for path in args.evidence]
+        print(tables.cases_markdown(cases) if args.markdown else tables.divergences_markdown(evidence), end="")
         return 0
     for case in cases:
         print(f"{case.id:40} {case.description}")
     return 0
+
+
+def _read_evidence(path: Path) -> dict:
+    try:
+        found = json.loads(path.read_text())
+        found["backend"], found["configurations"]  # noqa: B018 (what a sweep's evidence has)
+    except (OSError, ValueError, KeyError, TypeError):
+        raise CliError(f"{path}: not a sweep's evidence; make one with `layerviz sweep --evidence FILE`") from None
+    return found
 
 
 def _render(args: argparse.Namespace) -> int:

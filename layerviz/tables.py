@@ -4,7 +4,7 @@ nothing lists the cases, the divergences or the options by hand."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from layerviz import atlas, divergences
 from layerviz.catalogue import POST_SECTIONS, SECTION_TITLES, Case
@@ -44,12 +44,14 @@ def cases_markdown(cases: Sequence[Case]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def divergences_markdown() -> str:
+def divergences_markdown(evidence: Sequence[tuple[str, Mapping]] = ()) -> str:
     """The known divergences, one row per finding (its configurations and backends
-    together): cases, backends, the condition they hold under, Keras range, what, upstream."""
+    together): cases, backends, the condition they hold under, Keras range, what, upstream;
+    with `evidence` (name, `layerviz sweep --evidence` result), also which sweeps cover it."""
+    swept = " swept |" if evidence else ""
     lines = [
-        "| cases | backend | condition | Keras (measured) | what | upstream |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| cases | backend | condition | Keras (measured) | what | upstream |" + swept,
+        "| --- | --- | --- | --- | --- | --- |" + (" --- |" if evidence else ""),
     ]
     configs: dict[tuple[str, str, str, str, str, str], list[str]] = {}
     for known in divergences.KNOWN:
@@ -62,9 +64,15 @@ def divergences_markdown() -> str:
     for (keras_from, keras_before, what, upstream, when, names), backends in rows.items():
         versions = f"≥ {keras_from}, " + (f"< {keras_before}" if keras_before else "open")
         cases = "<br>".join(f"`{name}/*`" for name in names)
-        lines.append(
-            f"| {cases} | {', '.join(backends)} | {_cell(when) or 'always'} | {versions} | {_cell(what)} | {_cell(upstream)} |"
-        )
+        row = f"| {cases} | {', '.join(backends)} | {_cell(when) or 'always'} | {versions} | {_cell(what)} | {_cell(upstream)} |"
+        if evidence:
+            covering = [
+                name
+                for name, found in evidence
+                if found["backend"] in backends and not when and set(names) <= set(found["configurations"])
+            ]
+            row += f" {', '.join(covering) or '—'} |"
+        lines.append(row)
     return "\n".join(lines) + "\n"
 
 

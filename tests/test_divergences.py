@@ -4,6 +4,7 @@ from pathlib import Path
 import pytest
 
 from layerviz import divergences, report, tables
+from layerviz.cli import main
 from layerviz.baselines import BACKENDS
 from layerviz.catalogue import CONFIGS
 from layerviz.divergences import TENSORFLOW_OWN_CPU_KERNELS, Divergence
@@ -68,11 +69,19 @@ def test_ranges_of_one_configuration_never_overlap():
     assert divergences.find("edge/conv2d-transpose-k4-s1-same", "torch", "3.13.0", ANY).keras_before == "3.15.0"
 
 
-def test_the_documented_table_is_the_generated_one():
-    """The documentation's table comes from divergences.py (`layerviz list --divergences`)."""
+MARKER = "<!-- generated: layerviz list --divergences --evidence docs/sweeps/*.json -->\n"
+
+
+def test_the_documented_table_is_the_generated_one(capsys):
+    """The documentation's table comes from divergences.py, each range beside the committed
+    sweeps that cover it (`layerviz list --divergences --evidence docs/sweeps/*.json`)."""
     readme = (Path(__file__).resolve().parents[1] / "docs" / "baselines.md").read_text()
-    start = readme.index("<!-- generated: layerviz list --divergences -->\n") + len("<!-- generated: layerviz list --divergences -->\n")
-    assert readme[start : readme.index("<!-- end -->", start)] == tables.divergences_markdown()
+    start = readme.index(MARKER) + len(MARKER)
+    assert main(["list", "--divergences", "--evidence", *map(str, sorted(SWEEPS.glob("*.json")))]) == 0
+    documented = readme[start : readme.index("<!-- end -->", start)]
+    assert documented == capsys.readouterr().out
+    assert "| `edge/conv2d-transpose-k3-s2-same/*` | torch | always | ≥ 3.0.0, < 3.15.0 |" in documented
+    assert documented.splitlines()[[r.startswith("| `edge/conv2d-transpose-k3-s2-same/*`") for r in documented.splitlines()].index(True)].endswith(" torch |")
     rows = tables.divergences_markdown().splitlines()[2:]
     # Every divergence is in exactly one row: its configurations times its backends.
     cells = [row.split(" | ") for row in rows]
