@@ -135,3 +135,10 @@ def test_the_sweeps_page_is_generated_from_the_committed_evidence():
     page = (SWEEPS.parent / "sweeps.md").read_text()
     for path in sorted(SWEEPS.glob("*.json")):
         assert sweep.evidence_markdown(json.loads(path.read_text())) in page, f"regenerate docs/sweeps.md from {path.name}"
+
+
+def test_evidence_that_is_no_sweep_is_one_line(tmp_path, capsys):
+    junk = tmp_path / "notes.json"
+    junk.write_text('{"hello": 1}')
+    assert main(["list", "--divergences", "--evidence", str(junk)]) == 2
+    assert capsys.readouterr().err == f"layerviz: error: {junk}: not a sweep's evidence; make one with `layerviz sweep --evidence FILE`\n"
