@@ -262,9 +262,10 @@ def _list(args: argparse.Namespace) -> int:
 def _read_evidence(path: Path) -> dict:
     try:
         found = json.loads(path.read_text())
-        found["backend"], found["configurations"]  # noqa: B018 (what a sweep's evidence has)
-    except (OSError, ValueError, KeyError, TypeError):
-        raise CliError(f"{path}: not a sweep's evidence; make one with `layerviz sweep --evidence FILE`") from None
+    except (OSError, ValueError):
+        found = None
+    if not isinstance(found, dict) or not {"backend", "configurations"} <= found.keys():
+        raise CliError(f"{path}: not a sweep's evidence; make one with `layerviz sweep --evidence FILE`")
     return found
 
 
