@@ -498,7 +498,8 @@ def _image(entry: Entry, column: str, label: str) -> str:
 
 
 def diff_trees(before: Path, after: Path, out: Path, tolerance: Tolerance | None = None) -> tuple[list[Entry], int]:
-    """Compare two baseline trees case by case, with the comparison the tests use.
+    """Compare two baseline trees case by case, with the comparison (and the tolerance) the
+    tests use.
 
     Returns the entries of what differs (pictures written under `out`) and how
     many cases were compared.
@@ -515,10 +516,19 @@ def diff_trees(before: Path, after: Path, out: Path, tolerance: Tolerance | None
             status, root = ("added", after) if first is None else ("removed", before)
             entries.append(one_sided(case_id, status, f"only in {root}", out, first or second))
             continue
-        comparison = compare(first, second, tolerance or Tolerance())
+        comparison = compare(first, second, tolerance or check_tolerance(case_id))
         if not comparison.ok:
             entries.append(changed(comparison, out))
     return entries, len(set(old) | set(new))
+
+
+def check_tolerance(label: str) -> Tolerance:
+    """The tolerance the tests compare a check with: the suite's, loosened to what its
+    catalogue configuration is measured to need (a user's check: the suite's)."""
+    try:
+        return Tolerance().at_least(get_case(baselines.split_label(label)[1]).config.tolerance)
+    except UnknownNameError:
+        return Tolerance()
 
 
 @dataclass

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from layerviz import baselines, numerics, page, report, stacks
-from layerviz.compare import Tolerance, compare
+from layerviz.compare import compare
 from layerviz.raised import Raised
 from layerviz.render import Rendering
 from layerviz.upgrade import Rendered, Selection, render
@@ -182,7 +182,7 @@ def _cell(result: StackResult, check: str, files: dict[str, Path], reference: ob
     if reference is None:
         state = "raises" if isinstance(outcome, Raised) else "differs"
         return Cell(state, outcome.type if isinstance(outcome, Raised) else "the newest release does not render it", picture)
-    comparison = compare(reference, outcome, Tolerance())
+    comparison = compare(reference, outcome, report.check_tolerance(check))
     if comparison.ok:
         return Cell("same", "", picture)
     if isinstance(outcome, Raised):

@@ -1,5 +1,6 @@
 import json
 import re
+from pathlib import Path
 
 import html5lib
 import numpy as np
@@ -230,3 +231,23 @@ def test_the_page_opens_with_the_note(tmp_path):
     page = index.read_text()
     assert page.index("random stream changed") < page.index('id="answer"')
     assert json.loads((tmp_path / "summary.json").read_text())["note"] == note
+
+
+def test_tree_diffs_use_each_checks_own_tolerance(tmp_path):
+    """A statistic moved by 1e-3 of itself: beyond the suite's rtol (1e-4), within the 1e-2
+    measured for bfloat16 batch normalization; as the tests judge it, so do diffs and sweeps."""
+    committed = Path(__file__).resolve().parents[1] / "baselines"
+    labels = ["weightless/mixed-precision/batch-norm-bfloat16/rgb", "weightless/merging/add/rgb"]
+    for tree in ("before", "after"):
+        for label in labels:
+            for suffix in (".png", ".stats.json"):
+                target = tmp_path / tree / f"{label}{suffix}"
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes((committed / f"{label}{suffix}").read_bytes())
+    for label in labels:
+        stats = tmp_path / "after" / f"{label}.stats.json"
+        data = json.loads(stats.read_text())
+        data["mean"][0] *= 1 + 1e-3
+        stats.write_text(json.dumps(data))
+    entries, compared = report.diff_trees(tmp_path / "before", tmp_path / "after", tmp_path / "report")
+    assert compared == 2 and [entry.case_id for entry in entries] == ["weightless/merging/add/rgb"]
