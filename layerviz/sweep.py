@@ -151,7 +151,17 @@ def matrix(out: Path, package: str = "keras") -> dict:
     releases = [asdict(r) for r in results]
     for release in releases:
         release["note"] = _explain(release["release"], rows, set(found.get(release["release"], {})))
-    return {"package": package, "backend": newest.backend, "reference": newest.release, "releases": releases, "rows": rows}
+    manifests = sorted(trees[newest.release].rglob(baselines.MANIFEST))
+    # The numeric environment the sweep ran in (a divergence may hold only in one).
+    record = (baselines.read_manifest(manifests[0].parent) or {}).get("numerics", {}) if manifests else {}
+    return {
+        "package": package,
+        "backend": newest.backend,
+        "reference": newest.release,
+        "numerics": record,
+        "releases": releases,
+        "rows": rows,
+    }
 
 
 def _explain(release: str, rows: list[dict], compared: set[str]) -> str:
@@ -280,6 +290,7 @@ def evidence(data: dict) -> dict:
         "package": data["package"],
         "backend": data["backend"],
         "reference": data["reference"],
+        "numerics": data.get("numerics", {}),
         "checks": len(data["rows"]),
         # What was swept, varying or not: a claim about anything else has no evidence here.
         "configurations": sorted({report.describe(row["check"])[0] for row in data["rows"]}),

@@ -54,6 +54,7 @@ def divergences_markdown(evidence: Sequence[tuple[str, Mapping]] = ()) -> str:
         "| --- | --- | --- | --- | --- | --- |" + (" --- |" if evidence else ""),
     ]
     configs: dict[tuple[str, str, str, str, str, str], list[str]] = {}
+    conditions = {str(known.when): known.when for known in divergences.KNOWN if known.when}
     for known in divergences.KNOWN:
         when = str(known.when) if known.when else ""
         key = (known.keras_from, known.keras_before or "", known.what, known.upstream, when, known.backend)
@@ -69,7 +70,9 @@ def divergences_markdown(evidence: Sequence[tuple[str, Mapping]] = ()) -> str:
             covering = [
                 name
                 for name, found in evidence
-                if found["backend"] in backends and not when and set(names) <= set(found["configurations"])
+                if found["backend"] in backends
+                and set(names) <= set(found["configurations"])
+                and (not when or conditions[when].holds(found.get("numerics", {})))
             ]
             row += f" {', '.join(covering) or '—'} |"
         lines.append(row)
