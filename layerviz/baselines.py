@@ -301,6 +301,13 @@ def describe_environment(data: dict[str, Any]) -> dict[str, str]:
     }
 
 
+def tree_manifest(root: Path) -> dict[str, Any]:
+    """The manifest of the first set under a tree one stack made (its sets share versions
+    and numeric environment), or {} when it has none."""
+    manifests = sorted(root.rglob(MANIFEST))
+    return (read_manifest(manifests[0].parent) or {}) if manifests else {}
+
+
 def describe_tree(root: Path) -> str | None:
     """Which stack made the sets under `root` (or `root` itself, if it is one set),
     e.g. "keras 3.15.1/tensorflow 2.21.0 (weightless, fixed, keras/tensorflow)"."""

@@ -10,9 +10,7 @@ other machines (a CI matrix, one stack a job) merge with `--merge`.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -20,7 +18,7 @@ from layerviz import baselines, numerics, page, report, stacks
 from layerviz.compare import compare
 from layerviz.raised import Raised
 from layerviz.render import Rendering
-from layerviz.upgrade import Rendered, Selection, render
+from layerviz.upgrade import Rendered, Selection, render_all
 
 RESULT = "result.json"
 MATRIX = "matrix.json"
@@ -72,23 +70,15 @@ def run(
     pending = [v for v in versions if not (out / "stacks" / _slug(package, v) / RESULT).is_file()]
     if len(pending) < len(versions):
         say(f"resuming: {len(versions) - len(pending)} of {len(versions)} releases already swept")
-    workers = max(1, min(len(pending) or 1, workers or os.cpu_count() or 1))
-    with ThreadPoolExecutor(workers) as pool:
-        futures = {
-            pool.submit(
-                render,
-                stacks.Stack((f"{package}=={v}", *extra), backend, source),
-                out / "stacks" / _slug(package, v) / "tree",
-                selection,
-                cache,
-            ): v
-            for v in pending
-        }
-        for future in as_completed(futures):  # each kept as it ends: an interrupted sweep resumes
-            version, done = futures[future], future.result()
-            result = _result(version, done)
-            baselines.write_atomic(done.tree.parent / RESULT, (json.dumps(asdict(result), indent=2) + "\n").encode())
-            say(f"  {package} {version}: {result.error or 'rendered'}")
+    trees = {out / "stacks" / _slug(package, v) / "tree": v for v in pending}
+
+    def keep(done: Rendered) -> None:  # as each ends: an interrupted sweep resumes from it
+        result = _result(trees[done.tree], done)
+        baselines.write_atomic(done.tree.parent / RESULT, (json.dumps(asdict(result), indent=2) + "\n").encode())
+        say(f"  {package} {trees[done.tree]}: {result.error or 'rendered'}")
+
+    jobs = [(stacks.Stack((f"{package}=={v}", *extra), backend, source), tree) for tree, v in trees.items()]
+    render_all(jobs, selection, cache, workers, keep)
     return load(out)
 
 
@@ -99,9 +89,7 @@ def _slug(package: str, version: str) -> str:
 def _result(version: str, done: Rendered) -> StackResult:
     from layerviz import obtain
 
-    made = None
-    for manifest in sorted(done.tree.rglob(baselines.MANIFEST))[:1]:
-        made = (baselines.read_manifest(manifest.parent) or {}).get("numerics")
+    made = baselines.tree_manifest(done.tree).get("numerics")
     return StackResult(
         version,
         list(done.stack.requirements),
@@ -151,9 +139,8 @@ def matrix(out: Path, package: str = "keras") -> dict:
     releases = [asdict(r) for r in results]
     for release in releases:
         release["note"] = _explain(release["release"], rows, set(found.get(release["release"], {})))
-    manifests = sorted(trees[newest.release].rglob(baselines.MANIFEST))
     # The numeric environment the sweep ran in (a divergence may hold only in one).
-    record = (baselines.read_manifest(manifests[0].parent) or {}).get("numerics", {}) if manifests else {}
+    record = baselines.tree_manifest(trees[newest.release]).get("numerics", {})
     return {
         "package": package,
         "backend": newest.backend,

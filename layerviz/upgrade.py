@@ -12,7 +12,7 @@ import os
 import shutil
 import subprocess
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,20 +63,13 @@ def render(stack: Stack, tree: Path, selection: Selection, cache: Path | None = 
     done = subprocess.run(command, capture_output=True, text=True, env=env)
     if done.returncode not in fine or not tree.is_dir():
         return Rendered(stack, tree, made, f"{stack.name}: cannot run: {_reason(done)}")
-    return Rendered(stack, tree, made, versions=_versions(tree) or _installed(python, stack))
+    return Rendered(stack, tree, made, versions=baselines.tree_manifest(tree).get("versions") or _installed(python, stack))
 
 
 def _reason(done: subprocess.CompletedProcess[str]) -> str:
     lines = [line.strip() for line in (done.stderr + done.stdout).splitlines() if line.strip()]
     errors = [line for line in lines if "Error" in line or "error:" in line]
     return (errors or lines or [f"exit {done.returncode}"])[-1]
-
-
-def _versions(tree: Path) -> dict[str, str]:
-    """The versions a tree's manifests record (catalogue trees have them)."""
-    for manifest in sorted(tree.rglob(baselines.MANIFEST)):
-        return dict((baselines.read_manifest(manifest.parent) or {}).get("versions", {}))
-    return {}
 
 
 def _installed(python: Path, stack: Stack) -> dict[str, str]:
@@ -100,12 +93,20 @@ BACKEND_PACKAGES = {"tensorflow": ("tensorflow", "tensorflow-cpu"), "jax": ("jax
 
 
 def render_all(
-    jobs: Sequence[tuple[Stack, Path]], selection: Selection, cache: Path | None = None, workers: int | None = None
+    jobs: Sequence[tuple[Stack, Path]],
+    selection: Selection,
+    cache: Path | None = None,
+    workers: int | None = None,
+    done: Callable[[Rendered], None] = lambda _: None,
 ) -> list[Rendered]:
-    """Render several stacks, in parallel up to the machine's cores (each a process)."""
-    workers = max(1, min(len(jobs), workers or os.cpu_count() or 1))
+    """Render several stacks, in parallel up to the machine's cores (each a process), in
+    the jobs' order; `done` hears of each as it ends (a sweep keeps it then, to resume)."""
+    workers = max(1, min(len(jobs) or 1, workers or os.cpu_count() or 1))
     with ThreadPoolExecutor(workers) as pool:
-        return list(pool.map(lambda job: render(job[0], job[1], selection, cache), jobs))
+        futures = [pool.submit(render, stack, tree, selection, cache) for stack, tree in jobs]
+        for future in as_completed(futures):
+            done(future.result())
+        return [future.result() for future in futures]
 
 
 def check_releases(stacks_: Sequence[Stack], cache: Path | None = None) -> None:
@@ -123,12 +124,11 @@ def stack_facts(*rendered: Rendered) -> dict[str, str]:
     for side in rendered:
         installed = ", ".join(f"{name} {version}" for name, version in side.versions.items())
         facts[side.stack.name] = baselines.describe_tree(side.tree) or installed or "versions unknown"
-    for manifest in sorted(rendered[0].tree.rglob(baselines.MANIFEST))[:1]:
-        made = (baselines.read_manifest(manifest.parent) or {}).get("numerics")
-        if made:
-            from layerviz import numerics
+    made = baselines.tree_manifest(rendered[0].tree).get("numerics")
+    if made:
+        from layerviz import numerics
 
-            facts["numeric environment (both)"] = numerics.summary(made)
+        facts["numeric environment (both)"] = numerics.summary(made)
     return facts
 
 

@@ -21,13 +21,19 @@ COMMITTED = Path(__file__).resolve().parents[1] / "baselines"
 CHECKS = ("weightless/merging/add/rgb", "weightless/pooling/max/rgb")
 
 
-def stack(out: Path, release: str, error: str = "", changed: str = "", skipped: dict[str, str] | None = None) -> None:
-    """One stack's result folder: the committed renderings of CHECKS, `changed` inverted
-    in its first row, as `layerviz sweep --stack` leaves it."""
+def stack(
+    out: Path,
+    release: str,
+    error: str = "",
+    changed: str = "",
+    skipped: dict[str, str] | None = None,
+    sources: dict[str, Path] | None = None,
+) -> None:
+    """One stack's result folder, as `layerviz sweep --stack` leaves it: each label's
+    committed rendering (`sources`, default CHECKS' own), `changed` inverted in its first row."""
     folder = out / "stacks" / f"keras-{release}"
     if not error:
-        for label in CHECKS:
-            png = COMMITTED / f"{label}.png"
+        for label, png in (sources or {label: COMMITTED / f"{label}.png" for label in CHECKS}).items():
             target = folder / "tree" / f"{label}.png"
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(png, target)
@@ -122,18 +128,9 @@ def test_a_release_that_only_reseeds_is_told_apart(tmp_path):
     """A keras-mode check that differs while its fixed-weight twin matches is a new draw of
     initial weights; a release with nothing else is said to change only the random stream."""
     weighted, twin = "keras/torch/conv2d/k3-relu/rgb", "fixed/conv2d/k3-relu/rgb"
-    for release, changed in (("3.14.0", weighted), ("3.15.0", "")):
-        folder = tmp_path / "stacks" / f"keras-{release}"
-        for label, source in ((weighted, COMMITTED / "keras/tensorflow/conv2d/k3-relu/rgb.png"), (twin, COMMITTED / f"{twin}.png")):
-            target = folder / "tree" / f"{label}.png"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(source, target)
-            shutil.copy(baselines.stats_path(source), baselines.stats_path(target))
-            if label == changed:
-                pixels, _ = decode_png(target.read_bytes())
-                target.write_bytes(encode_png(255 - pixels))
-        result = sweep.StackResult(release, [f"keras=={release}"], "torch", "", {"keras": release})
-        (folder / sweep.RESULT).write_text(json.dumps(asdict(result)))
+    sources = {weighted: COMMITTED / "keras/tensorflow/conv2d/k3-relu/rgb.png", twin: COMMITTED / f"{twin}.png"}
+    stack(tmp_path, "3.14.0", changed=weighted, sources=sources)
+    stack(tmp_path, "3.15.0", sources=sources)
     data = sweep.matrix(tmp_path)
     notes = {r["release"]: r["note"] for r in data["releases"]}
     assert notes["3.14.0"].startswith("the backend's random stream changed") and notes["3.15.0"] == ""
