@@ -9,7 +9,8 @@ that returns any of those (so one test can run in every colour space).
 Weights, by mode:
 - "keras": the subject's own initializers, each given a seed derived from the check's
   name, and Keras's global generator seeded the same way before the subject is made
-  or built (for initializers a layer keeps to itself, and models a factory builds);
+  or built (for initializers a layer keeps to itself, and models a factory builds)
+  unless the subject seeds every draw itself, as a catalogue case does;
   a layer or model passed as is must not be built yet;
 - "fixed": every weight drawn by NumPy from the twin of its layer's default
   initializer (`layerviz.layers.NUMPY_INITIALIZERS`), identical on every backend;
@@ -63,6 +64,9 @@ class Subject:
     adapts: tuple[bool, ...] = ()
     integer_input: bool = False  # photos as uint8 levels 0-255
     random: bool = False  # draws from Keras's generator as it runs: per-backend baselines
+    # Every draw it makes is seeded from the check's name (a catalogue case: its initializers
+    # and random layers): Keras's global generator need not be reseeded for it.
+    seeded: bool = False
     tolerance: tuple[int, float, float] | None = None  # (levels, rtol, atol) it needs at least
 
 
@@ -156,6 +160,7 @@ def _case_subject(case: Case) -> Subject:
         integer_input=config.integer_input,
         random=config.random,
         tolerance=config.tolerance,
+        seeded=True,
     )
 
 
@@ -197,9 +202,11 @@ def run(
     the check, so its weights never depend on what ran before."""
     if weights not in MODES:
         raise SubjectError(f"unknown weights {weights!r}; choose one of: {', '.join(MODES)}")
-    if weights == "keras":
+    if weights == "keras" and not subject.seeded:
         # Draws from Keras's global generator (a model a factory builds, add_weight with
-        # an initializer name) depend on this seed only.
+        # an initializer name) depend on this seed only. Reseeding it also empties
+        # TensorFlow's kernel cache (tf.random.set_seed does): a third of a catalogue
+        # check's time, measured, which is why seeded subjects skip it.
         keras.utils.set_random_seed(derive_seed(seed_name, "global", suite_seed))
     thing = subject.make(shape)
     steps = list(thing) if isinstance(thing, list) else (thing.layers if isinstance(thing, keras.Sequential) else [thing])

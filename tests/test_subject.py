@@ -1,10 +1,12 @@
 """Subjects: a user's layers, lists, models and factories, run as the catalogue's cases are."""
 
+import random
+
 import keras
 import numpy as np
 import pytest
 
-from layerviz import subject
+from layerviz import catalogue, subject
 from layerviz.images import ImageInputError, PhotoSet
 from layerviz.layers import NUMPY_INITIALIZERS, FixedWeightsError, walk
 from layerviz.raised import Raised
@@ -67,6 +69,47 @@ def test_keras_weights_depend_on_the_name_only():
     assert not np.array_equal(first.raw, trace(lambda c: [Mix(), Block()], name="tests/y").raw)
     assert first.layers[1].layer == "Block" and first.layers[1].output_shape == (32, 32, 2)
     assert first.parameters == 9 + (3 * 3 * 3 * 4 + 4) + (4 * 2 + 2)
+
+
+def _advance_global_generators():
+    """Move Python's, NumPy's and Keras's global generators on (reseeding them would also
+    empty TensorFlow's kernel cache, and make this test three times slower)."""
+    random.random()
+    np.random.random()
+    keras.random.uniform(())
+
+
+def _in_two_global_states(made, section_cases):
+    """Each case's keras-mode rendering in two states of the global generators, side by side."""
+    for case in section_cases:
+        runs = []
+        for _ in range(2):
+            _advance_global_generators()
+            try:
+                runs.append(subject.trace(made(case), case.colorspace, size=16, seed_name=case.id).raw)
+            except ValueError as error:  # a configuration some Keras refuses: its message, as a check records it
+                runs.append(str(error))
+        yield case, *runs
+
+
+@pytest.mark.parametrize("section", catalogue.SECTIONS)
+def test_a_catalogue_case_seeds_every_draw_itself(section):
+    """So a check need not reseed Keras's global generator (which empties TensorFlow's
+    kernel cache): the global generator's state changes no catalogue case with weights or
+    random draws, in its first colour space."""
+    cases = [next(c for c in catalogue.CASES if c.config is config) for config in catalogue.CONFIGS
+             if config.section == section and (config.has_weights or config.random)]
+    for case, first, second in _in_two_global_states(subject.of, cases):
+        np.testing.assert_array_equal(first, second, err_msg=case.id)
+
+
+def test_the_global_state_shows_through_a_subject_claiming_seeds_it_lacks():
+    """The check above can fail: an unseeded random layer marked seeded draws from the global generator."""
+    case = next(c for c in catalogue.CASES if c.config.random)
+    unseeded = subject.Subject(lambda shape: keras.layers.GaussianNoise(0.5), "GaussianNoise", seeded=True,
+                               calls=({"training": True},))
+    [(_, first, second)] = _in_two_global_states(lambda _case: unseeded, [case])
+    assert not np.array_equal(first, second)
 
 
 def test_a_built_layer_cannot_take_seeded_keras_weights_but_keeps_its_own_as_is():
