@@ -22,6 +22,7 @@ Layers are called directly on eager tensors (no `Model.predict`).
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -303,13 +304,27 @@ def trace(
     space = colorspaces.get(colorspace)
     height, width = subject.shape or (size, size)
 
-    def inputs(count: int) -> list[np.ndarray]:
-        rgb = (photos or PhotoSet.bundled()).at(max(height, width))
-        if len(rgb) < count:
+    def inputs(count: int) -> Sequence[np.ndarray]:
+        given = photos or _BUNDLED
+        if len(rgb := given.at(max(height, width))) < count:
             raise ImageInputError(f"{subject.title} takes {count} inputs: give {count} photos, got {len(rgb)}")
-        return [space.from_rgb(_centre(image, height, width)) for image in rgb[:count]]
+        return _inputs(given, colorspace, height, width, count)
 
     return run(subject, (height, width, space.depth), inputs, weights, seed_name or subject.title, suite_seed)
+
+
+_BUNDLED = PhotoSet.bundled()
+
+
+@functools.lru_cache(maxsize=32)
+def _inputs(photos: PhotoSet, colorspace: str, height: int, width: int, count: int) -> tuple[np.ndarray, ...]:
+    """The first `count` photos, centre-cropped to `height` x `width`, in the colour space:
+    the same for every check of that shape, so made once (and read-only)."""
+    space = colorspaces.get(colorspace)
+    images = tuple(space.from_rgb(_centre(image, height, width)) for image in photos.at(max(height, width))[:count])
+    for image in images:
+        image.flags.writeable = False
+    return images
 
 
 def _centre(image: np.ndarray, height: int, width: int) -> np.ndarray:
@@ -350,7 +365,7 @@ def outcome(
 def case_inputs(case: Case, photos: PhotoSet | None = None, size: int = WORKING_SIZE) -> list[np.ndarray]:
     """The case's inputs (the bundled pair unless `photos` are given) in its colour space."""
     config = case.config
-    rgb = (photos or PhotoSet.bundled()).at(config.input_size(size))
+    rgb = (photos or _BUNDLED).at(config.input_size(size))
     if len(rgb) < config.inputs:
         raise ValueError(f"{case.id} needs {config.inputs} photos, got {len(rgb)}")
     space = colorspaces.get(case.colorspace)

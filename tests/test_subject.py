@@ -154,6 +154,21 @@ def test_inputs_follow_the_subject():
         subject.trace(three, "rgb", None, 32, "keras", "tests/x")
 
 
+def test_each_photo_set_gives_its_own_inputs_which_no_layer_can_change():
+    """Inputs are made once per photo set, colour space and shape, and shared by the checks."""
+    flat = [np.full((32, 32, 3), level, dtype=np.float32) for level in (0.25, 0.75)]
+    identity = keras.layers.Identity()
+    np.testing.assert_array_equal(trace(identity, photos=PhotoSet.files(flat[:1])).raw, flat[0])
+    np.testing.assert_array_equal(trace(identity, photos=PhotoSet.files(flat[1:])).raw, flat[1])
+    grey = trace(identity, colorspace="luminance", photos=PhotoSet.files(flat[1:])).raw
+    np.testing.assert_allclose(grey, np.full((32, 32, 1), 0.75), atol=1e-6)
+    shared = trace(identity, colorspace="hsv").raw
+    [made] = subject._inputs(subject._BUNDLED, "hsv", 32, 32, 1)
+    np.testing.assert_array_equal(shared, made)
+    with pytest.raises(ValueError, match="read-only"):
+        made[0, 0, 0] = 1.0
+
+
 def test_a_model_with_several_outputs_is_refused_with_what_to_do():
     inputs = keras.Input((32, 32, 3))
     model = keras.Model(inputs, [keras.layers.Conv2D(2, 3)(inputs), keras.layers.Conv2D(2, 3)(inputs)])
