@@ -21,7 +21,7 @@ import pytest
 
 from layerviz import baselines, numerics
 from layerviz.compare import MAX_LEVEL_DIFF, STATS_ATOL, STATS_RTOL, Tolerance
-from layerviz.session import LayerSession, Settings, running_versions
+from layerviz.session import LayerSession, Settings
 from layerviz.verdict import Mode
 
 if TYPE_CHECKING:
@@ -150,16 +150,27 @@ def numerics_mode(config: pytest.Config) -> str:
 
 def pytest_report_header(config: pytest.Config) -> list[str] | None:
     session = _session(config)
-    root = session.settings.root
-    made = baselines.describe_tree(root)
+    # A pytest-xdist controller leaves Keras to its workers: importing it here would delay
+    # them as long (1.3 s, measured). The lines come at the end, from them.
+    return None if session.distributed else environment_lines(session) or None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    session = _session(config)
+    if session.distributed and session.pinned is not None:
+        for line in environment_lines(session):
+            terminalreporter.write_line(line)
+
+
+def environment_lines(session: LayerSession) -> list[str]:
+    """What the run ran on beside what made the baselines; none without baselines."""
+    made = baselines.describe_tree(session.settings.root)
     if not made:
-        return None
+        return []
     running = session.numerics()
-    lines = [
-        f"layerviz: baselines: {made}; running: {running_versions()}",
-        f"layerviz: numerics: {numerics.summary(running)}",
-    ]
-    for sets, said in baselines.numeric_differences(root, running).items():
+    lines = [f"layerviz: baselines: {made}; running: {session.running()}", f"layerviz: numerics: {numerics.summary(running)}"]
+    for sets, said in baselines.numeric_differences(session.settings.root, running).items():
         lines.append(f"layerviz: {', '.join(sets)}: {'; '.join(said)}")
     return lines
 

@@ -22,6 +22,8 @@ from layerviz.verdict import Mode
 TEST_PROPERTY = "layerviz_test"
 CASE_PROPERTY = "layerviz_case"
 ENTRY_PROPERTY = "layerviz_entry"
+# What a pytest-xdist worker ran on (versions and numerics), for its controller.
+WORKER_OUTPUT = "layerviz_environment"
 
 
 @dataclass(frozen=True)
@@ -36,10 +38,6 @@ class Settings:
     numerics: str  # strict or native
     mode: Mode  # regeneration flags and CI
     prune: bool  # --layerviz-prune
-
-
-def running_versions() -> str:
-    return baselines.describe_versions({"versions": baselines.running_versions()})
 
 
 def _checks(item: pytest.Item) -> bool:
@@ -57,7 +55,8 @@ class LayerSession:
     def __init__(self, config: pytest.Config, settings: Settings) -> None:
         self.config = config
         self.settings = settings
-        self._numerics: dict[str, object] | None = None
+        self.pinned: dict[str, object] | None = None
+        self._running: str | None = None
         # Set folder -> weight kind, for its manifest: sets regenerated, and those changed.
         self.regenerated: dict[Path, str] = {}
         self.written: dict[Path, str] = {}
@@ -76,12 +75,28 @@ class LayerSession:
         if self.assembles_gallery:
             gallery.clear(self.settings.gallery_dir)
 
+    @property
+    def distributed(self) -> bool:
+        """A pytest-xdist controller: its workers run the checks, and tell it what they ran on."""
+        return self.config.pluginmanager.hasplugin("dsession")
+
     def numerics(self) -> dict[str, object]:
         """The numeric environment of this run, pinned (`layerviz_numerics`) the first time
         layerviz needs Keras: before any check, as a session that collects one starts."""
-        if self._numerics is None:
-            self._numerics = numerics.pin(self.settings.numerics)
-        return self._numerics
+        if self.pinned is None:
+            self.pinned = numerics.pin(self.settings.numerics)
+        return self.pinned
+
+    def running(self) -> str:
+        """Keras, its backend and the backend's version, as this run has them."""
+        self._running = self._running or baselines.describe_versions({"versions": baselines.running_versions()})
+        return self._running
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: object, error: object) -> None:
+        given = getattr(node, "workeroutput", {}).get(WORKER_OUTPUT)
+        if given and self.pinned is None:  # a worker finished: what it ran on is the run's
+            self._running, self.pinned = given["running"], given["numerics"]
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         if any(map(_checks, session.items)):
@@ -138,7 +153,10 @@ class LayerSession:
             self.write_report()
         if self.assembles_gallery and self.compared:
             gallery.write(gallery.from_checks(self.settings.gallery_dir), self.settings.gallery_dir)
-        if not hasattr(self.config, "workerinput"):
+        if hasattr(self.config, "workerinput"):
+            if self.pinned is not None:
+                self.config.workeroutput[WORKER_OUTPUT] = {"running": self.running(), "numerics": self.pinned}
+        else:
             self.unused = self.judge_unused(session)
 
     def judge_unused(self, session: pytest.Session) -> list[Path] | str:
@@ -186,10 +204,10 @@ class LayerSession:
         return entries, report.annotate(entries, self.compared)
 
     def write_report(self) -> Path:
-        facts = {"baselines": baselines.describe_tree(self.settings.root) or "no manifest", "running": running_versions()}
-        if self._numerics is not None:
-            facts["numerics"] = numerics.summary(self._numerics)
-            for sets, said in baselines.numeric_differences(self.settings.root, self._numerics).items():
+        facts = {"baselines": baselines.describe_tree(self.settings.root) or "no manifest", "running": self.running()}
+        if self.pinned is not None:
+            facts["numerics"] = numerics.summary(self.pinned)
+            for sets, said in baselines.numeric_differences(self.settings.root, self.pinned).items():
                 facts[f"numerics of {', '.join(sets)}"] = "; ".join(said)
         facts["known divergences"] = "; ".join(str(d) for d in divergences.KNOWN) or "none"
         entries, note = self.entries()

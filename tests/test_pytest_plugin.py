@@ -210,7 +210,17 @@ def test_report_lists_failed_cases_with_pictures(project):
 
 @pytest.mark.slow  # pytest-xdist starts workers, each importing Keras
 def test_xdist_workers_each_add_their_entries(pytester, monkeypatch):
+    """...and say what they ran on: the controller never imports Keras, which would delay them."""
     monkeypatch.delenv("CI", raising=False)
+    pytester.makeconftest(
+        """
+        import sys
+
+        def pytest_unconfigure(config):
+            if not hasattr(config, "workerinput"):
+                (config.rootpath / "controller-modules").write_text(" ".join(sorted(sys.modules)))
+        """
+    )
     pytester.makepyfile(
         test_inner_cases="""
         import pytest
@@ -242,6 +252,11 @@ def test_xdist_workers_each_add_their_entries(pytester, monkeypatch):
     ]
     crashed = next(case for case in summary["cases"] if case["case_id"].endswith("worker"))
     assert crashed["cause"] == "test failed: worker crashed"
+    assert "keras" not in (pytester.path / "controller-modules").read_text().split()
+    assert summary["provenance"]["numerics"] == numerics.summary(numerics.record("strict"))
+    header = result.stdout.str().split("created: 2/2 workers")[0]
+    assert "layerviz: baselines" not in header
+    result.stdout.fnmatch_lines([f"layerviz: baselines: *; running: keras {keras.version()}/{BACKEND} *", "layerviz: numerics: strict; *"])
 
 
 @pytest.fixture
