@@ -187,7 +187,7 @@ class LayerSession:
             return "; ".join(self.gaps[:3]) + (f" and {len(self.gaps) - 3} more" if len(self.gaps) > 3 else "")
         if session.shouldstop or session.shouldfail:
             return "the run stopped early"
-        if self.config.pluginmanager.hasplugin("dsession"):
+        if self.distributed:
             return "pytest-xdist workers each see only their share of the checks (run in one process: -n 0)"
         if self.config.args_source == pytest.Config.ArgsSource.ARGS:
             chosen = [Path(arg.split("::")[0]).resolve() for arg in self.config.args]
