@@ -87,8 +87,8 @@ def _in_two_global_states(made, section_cases):
             _advance_global_generators()
             try:
                 runs.append(subject.trace(made(case), case.colorspace, size=16, seed_name=case.id).raw)
-            except ValueError as error:  # a configuration some Keras refuses: its message, as a check records it
-                runs.append(str(error))
+            except Exception as error:  # what a layer raises is its outcome, as a check records it
+                runs.append(f"{type(error).__name__}: {error}")
         yield case, *runs
 
 
