@@ -168,3 +168,14 @@ def test_the_numpy_identity_is_keras_identity(shape):
 
     ours = NUMPY_INITIALIZERS["Identity"](np.random.default_rng(0), shape)
     np.testing.assert_array_equal(ours, keras.ops.convert_to_numpy(keras.initializers.Identity()(shape)))
+
+
+def test_the_numpy_glorot_twin_draws_in_chunks_what_one_uniform_draw_gives():
+    from layerviz.layers import DRAW_CHUNK, NUMPY_INITIALIZERS
+
+    shape = (3, 3, 64, 200)  # more weights than one chunk draws
+    assert np.prod(shape) > DRAW_CHUNK
+    limit = np.sqrt(6.0 / (3 * 3 * 64 + 3 * 3 * 200))  # Keras's fans: the receptive field times channels
+    drawn = NUMPY_INITIALIZERS["GlorotUniform"](np.random.default_rng(5), shape)
+    assert drawn.dtype == np.float32
+    np.testing.assert_array_equal(drawn, np.random.default_rng(5).uniform(-limit, limit, shape).astype(np.float32))
