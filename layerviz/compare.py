@@ -9,6 +9,7 @@ Each failed comparison names one cause, so a report can group what it found.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import astuple, dataclass, field
 
 import numpy as np
@@ -244,15 +245,14 @@ def find_shift(baseline: np.ndarray, obtained: np.ndarray, levels: int) -> tuple
     height, width = baseline.shape[:2]
     if height <= 4 * MAX_SHIFT or width <= 4 * MAX_SHIFT:
         return None
-    before, after = baseline.astype(np.int16), obtained.astype(np.int16)
-    unmoved = _changed_count(before, after, levels)
+    unmoved = _changed_count(baseline, obtained, levels)
     best: tuple[int, tuple[int, int]] | None = None
     for rows in range(-MAX_SHIFT, MAX_SHIFT + 1):
         for columns in range(-MAX_SHIFT, MAX_SHIFT + 1):
             if rows or columns:
                 # obtained[y, x] == baseline[y - rows, x - columns] where both exist.
-                old = before[max(0, -rows) : height - max(0, rows), max(0, -columns) : width - max(0, columns)]
-                new = after[max(0, rows) : height - max(0, -rows), max(0, columns) : width - max(0, -columns)]
+                old = baseline[max(0, -rows) : height - max(0, rows), max(0, -columns) : width - max(0, columns)]
+                new = obtained[max(0, rows) : height - max(0, -rows), max(0, columns) : width - max(0, -columns)]
                 count = _changed_count(old, new, levels)
                 if best is None or count < best[0]:
                     best = (count, (rows, columns))
@@ -263,8 +263,16 @@ def find_shift(baseline: np.ndarray, obtained: np.ndarray, levels: int) -> tuple
 
 
 def _changed_count(before: np.ndarray, after: np.ndarray, levels: int) -> int:
-    delta = np.abs(before - after)
-    return int(((delta if delta.ndim == 2 else delta.max(axis=-1)) > levels).sum())
+    return int((_level_diff(before, after) > levels).sum())
+
+
+def _level_diff(before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """Per pixel, the largest difference in 8-bit levels over the channels (uint8, H x W)."""
+    delta = np.maximum(before, after) - np.minimum(before, after)  # stays in uint8: no wrap-around
+    if delta.ndim == 2:
+        return delta
+    # Channel by channel: NumPy reduces a short last axis many times slower.
+    return functools.reduce(np.maximum, (delta[..., channel] for channel in range(delta.shape[-1])))
 
 
 def compare(baseline: Outcome, obtained: Outcome, tolerance: Tolerance = Tolerance()) -> Comparison:
@@ -283,8 +291,7 @@ def compare(baseline: Outcome, obtained: Outcome, tolerance: Tolerance = Toleran
             f"image shape changed: baseline {_describe_image(baseline)}, obtained {_describe_image(obtained)}"
         )
     else:
-        delta = np.abs(baseline.pixels.astype(np.int16) - obtained.pixels.astype(np.int16))
-        result.diff = (delta if delta.ndim == 2 else delta.max(axis=-1)).astype(np.uint8)
+        result.diff = _level_diff(baseline.pixels, obtained.pixels)
         if result.changed_pixels > 0.05 * result.total_pixels:
             result.shift = find_shift(baseline.pixels, obtained.pixels, tolerance.levels)
     if baseline.layers != obtained.layers:
@@ -312,16 +319,15 @@ def compare(baseline: Outcome, obtained: Outcome, tolerance: Tolerance = Toleran
 
 
 def _moved(before: Stats, after: Stats, tolerance: Tolerance, suffix: str = "") -> list[StatMove]:
-    moves = []
-    for name in Stats.NAMES:
-        old, new = np.array(getattr(before, name)), np.array(getattr(after, name))
-        close = np.isclose(new, old, rtol=tolerance.rtol, atol=tolerance.atol, equal_nan=True)
-        moves += [
-            StatMove(name + suffix, channel, float(b), float(a))
-            for channel, b, a, ok in zip(after.channels, old, new, close, strict=True)
-            if not ok
-        ]
-    return moves
+    # Every statistic of every channel in one call: statistics x channels.
+    old, new = (np.array([getattr(stats, name) for name in Stats.NAMES]) for stats in (before, after))
+    close = np.isclose(new, old, rtol=tolerance.rtol, atol=tolerance.atol, equal_nan=True)
+    return [
+        StatMove(name + suffix, channel, float(old[row, column]), float(new[row, column]))
+        for row, name in enumerate(Stats.NAMES)
+        for column, channel in enumerate(after.channels)
+        if not close[row, column]
+    ]
 
 
 def _describe_records(rendering: Rendering) -> str:

@@ -50,6 +50,18 @@ def test_a_border_row_change_fails(baseline):
     assert f"max difference {result.max_diff} levels" in result.message()
 
 
+def test_the_difference_is_each_pixels_largest_channel_change_either_way(baseline):
+    before = np.full((2, 3, 3), 100, dtype=np.uint8)
+    after = before.copy()
+    after[0, 0] = (100, 255, 103)  # up by 155 in G and by 3 in B
+    after[0, 1] = (0, 100, 100)  # down by 100 in R
+    after[1, 2, 2] = 93  # down by 7 in B
+    result = compare(with_pixels(baseline, before), with_pixels(baseline, after))
+    np.testing.assert_array_equal(result.diff, [[155, 100, 0], [0, 0, 7]])
+    grey = compare(with_pixels(baseline, before[..., 0]), with_pixels(baseline, after[..., 0]))
+    np.testing.assert_array_equal(grey.diff, [[0, 100, 0], [0, 0, 0]])
+
+
 def test_size_and_mode_changes_fail(baseline):
     smaller = with_pixels(baseline, baseline.pixels[:-1])
     assert "image shape changed: baseline 48x64 RGB, obtained 48x63 RGB" in compare(baseline, smaller).message()
