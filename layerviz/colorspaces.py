@@ -109,17 +109,15 @@ class ColorSpace:
 
     def display_channels(self, values: np.ndarray) -> np.ndarray:
         """Bring a layer's output into the displayable range of this space."""
-        values = np.array(values, dtype=np.float64)  # copy: never touch the raw output
+        values = _as_float64(values)
         if values.shape[-1] != self.depth:
             raise ValueError(
                 f"{self.name} images have {self.depth} channel(s), got shape {values.shape}"
             )
-        for axis in range(self.depth):
-            if axis in self.angular:
-                values[..., axis] = np.mod(values[..., axis], 1.0)
-            else:
-                values[..., axis] = np.clip(values[..., axis], 0.0, 1.0)
-        return values
+        shown = np.clip(values, 0.0, 1.0)  # a new array: the raw output stays as it was
+        for axis in self.angular:
+            shown[..., axis] = np.mod(values[..., axis], 1.0)
+        return shown
 
     def to_display(self, values: np.ndarray) -> np.ndarray:
         """A layer's output as displayable float32 values in [0, 1].
@@ -129,7 +127,7 @@ class ColorSpace:
         shown = self.display_channels(values)
         if self.depth == 1:
             return _to_float32(shown)
-        return _to_float32(np.clip(_as_float64(self.to_rgb(shown)), 0.0, 1.0))
+        return np.clip(self.to_rgb(shown), 0.0, 1.0)  # float32 in, float32 out
 
 
 LUMINANCE = ColorSpace("luminance", ("Y",), rgb_to_luminance, luminance_to_rgb)

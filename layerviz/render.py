@@ -155,8 +155,10 @@ def _read_stats(data: dict[str, Any], shape: tuple[int, ...], channels: tuple[st
 
 def quantize(display: np.ndarray) -> np.ndarray:
     """[0, 1] floats -> uint8 levels, round half to even; NaN shows as black."""
-    levels = np.rint(np.clip(np.nan_to_num(display, nan=0.0), 0.0, 1.0) * 255.0)
-    pixels = levels.astype(np.uint8)
+    levels = np.nan_to_num(display, nan=0.0)  # a copy, worked on in place
+    np.clip(levels, 0.0, 1.0, out=levels)
+    levels *= 255.0
+    pixels = np.rint(levels, out=levels).astype(np.uint8)
     return pixels[..., 0] if pixels.shape[-1] == 1 else pixels
 
 
