@@ -207,16 +207,23 @@ def load(png: Path, case_id: str, hint: str | None = None) -> Outcome:
     `hint` is the command that regenerates it (default: select `case_id` with -k)."""
     stats = stats_path(png)
     hint = hint or REGEN_HINT.format(case_id=case_id)
-    if not stats.is_file():
-        missing = stats if png.is_file() else png
-        raise BaselineError(f"{case_id}: baseline file {missing} is missing; regenerate it with `{hint}`")
+
+    def missing(path: Path) -> BaselineError:
+        return BaselineError(f"{case_id}: baseline file {path} is missing; regenerate it with `{hint}`")
+
+    # Read, not looked for first: a check that passes costs no extra file-system call.
     try:
-        data = json.loads(stats.read_text())
+        try:
+            data = json.loads(stats.read_text())
+        except (FileNotFoundError, IsADirectoryError):
+            raise missing(stats if png.is_file() else png) from None
         if "raises" in data:
             return Raised(case_id, str(data["raises"]["type"]), str(data["raises"]["message"]))
-        if not png.is_file():
-            raise BaselineError(f"{case_id}: baseline file {png} is missing; regenerate it with `{hint}`")
-        pixels, _mode = decode_png(png.read_bytes())
+        try:
+            image = png.read_bytes()
+        except (FileNotFoundError, IsADirectoryError):
+            raise missing(png) from None
+        pixels, _mode = decode_png(image)
         return Rendering(case_id, pixels, *read_sidecar(data))
     except KeyError as exc:
         raise BaselineError(
