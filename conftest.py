@@ -27,10 +27,14 @@ def _leave_without_teardown() -> None:
     os._exit(0)
 
 
+def _controller(config: pytest.Config) -> bool:
+    """A pytest-xdist controller: it runs no test, its workers do."""
+    return config.option.dist != "no" and not hasattr(config, "workerinput")
+
+
 @pytest.hookimpl(tryfirst=True)  # before hypothesis's own plugin loads --hypothesis-profile
 def pytest_configure(config: pytest.Config) -> None:
-    controller = config.option.dist != "no" and not hasattr(config, "workerinput")
-    if controller and not config.getoption("hypothesis_profile"):
+    if _controller(config) and not config.getoption("hypothesis_profile"):
         return  # it runs no test: importing hypothesis would only delay the workers' start
     from hypothesis import settings
 
@@ -54,3 +58,17 @@ def pytest_runtestloop(session: pytest.Session) -> None:
     # the end of a run took 0.3 s a process, measured. The collector sees what tests make.
     gc.freeze()
     gc.enable()
+
+
+@pytest.hookimpl(trylast=True)  # after the other hooks, before the terminal summary
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    # hypothesis's terminal summary imports all of hypothesis (0.15 s at the end of every
+    # parallel run, measured) even in a controller that has nothing of its own to show: no
+    # statistics asked for, no failing example to write a patch for. It is left out then.
+    config = session.config
+    if not _controller(config) or "hypothesis" in sys.modules or config.getoption("hypothesis_show_statistics"):
+        return
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    reports = [report for reports in (reporter.stats.values() if reporter else ()) for report in reports]
+    if not any("_hypothesis_failing_examples" in vars(report) for report in reports if hasattr(report, "__dict__")):
+        config.pluginmanager.unregister(name="hypothesispytest")
