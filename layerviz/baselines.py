@@ -15,6 +15,10 @@ alone, recording the exception (`layerviz.raised`).
 
 A known divergence (`layerviz.divergences`) keeps what its backend really computes
 in sets of its own, under `divergences/<backend>/<Keras versions>/`.
+
+Pictures and the catalogue are imported where a function needs them: a pytest-xdist
+controller reads manifests and names sets here but renders nothing, and NumPy and Pillow
+would delay the start of its workers.
 """
 
 from __future__ import annotations
@@ -29,14 +33,14 @@ import sys
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from layerviz import divergences, numerics
-from layerviz.catalogue import CHECKS, Check
-from layerviz.compare import Outcome
-from layerviz.images import DEFAULT_PAIR, WORKING_SIZE, sample_sha256
 from layerviz.raised import Raised
-from layerviz.render import Rendering, decode_png, encode_png, read_sidecar
+
+if TYPE_CHECKING:
+    from layerviz.catalogue import Check
+    from layerviz.compare import Outcome
 
 MANIFEST = "MANIFEST.json"
 BACKENDS = ("tensorflow", "jax", "torch")
@@ -76,6 +80,8 @@ def expected_files(root: Path) -> set[Path]:
     """Every file the catalogue produces in the sets present under `root`: each check's
     sidecar, its PNG unless the sidecar records an exception, and each set's manifest;
     a known divergence's own sets wherever the set they stand in for is present."""
+    from layerviz.catalogue import CHECKS
+
     present = [name for name in set_names() if (root / name).is_dir()]
     wanted = [(name, check.case) for check in CHECKS for name in check_sets(check) if name in present]
     for known in divergences.KNOWN:
@@ -128,6 +134,17 @@ def unused_files(root: Path, labels: Iterable[str], sets: Iterable[str]) -> list
         for path in (root / name).rglob("*")
         if path.is_file() and path not in used
     )
+
+
+def delete(root: Path, files: Iterable[Path]) -> None:
+    """Delete baseline files under `root`, and the folders they leave empty."""
+    files = list(files)
+    for path in files:
+        path.unlink()
+    for folder in sorted({path.parent for path in files}, key=lambda folder: len(folder.parts), reverse=True):
+        while folder != root and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
+            folder = folder.parent
 
 
 @functools.cache
@@ -185,6 +202,8 @@ def save(outcome: Outcome, png: Path, *, image: bool = True, sidecar: bool = Tru
 
     Identical files are left alone, so regenerating an unchanged tree changes nothing.
     """
+    from layerviz.render import encode_png
+
     written = []
     if isinstance(outcome, Raised):
         if png.is_file():
@@ -205,6 +224,8 @@ def save(outcome: Outcome, png: Path, *, image: bool = True, sidecar: bool = Tru
 def load(png: Path, case_id: str, hint: str | None = None) -> Outcome:
     """A baseline: a picture with its statistics, or the exception it records;
     `hint` is the command that regenerates it (default: select `case_id` with -k)."""
+    from layerviz.render import Rendering, decode_png, read_sidecar
+
     stats = stats_path(png)
     hint = hint or REGEN_HINT.format(case_id=case_id)
 
@@ -260,6 +281,8 @@ def environment(suite_seed: int, size: int, weights: str, running: dict[str, Any
     import numpy
     import PIL
 
+    from layerviz.images import DEFAULT_PAIR, sample_sha256
+
     return {
         "numerics": running,
         "versions": {
@@ -277,6 +300,8 @@ def environment(suite_seed: int, size: int, weights: str, running: dict[str, Any
 
 
 def write_manifest(root: Path, suite_seed: int, weights: str, running: dict[str, Any]) -> Path:
+    from layerviz.images import WORKING_SIZE
+
     data = environment(suite_seed, WORKING_SIZE, weights, running)
     data["created"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     path = root / MANIFEST

@@ -17,7 +17,7 @@ import keras
 from layerviz import baselines, colorspaces, divergences, gallery, location, numerics, report
 from layerviz import subject as subjects
 from layerviz.cases import Case
-from layerviz.compare import Comparison, Outcome, Tolerance, compare, heat_map, side_by_side
+from layerviz.compare import Comparison, Outcome, compare, heat_map, side_by_side
 from layerviz.images import WORKING_SIZE, PhotoSet
 from layerviz.location import Location, Target
 from layerviz.raised import Raised
@@ -25,6 +25,7 @@ from layerviz.render import Rendering, encode_png
 from layerviz.seeds import DEFAULT_SUITE_SEED
 from layerviz.session import CASE_PROPERTY, ENTRY_PROPERTY, LayerSession
 from layerviz.subject import Subject
+from layerviz.tolerance import Tolerance
 from layerviz.verdict import FIXED_UPSTREAM, Found, Verdict, Write, decide
 
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from layerviz import baselines, numerics
-from layerviz.compare import MAX_LEVEL_DIFF, STATS_ATOL, STATS_RTOL, Tolerance
+from layerviz.tolerance import MAX_LEVEL_DIFF, STATS_ATOL, STATS_RTOL, Tolerance
 from layerviz.session import LayerSession, Settings
 from layerviz.verdict import Mode
 

@@ -22,9 +22,10 @@ import numpy as np
 from layerviz import baselines, page
 from layerviz.catalogue import CASES, UnknownNameError, get_case
 from layerviz.colorspaces import COLOR_SPACES
-from layerviz.compare import Comparison, Outcome, Tolerance, compare, heat_map
+from layerviz.compare import Comparison, Outcome, compare, heat_map
 from layerviz.raised import Raised
 from layerviz.render import Rendering, encode_png
+from layerviz.tolerance import Tolerance
 
 COLUMNS = ("before", "after", "diff")
 # Causes by how much they say about behaviour, worst first (matched as prefixes).

@@ -1,21 +1,28 @@
 """The session: what one pytest run shares. The options as resolved (`Settings`), the
 numerics pinned once, the baselines written and their sets' manifests, the checks
 compared (xdist workers' too), the report and gallery assembled at the end, and which
-baseline files no check used (judged from what ran, as syrupy judges snapshots)."""
+baseline files no check used (`layerviz.unused`).
+
+The report and the gallery (NumPy, Pillow) are imported where a run asks for them: a
+pytest-xdist controller renders nothing, and those imports would delay its workers."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from layerviz import baselines, divergences, gallery, numerics, report
-from layerviz.compare import Tolerance
+from layerviz import baselines, divergences, numerics, unused
 from layerviz.location import NO_BACKEND_SET
 from layerviz.seeds import DEFAULT_SUITE_SEED
+from layerviz.tolerance import Tolerance
 from layerviz.verdict import Mode
+
+if TYPE_CHECKING:
+    from layerviz import report
 
 # user_properties of a test: that it uses the fixture, the checks it started, and
 # the checks that saved a report entry (pytest-xdist sends them to the controller).
@@ -70,9 +77,13 @@ class LayerSession:
         controller = not hasattr(config, "workerinput")
         self.assembles_report = self.settings.report_dir is not None and controller
         if self.assembles_report:
+            from layerviz import report
+
             report.clear(self.settings.report_dir)
         self.assembles_gallery = self.settings.gallery_dir is not None and controller
         if self.assembles_gallery:
+            from layerviz import gallery
+
             gallery.clear(self.settings.gallery_dir)
 
     @property
@@ -132,15 +143,18 @@ class LayerSession:
         of it came back, so the report lists it, as pytest does."""
         if self.assembles_report:
             self.compared.add(crashitem)
-            entry = report.test_failed(crashitem, "worker crashed", f"the worker crashed while running {crashitem}")
-            report.save_entry(entry, self.settings.report_dir)
+            self._save_failure(crashitem, "worker crashed", f"the worker crashed while running {crashitem}")
 
     def _save_test_failure(self, test: pytest.TestReport) -> None:
         crash = getattr(test.longrepr, "reprcrash", None)
         message = crash.message if crash is not None else str(test.longrepr).strip().splitlines()[-1]
         error = message.split(":", 1)[0].strip() or "error"
-        entry = report.test_failed(test.nodeid, f"{error} ({test.when})", message)
-        report.save_entry(entry, self.settings.report_dir)
+        self._save_failure(test.nodeid, f"{error} ({test.when})", message)
+
+    def _save_failure(self, nodeid: str, cause: str, message: str) -> None:
+        from layerviz import report
+
+        report.save_entry(report.test_failed(nodeid, cause, message), self.settings.report_dir)
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         # A baseline that changed refreshes the provenance of the set it was written into;
@@ -152,58 +166,25 @@ class LayerSession:
         if self.assembles_report:
             self.write_report()
         if self.assembles_gallery and self.compared:
+            from layerviz import gallery
+
             gallery.write(gallery.from_checks(self.settings.gallery_dir), self.settings.gallery_dir)
         if hasattr(self.config, "workerinput"):
             if self.pinned is not None:
                 self.config.workeroutput[WORKER_OUTPUT] = {"running": self.running(), "numerics": self.pinned}
         else:
-            self.unused = self.judge_unused(session)
-
-    def judge_unused(self, session: pytest.Session) -> list[Path] | str:
-        """The baseline files no check of this run used, deleted with --regen-all
-        --layerviz-prune; or why this run cannot tell (as syrupy, judged from what ran:
-        a check that was deselected, failed or not collected still owns its files)."""
-        gap = self._coverage_gap(session)
-        if gap:
-            return gap
-        import keras
-
-        sets = [baselines.WEIGHTLESS, "fixed", "as-is", f"keras/{keras.backend.backend()}"]
-        sets += sorted({baselines.split_label(label)[0] for label in self.compared} - set(sets) - {""})
-        unused = baselines.unused_files(self.settings.root, self.compared, sets)
-        if unused and self.settings.mode.regen_all and self.settings.prune:
-            for path in unused:
-                path.unlink()
-            for folder in sorted({p.parent for p in unused}, key=lambda p: len(p.parts), reverse=True):
-                while folder != self.settings.root and folder.is_dir() and not any(folder.iterdir()):
-                    folder.rmdir()
-                    folder = folder.parent
-        return unused
-
-    def _coverage_gap(self, session: pytest.Session) -> str:
-        if not self.compared:
-            return "no check ran"
-        if self.gaps:
-            return "; ".join(self.gaps[:3]) + (f" and {len(self.gaps) - 3} more" if len(self.gaps) > 3 else "")
-        if session.shouldstop or session.shouldfail:
-            return "the run stopped early"
-        if self.distributed:
-            return "pytest-xdist workers each see only their share of the checks (run in one process: -n 0)"
-        if self.config.args_source == pytest.Config.ArgsSource.ARGS:
-            chosen = [Path(arg.split("::")[0]).resolve() for arg in self.config.args]
-            wanted = [self.config.rootpath / path for path in self.config.getini("testpaths")] or [self.config.rootpath]
-            if any("::" in arg for arg in self.config.args) or not all(
-                any(path == arg or path.is_relative_to(arg) for arg in chosen) for path in wanted
-            ):
-                return f"the run was limited to {' '.join(self.config.args)}"
-        return ""
+            self.unused = unused.judge(session, self)
 
     def entries(self) -> tuple[list[report.Entry], str]:
         """The failed checks' entries, annotated, and the line that sums them up, if one does."""
+        from layerviz import report
+
         entries = report.load_entries(self.settings.report_dir)
         return entries, report.annotate(entries, self.compared)
 
     def write_report(self) -> Path:
+        from layerviz import report
+
         facts = {"baselines": baselines.describe_tree(self.settings.root) or "no manifest", "running": self.running()}
         if self.pinned is not None:
             facts["numerics"] = numerics.summary(self.pinned)
@@ -239,6 +220,8 @@ class LayerSession:
         if self.assembles_gallery and self.compared:
             terminalreporter.write_line(f"layerviz gallery: {self.settings.gallery_dir / 'index.html'}")
         if self.assembles_report:
+            from layerviz import report
+
             entries, note = self.entries()
             terminalreporter.write_line(
                 f"layerviz report: {self.settings.report_dir / 'index.html'} "

@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 
 from layerviz.catalogue import LayerInfo
-from layerviz.compare import Tolerance, compare, heat_map, side_by_side
+from layerviz.compare import compare, heat_map, side_by_side
+from layerviz.tolerance import Tolerance
 from layerviz.raised import Raised
 from layerviz.render import Rendering, render
 

@@ -744,13 +744,16 @@ def test_a_name_that_would_leave_the_baseline_root_is_refused(pytester, monkeypa
     assert not (project.path / "baselines").exists() and not (project.path / "obtained").exists()
 
 
-def test_the_plugin_loads_without_keras():
+def test_the_plugin_loads_without_keras_numpy_or_pillow():
     """Every pytest run where layerviz is installed loads the plugin: Keras is imported only
-    once a test asks for the fixture (or the header reads a baseline tree)."""
+    once a test asks for the fixture (or the header reads a baseline tree), NumPy and Pillow
+    once a check renders or a report is asked for. A pytest-xdist controller starts its
+    workers only once the plugin is loaded, and renders nothing."""
     import subprocess
     import sys
 
-    code = "import sys, layerviz.pytest_plugin; print(sorted({'keras', 'tensorflow', 'jax', 'torch'} & set(sys.modules)))"
+    heavy = "{'keras', 'tensorflow', 'jax', 'torch', 'numpy', 'PIL'}"
+    code = f"import sys, layerviz.pytest_plugin; print(sorted({heavy} & set(sys.modules)))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
 
