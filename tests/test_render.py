@@ -2,6 +2,7 @@ import json
 import struct
 
 import numpy as np
+import pytest
 
 from layerviz.catalogue import LayerInfo
 from layerviz.render import Rendering, Stats, decode_png, encode_png, quantize, read_sidecar, render
@@ -53,6 +54,15 @@ def test_stats_are_per_channel_on_the_raw_values():
     # Stored with the precision of the float32 output: sqrt(2) keeps 8 digits, not 17.
     assert np.float32(read_stats.std[0]) == np.float32(np.sqrt(2.0)) and read_stats.std[1] == 0.0
     assert '"std": [1.4142135, 0.0]' in rendering.sidecar()
+
+
+@pytest.mark.parametrize("shape", [(37, 29, 3), (16, 16, 7), (1000,)])
+def test_stats_are_numpys_mean_and_std_of_each_channel_bit_for_bit(shape):
+    raw = (np.random.default_rng(3).standard_normal(shape) * 50 + 7).astype(np.float32)
+    values = [raw[..., c].ravel() for c in range(shape[-1])] if len(shape) == 3 else [raw]
+    stats = Stats.of(raw, tuple(str(c) for c in range(len(values))) if len(shape) == 3 else ("all",))
+    assert stats.mean == tuple(float(np.mean(v, dtype=np.float64)) for v in values)
+    assert stats.std == tuple(float(np.std(v, dtype=np.float64)) for v in values)
 
 
 def test_sidecar_digits_do_not_depend_on_float64_round_off():
