@@ -4,6 +4,9 @@ installs layerviz)."""
 
 import atexit
 import gc
+import importlib.abc
+import importlib.machinery
+import importlib.util
 import os
 import sys
 
@@ -21,6 +24,55 @@ pytest_plugins = ["pytester"]
 gc.disable()
 
 
+def _load_hypothesis_profiles() -> None:
+    from hypothesis import settings
+
+    # Default: the same examples on every run and machine, few enough to stay fast.
+    # No deadline: the first eager call of a Keras layer is much slower than the rest.
+    settings.register_profile("ci", derandomize=True, max_examples=15, deadline=None, database=None)
+    # Opt in with `pytest --hypothesis-profile=thorough`: random, many more examples.
+    settings.register_profile("thorough", max_examples=300, deadline=None)
+    settings.load_profile("ci")
+
+
+class _ProfilesOnImport(importlib.abc.MetaPathFinder):
+    """Loads the profiles the moment hypothesis is first imported: by a test module, before
+    it decorates a test with the default settings, or by hypothesis's own plugin for
+    `--hypothesis-profile`, before it loads the one named. A run without property tests (the
+    visual checks alone) never imports hypothesis: 0.1 s of each xdist worker's start."""
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> importlib.machinery.ModuleSpec | None:
+        if name != "hypothesis":
+            return None
+        sys.meta_path.remove(self)  # this import, and every later one, go the usual way
+        spec = importlib.util.find_spec(name)
+        spec.loader = _ThenLoadProfiles(spec.loader)
+        return spec
+
+
+class _ThenLoadProfiles(importlib.abc.Loader):
+    """The loader hypothesis would have had, loading the profiles once it has run."""
+
+    def __init__(self, loader: importlib.abc.Loader) -> None:
+        self.loader = loader
+
+    def __getattr__(self, name: str) -> object:  # resource readers and the like
+        return getattr(self.loader, name)
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> object:
+        return self.loader.create_module(spec)
+
+    def exec_module(self, module: object) -> None:
+        self.loader.exec_module(module)
+        _load_hypothesis_profiles()
+
+
+if "hypothesis" in sys.modules:
+    _load_hypothesis_profiles()
+else:
+    sys.meta_path.insert(0, _ProfilesOnImport())
+
+
 def _leave_without_teardown() -> None:
     sys.stdout.flush()
     sys.stderr.flush()
@@ -32,18 +84,7 @@ def _controller(config: pytest.Config) -> bool:
     return config.option.dist != "no" and not hasattr(config, "workerinput")
 
 
-@pytest.hookimpl(tryfirst=True)  # before hypothesis's own plugin loads --hypothesis-profile
 def pytest_configure(config: pytest.Config) -> None:
-    if _controller(config) and not config.getoption("hypothesis_profile"):
-        return  # it runs no test: importing hypothesis would only delay the workers' start
-    from hypothesis import settings
-
-    # Default: the same examples on every run and machine, few enough to stay fast.
-    # No deadline: the first eager call of a Keras layer is much slower than the rest.
-    settings.register_profile("ci", derandomize=True, max_examples=15, deadline=None, database=None)
-    # Opt in with `pytest --hypothesis-profile=thorough`: random, many more examples.
-    settings.register_profile("thorough", max_examples=300, deadline=None)
-    settings.load_profile("ci")
     if hasattr(config, "workerinput"):
         # By the time a worker's interpreter exits, every result has gone to the controller
         # through xdist's channel; TensorFlow's native teardown after that only makes the
