@@ -93,6 +93,12 @@ def pytest_configure(config: pytest.Config) -> None:
         atexit.register(_leave_without_teardown)
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    hypothesis = sys.modules.get("hypothesis")
+    if hypothesis is not None and hypothesis.settings.get_current_profile_name() == "default":
+        raise pytest.UsageError("hypothesis runs with its default profile: the suite's profiles did not load (conftest.py)")
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtestloop(session: pytest.Session) -> None:
     # Frozen, start-up's objects are out of every later collection's way: pytest's own at
