@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from layerviz import baselines, numerics
-from layerviz.tolerance import MAX_LEVEL_DIFF, STATS_ATOL, STATS_RTOL, Tolerance
 from layerviz.session import LayerSession, Settings
+from layerviz.tolerance import MAX_LEVEL_DIFF, STATS_ATOL, STATS_RTOL, Tolerance
 from layerviz.verdict import Mode
 
 if TYPE_CHECKING:
