@@ -305,10 +305,10 @@ def trace(
     height, width = subject.shape or (size, size)
 
     def inputs(count: int) -> Sequence[np.ndarray]:
-        given = photos or _BUNDLED
-        if len(rgb := given.at(max(height, width))) < count:
-            raise ImageInputError(f"{subject.title} takes {count} inputs: give {count} photos, got {len(rgb)}")
-        return _inputs(given, colorspace, height, width, count)
+        images = _inputs(photos or _BUNDLED, colorspace, height, width, count)
+        if len(images) < count:
+            raise ImageInputError(f"{subject.title} takes {count} inputs: give {count} photos, got {len(images)}")
+        return images
 
     return run(subject, (height, width, space.depth), inputs, weights, seed_name or subject.title, suite_seed)
 
@@ -365,11 +365,11 @@ def outcome(
 def case_inputs(case: Case, photos: PhotoSet | None = None, size: int = WORKING_SIZE) -> list[np.ndarray]:
     """The case's inputs (the bundled pair unless `photos` are given) in its colour space."""
     config = case.config
-    rgb = (photos or _BUNDLED).at(config.input_size(size))
-    if len(rgb) < config.inputs:
-        raise ValueError(f"{case.id} needs {config.inputs} photos, got {len(rgb)}")
-    space = colorspaces.get(case.colorspace)
-    return [space.from_rgb(image) for image in rgb[: config.inputs]]
+    side = config.input_size(size)
+    images = _inputs(photos or _BUNDLED, case.colorspace, side, side, config.inputs)
+    if len(images) < config.inputs:
+        raise ValueError(f"{case.id} needs {config.inputs} photos, got {len(images)}")
+    return list(images)
 
 
 def trace_case(
