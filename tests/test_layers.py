@@ -6,8 +6,8 @@ from PIL import Image
 from layerviz.catalogue import CASES, POST_SECTIONS, LayerInfo, Step, get_case
 from layerviz.images import PhotoSet, load_sample, sample_path
 from layerviz.layers import make_layer
-from layerviz.subject import of as subject_of
 from layerviz.subject import case_inputs, parameter_count, run_case, summary, trace_case
+from layerviz.subject import of as subject_of
 from layerviz.seeds import derive_seed
 
 
@@ -54,13 +54,13 @@ def test_seeding_keeps_keras_default_initializers_and_padding(layer):
         assert ours.padding == plain.padding
 
 
-
 def test_a_case_names_its_layers_by_place_the_same_in_every_check():
     # Keras's own names count the layers made before ("conv2d_57"): a name that never repeats
     # makes TensorFlow create every weight's kernel anew, where a repeated one is cached.
     case = get_case("conv2d-two/k3-tanh-tanh/ycbcr")
     names = [[layer.name for layer in subject_of(case).make((8, 8, 3))] for _ in range(2)]
     assert names[0] == names[1] == ["conv2d_0", "conv2d_1"]
+
 
 def expected_shape(case) -> tuple[int, ...]:
     """Output sizes from Keras's formulas ("same" keeps H, times the stride when transposed).
