@@ -6,7 +6,6 @@ import atexit
 import gc
 import importlib.abc
 import importlib.machinery
-import importlib.util
 import os
 import sys
 
@@ -44,9 +43,11 @@ class _ProfilesOnImport(importlib.abc.MetaPathFinder):
     def find_spec(self, name: str, path: object = None, target: object = None) -> importlib.machinery.ModuleSpec | None:
         if name != "hypothesis":
             return None
-        sys.meta_path.remove(self)  # this import, and every later one, go the usual way
-        spec = importlib.util.find_spec(name)
-        spec.loader = _ThenLoadProfiles(spec.loader)
+        # It stays until hypothesis runs: a lookup may only probe (torch's dynamo asks
+        # whether hypothesis is installed, then the suite imports it).
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is not None:
+            spec.loader = _ThenLoadProfiles(spec.loader)
         return spec
 
 
@@ -64,13 +65,16 @@ class _ThenLoadProfiles(importlib.abc.Loader):
 
     def exec_module(self, module: object) -> None:
         self.loader.exec_module(module)
+        if _FINDER in sys.meta_path:
+            sys.meta_path.remove(_FINDER)  # every later import goes the usual way
         _load_hypothesis_profiles()
 
 
+_FINDER = _ProfilesOnImport()
 if "hypothesis" in sys.modules:
     _load_hypothesis_profiles()
 else:
-    sys.meta_path.insert(0, _ProfilesOnImport())
+    sys.meta_path.insert(0, _FINDER)
 
 
 def _leave_without_teardown() -> None:
