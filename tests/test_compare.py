@@ -1,4 +1,6 @@
 import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
 import pytest
 
 from layerviz.catalogue import LayerInfo
@@ -170,3 +172,24 @@ def test_an_exception_on_either_side_is_a_change(baseline):
     reworded = compare(raised, Raised(baseline.case_id, "ValueError", "padding must be even"))
     assert reworded.cause == "raises differently"
     assert compare(raised, Raised(baseline.case_id, "TypeError", "cannot pad unevenly")).cause == "raises differently"
+
+
+@given(
+    exponent=st.floats(min_value=-8.0, max_value=4.0),
+    channels=st.sampled_from([3, 8]),  # the colour space's own (a picture), or a feature-map mosaic
+    centred=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_a_five_percent_change_fails_and_round_off_passes_whatever_the_magnitude(exponent, channels, centred, seed):
+    """The mosaic stretches each channel, so a gain shows in the statistics alone: their
+    tolerance must follow the values' magnitude, from 1e-8 to 1e4."""
+    rng = np.random.default_rng(seed)
+    pattern = rng.uniform(-1.0 if centred else 0.0, 1.0, (16, 16, channels))
+    values = (pattern * 10.0**exponent).astype(np.float32)
+    baseline = render("model/rgb", "rgb", values)
+    gained = render("model/rgb", "rgb", values * np.float32(1.05))
+    assert not compare(baseline, gained).ok, f"a 5% gain of values around 1e{exponent:.1f} passed"
+    # Round-off: every value a few float32 ulps away (a relative 1e-6, signs at random).
+    jitter = (values * (1.0 + rng.uniform(-1e-6, 1e-6, values.shape))).astype(np.float32)
+    result = compare(baseline, render("model/rgb", "rgb", jitter))
+    assert result.ok, result.message()
