@@ -245,7 +245,7 @@ def load(png: Path, case_id: str, hint: str | None = None) -> Outcome:
         except (FileNotFoundError, IsADirectoryError):
             raise missing(png) from None
         pixels, _mode = decode_png(image)
-        return Rendering(case_id, pixels, *read_sidecar(data))
+        return Rendering(case_id, pixels, **read_sidecar(data))
     except KeyError as exc:
         raise BaselineError(
             f"{case_id}: {stats} lacks the field {exc}, perhaps from an older layerviz; "

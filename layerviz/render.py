@@ -20,7 +20,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -83,10 +83,28 @@ class PreActivation:
     activation: str
     stats: Stats
 
-    def record(self) -> dict[str, object]:
+    def record(self, output_channels: tuple[str, ...]) -> dict[str, object]:
         fields: dict[str, object] = {"layer": self.layer, "activation": self.activation}
+        if self.stats.channels != output_channels:  # a hidden layer of another width
+            fields["channels"] = list(self.stats.channels)
         fields.update({name: [_float32(v) for v in getattr(self.stats, name)] for name in Stats.NAMES})
         return fields
+
+
+@dataclass(frozen=True)
+class LayerTrace:
+    """One layer's output inside a model or list, in the order the layers returned: its
+    shape and the statistics of all its values, so that a failing check can name the
+    first layer that changed. The raw output is kept in memory only (for its picture)."""
+
+    name: str  # the layer's name, as Keras has it
+    layer: str  # its class
+    stats: Stats
+    raw: np.ndarray | None = field(default=None, compare=False, repr=False)
+
+    def record(self) -> str:
+        values = [_float32(getattr(self.stats, name)[0]) for name in Stats.NAMES]
+        return json.dumps([self.name, self.layer, list(self.stats.shape), *values], separators=(",", ":"))
 
 
 @dataclass(frozen=True)
@@ -100,6 +118,9 @@ class Rendering:
     layers: tuple[LayerInfo, ...] = ()
     description: str = ""  # a user's caption for the check (galleries, reports); not compared
     pre_activation: tuple[PreActivation, ...] = ()
+    # A user's model or list: the input it was given (H, W, C) and every layer's output.
+    input_shape: tuple[int, ...] = ()
+    trace: tuple[LayerTrace, ...] = ()
 
     @property
     def mode(self) -> str:
@@ -120,6 +141,8 @@ class Rendering:
         fields["parameters"] = self.parameters
         if self.description:
             fields["description"] = self.description
+        if self.input_shape:
+            fields["input_shape"] = list(self.input_shape)
         # One field (and one layer) a line: a baseline change reads well in review.
         lines = [f"  {json.dumps(key)}: {json.dumps(value)}" for key, value in fields.items()]
         layers = ",\n".join(
@@ -128,8 +151,12 @@ class Rendering:
         )
         lines.append(f'  "layers": [\n{layers}\n  ]' if self.layers else '  "layers": []')
         if self.pre_activation:
-            records = ",\n".join("    " + json.dumps(record.record()) for record in self.pre_activation)
+            records = ",\n".join("    " + json.dumps(record.record(self.stats.channels)) for record in self.pre_activation)
             lines.append(f'  "pre_activation": [\n{records}\n  ]')
+        if self.trace:
+            # [name, class, shape, min, max, mean, std]: a line a layer, 150 layers in ~10 kB.
+            records = ",\n".join("    " + record.record() for record in self.trace)
+            lines.append(f'  "trace": [\n{records}\n  ]')
         return "{\n" + ",\n".join(lines) + "\n}\n"
 
 
@@ -139,17 +166,31 @@ def _float32(value: float) -> float:
     return float(str(np.float32(value)))
 
 
-def read_sidecar(data: dict[str, Any]) -> tuple[Stats, tuple[LayerInfo, ...], str, tuple[PreActivation, ...]]:
-    """Statistics, layer summary, description and pre-activation records from a parsed sidecar."""
+def read_sidecar(data: dict[str, Any]) -> dict[str, Any]:
+    """A parsed sidecar's statistics, layer summary, description, pre-activation records,
+    input shape and trace, as `Rendering`'s fields."""
     stats = _read_stats(data, tuple(data["shape"]), tuple(data["channels"]))
     pre_activation = tuple(
-        PreActivation(int(item["layer"]), str(item["activation"]), _read_stats(item, (), stats.channels))
+        PreActivation(
+            int(item["layer"]), str(item["activation"]), _read_stats(item, (), tuple(item.get("channels", stats.channels)))
+        )
         for item in data.get("pre_activation", ())
     )
     layers = tuple(
         LayerInfo(item["layer"], tuple(item["output_shape"]), int(item["parameters"])) for item in data["layers"]
     )
-    return stats, layers, str(data.get("description", "")), pre_activation
+    trace = tuple(
+        LayerTrace(str(name), str(layer), Stats(tuple(shape), ("all",), *((float(v),) for v in values)))
+        for name, layer, shape, *values in data.get("trace", ())
+    )
+    return {
+        "stats": stats,
+        "layers": layers,
+        "description": str(data.get("description", "")),
+        "pre_activation": pre_activation,
+        "input_shape": tuple(data.get("input_shape", ())),
+        "trace": trace,
+    }
 
 
 def _read_stats(data: dict[str, Any], shape: tuple[int, ...], channels: tuple[str, ...]) -> Stats:
@@ -175,6 +216,8 @@ def render(
     layers: tuple[LayerInfo, ...] = (),
     pre_activation: Sequence[tuple[int, str, np.ndarray]] = (),
     levels: bool = False,
+    input_shape: tuple[int, ...] = (),
+    trace: Sequence[tuple[str, str, np.ndarray]] = (),
 ) -> Rendering:
     """Display pixels and statistics of a raw output, shown as its shape asks (see above);
     `levels`: an integer output in 8-bit levels, shown divided by 255."""
@@ -191,7 +234,15 @@ def render(
     records = tuple(
         PreActivation(step, name, Stats.of(before, _channels(before, space))) for step, name, before in pre_activation
     )
-    return Rendering(case_id=case_id, pixels=pixels, stats=Stats.of(raw, channels), layers=layers, pre_activation=records)
+    return Rendering(
+        case_id=case_id,
+        pixels=pixels,
+        stats=Stats.of(raw, channels),
+        layers=layers,
+        pre_activation=records,
+        input_shape=input_shape,
+        trace=tuple(LayerTrace(name, layer, Stats.of(output, ("all",)), output) for name, layer, output in trace),
+    )
 
 
 def _channels(raw: np.ndarray, space: colorspaces.ColorSpace) -> tuple[str, ...]:

@@ -48,9 +48,11 @@ def test_stats_are_per_channel_on_the_raw_values():
     layers = (LayerInfo("Dense", (2, 2, 2), 6), LayerInfo("Reshape", (2, 2, 2), 0))
     rendering = Rendering("x/y/rgb", np.zeros((2, 2, 3), np.uint8), stats, layers)
     assert rendering.parameters == 6
-    read_stats, read_layers, description, pre_activation = read_sidecar(json.loads(rendering.sidecar()))
-    assert description == "" and pre_activation == () and "\"description\"" not in rendering.sidecar()  # only when given
-    assert read_layers == layers and read_stats.shape == stats.shape
+    read = read_sidecar(json.loads(rendering.sidecar()))
+    read_stats = read["stats"]
+    assert read["description"] == "" and read["pre_activation"] == () and "\"description\"" not in rendering.sidecar()  # only when given
+    assert read["trace"] == () and read["input_shape"] == () and "trace" not in rendering.sidecar()
+    assert read["layers"] == layers and read_stats.shape == stats.shape
     # Stored with the precision of the float32 output: sqrt(2) keeps 8 digits, not 17.
     assert np.float32(read_stats.std[0]) == np.float32(np.sqrt(2.0)) and read_stats.std[1] == 0.0
     assert '"std": [1.4142135, 0.0]' in rendering.sidecar()
@@ -121,3 +123,30 @@ def test_vectors_and_sequences_are_heat_strips():
     assert sequence.pixels.shape == (5, 7, 3)
     # Half way from the minimum to the maximum: full red, half green ("hot").
     assert sequence.pixels[2, 3].tolist() == [255, 128, 0]
+
+
+def test_a_models_hidden_layers_are_read_back_as_written_whatever_their_width():
+    """A Sequential CNN (8, 8, then 3 channels): each pre-activation record keeps its own
+    channels, and the trace its layers' shapes, though the output has 3 channels."""
+    output = np.random.default_rng(3).uniform(0.0, 1.0, (8, 8, 3)).astype(np.float32)
+    hidden = np.random.default_rng(4).normal(0.0, 1.0, (8, 8, 8)).astype(np.float32)
+    layers = (LayerInfo("Conv2D", (8, 8, 8), 224), LayerInfo("Conv2D", (8, 8, 3), 219))
+    rendering = render(
+        "model/rgb",
+        "rgb",
+        output,
+        layers,
+        [(0, "relu", hidden), (1, "sigmoid", output)],
+        input_shape=(8, 8, 3),
+        trace=[("conv2d", "Conv2D", np.maximum(hidden, 0)), ("conv2d_1", "Conv2D", output)],
+    )
+    read = read_sidecar(json.loads(rendering.sidecar()))
+    assert [r.stats.channels for r in read["pre_activation"]] == [tuple("01234567"), ("R", "G", "B")]
+    for loaded, made in zip(read["pre_activation"], rendering.pre_activation, strict=True):
+        np.testing.assert_array_equal(np.float32(loaded.stats.min), np.float32(made.stats.min))
+    assert read["input_shape"] == (8, 8, 3)
+    assert [(t.name, t.layer, t.stats.shape) for t in read["trace"]] == [
+        ("conv2d", "Conv2D", (8, 8, 8)),
+        ("conv2d_1", "Conv2D", (8, 8, 3)),
+    ]
+    assert np.float32(read["trace"][0].stats.max[0]) == np.maximum(hidden, 0).max()
