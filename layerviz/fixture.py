@@ -18,7 +18,7 @@ from layerviz import baselines, colorspaces, divergences, gallery, location, num
 from layerviz import subject as subjects
 from layerviz.cases import Case
 from layerviz.compare import Comparison, Outcome, compare, heat_map, side_by_side
-from layerviz.images import WORKING_SIZE, PhotoSet
+from layerviz.images import PhotoSet
 from layerviz.location import Location, Target
 from layerviz.raised import Raised
 from layerviz.render import Rendering, encode_png
@@ -51,6 +51,7 @@ class LayerRegression:
         name: str | None = None,
         description: str = "",
         inputs: int | None = None,
+        raises: type[BaseException] | tuple[type[BaseException], ...] = (),
     ) -> Outcome:
         """Render `subject` on photos and compare it with its baseline; return the `Rendering`
         (or the `Raised` exception) obtained.
@@ -61,18 +62,29 @@ class LayerRegression:
                 factory called with the colour space's channel count that returns one of those.
             colorspace: `luminance`, `rgb` (default), `hsv` or `ycbcr`: what the photos are given in.
             images: photo files or arrays (uint8 0-255 or float 0-1); default: the bundled pair.
-            size: the side the photos are cropped and resized to (default 128).
+            size: the side the photos are cropped and resized to (default: the input size a
+                model declares, else 128; a size that conflicts with a model's is an error).
             weights: `keras` (its initializers, seeded from the check's name), `fixed` (NumPy
                 draws, the same on every backend) or `as-is` (a trained subject's, untouched).
             name: where the baseline lives in its set (default `<test module>/<test name>`);
                 `/` makes folders, and a name that would leave the baseline root is an error.
             description: a caption for galleries and reports.
             inputs: photos per call (default: a model's inputs, 2 for a merging layer, else 1).
+            raises: the exception (class or tuple) the subject is expected to raise: the
+                baseline records it, and the check fails if it renders. Any other exception
+                fails the test as it is, and records nothing.
         """
         __tracebackhide__ = True
         spec, colorspace = self._resolve(subject, colorspace, inputs)
         key = location.key(name, spec.name, self.request.node.nodeid, colorspace, self.root)
-        obtained, weighted, photos = self._render(spec, key, colorspace, images, size or WORKING_SIZE, weights)
+        expected = raises if isinstance(raises, tuple) else (raises,)
+        obtained, weighted, photos = self._render(spec, key, colorspace, images, size, weights, expected)
+        if expected and isinstance(obtained, Rendering):
+            pytest.fail(
+                f"{key}: expected {' or '.join(e.__name__ for e in expected)}, but it rendered a "
+                f"{'x'.join(map(str, obtained.stats.shape))} output; nothing was written",
+                pytrace=False,
+            )
         where = self._locate(spec, key, weighted, weights)
         if where.skip:
             pytest.skip(where.skip)
@@ -94,14 +106,23 @@ class LayerRegression:
         return spec, colorspace
 
     def _render(
-        self, spec: Subject, key: str, colorspace: str, images: Sequence | None, size: int, weights: str
+        self,
+        spec: Subject,
+        key: str,
+        colorspace: str,
+        images: Sequence | None,
+        size: int | None,
+        weights: str,
+        raises: tuple[type[BaseException], ...],
     ) -> tuple[Outcome, bool, PhotoSet | None]:
         """What the subject gives on the photos (its seeds depend on the check's name only),
         and whether it has weights. A module this environment lacks (torch resizes through
         torchvision before Keras 3.9) says nothing about the layer: skipped, as
         `pytest.importorskip` would."""
         photos = PhotoSet.files(images) if images else None
-        obtained, has_weights = subjects.outcome(spec, key, colorspace, photos, size, weights, key, DEFAULT_SUITE_SEED)
+        obtained, has_weights = subjects.outcome(
+            spec, key, colorspace, photos, size, weights, key, DEFAULT_SUITE_SEED, raises
+        )
         if isinstance(obtained, Raised) and obtained.type in ("ImportError", "ModuleNotFoundError"):
             pytest.skip(f"needs a module that is not installed here: {obtained.message}")
         return obtained, subjects.weighted(spec, has_weights, weights), photos

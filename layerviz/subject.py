@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import inspect
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import keras
 import numpy as np
 
-from layerviz import colorspaces
+from layerviz import activations, colorspaces
 from layerviz import layers as keras_layers
 from layerviz.cases import WEIGHT_MODES, Case, LayerConfig, LayerInfo
 from layerviz.divergences import version
@@ -79,6 +80,10 @@ def of(thing: object) -> Subject:
         return _case_subject(thing)
     if isinstance(thing, keras.layers.Layer):  # a keras.Model is one too
         return Subject(lambda _shape: thing, type(thing).__name__, fresh=False)
+    if isinstance(thing, type) and issubclass(thing, keras.layers.Layer):
+        cls = thing  # a class is a factory: made anew for each check, with the channel count if it takes one
+        takes = _takes_channels(cls)
+        return Subject(lambda shape: cls(shape[-1]) if takes else cls(), cls.__name__)
     if _runnable(thing):
         layers = list(thing)
         return Subject(lambda _shape: layers, " → ".join(type(x).__name__ for x in layers), fresh=False)
@@ -90,6 +95,16 @@ def of(thing: object) -> Subject:
         f"cannot check {thing!r}: give a Keras layer, a list of layers, a keras.Model, or a "
         f"factory called with the channel count that returns one of those"
     )
+
+
+def _takes_channels(cls: type) -> bool:
+    """Whether a layer class's constructor takes a positional argument (the channel count)."""
+    try:
+        parameters = list(inspect.signature(cls).parameters.values())
+    except (TypeError, ValueError):
+        return False
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return bool(parameters) and parameters[0].kind in positional
 
 
 def _runnable(thing: object) -> bool:
@@ -173,6 +188,9 @@ class Output:
     # (step, activation name, its output before the activation), for every step with one.
     pre_activation: tuple[tuple[int, str, np.ndarray], ...] = ()
     levels: bool = False  # an integer output, in 8-bit levels (0-255)
+    # A user's model or list: the input shape it was run at, and every layer's output.
+    input_shape: tuple[int, ...] = ()
+    trace: tuple[tuple[str, str, np.ndarray], ...] = ()
 
     @property
     def parameters(self) -> int:
@@ -183,24 +201,69 @@ def input_count(subject: Subject, built: object) -> int:
     """Photos per call: as the subject says, else a model's inputs, else 2 for a merging layer."""
     if subject.inputs is not None:
         return subject.inputs
+    declared = _declared_inputs(built)
+    if declared:
+        return len(declared)
     first = built[0] if isinstance(built, list) else built
-    if isinstance(first, keras.Model) and not isinstance(first, keras.Sequential):
-        return len(first.inputs)
     # Add, Maximum, ... derive from Keras's merging base class.
     return 2 if any(cls.__name__ == "Merge" for cls in type(first).__mro__) else 1
+
+
+def _declared_inputs(built: object) -> list[tuple[int | None, ...]]:
+    """The input shapes (without the batch axis) a functional or Sequential model declares
+    (the first of a list), or [] where it declares none (a layer, a subclassed model)."""
+    first = built[0] if isinstance(built, list) else built
+    if not isinstance(first, keras.Model):
+        return []
+    try:
+        inputs = first.inputs
+    except (AttributeError, ValueError):  # subclassed, or a Sequential not built yet
+        return []
+    return [tuple(tensor.shape[1:]) for tensor in keras.tree.flatten(inputs or [])]
+
+
+def input_shape(subject: Subject, built: object, shape: tuple[int, ...], sized: bool) -> tuple[int, ...]:
+    """The (H, W, C) a made subject runs at: a model that declares its input size is
+    given photos of that size; `sized`: the check asked for `shape`'s size, which must
+    then agree."""
+    declared = {s for s in _declared_inputs(built) if len(s) == 3}
+    if not declared:
+        return shape
+    if len(declared) > 1:
+        raise SubjectError(
+            f"{subject.title} takes inputs of different shapes {sorted(map(str, declared))}; layerviz gives every "
+            f"input a photo: check a model whose image inputs share one shape"
+        )
+    height, width, channels = next(iter(declared))
+    if channels is not None and channels != shape[2]:
+        raise SubjectError(
+            f"{subject.title} takes {channels} channels per pixel, and this check's colour space gives {shape[2]}: "
+            f"pass colorspace= one with {channels} (luminance has 1; rgb, hsv and ycbcr have 3)"
+        )
+    if (height, width) == (None, None) or (height, width) == shape[:2]:
+        return shape
+    if sized:
+        raise SubjectError(
+            f"{subject.title} takes {height}x{width} inputs (its input shape), but the check asks for "
+            f"size={shape[0]}: drop size= to render it at its own size"
+        )
+    return (height or shape[0], width or shape[1], shape[2])
 
 
 def run(
     subject: Subject,
     shape: tuple[int, ...],
-    photos: Callable[[int], Sequence[np.ndarray]],
+    photos: Callable[[int, int, int], Sequence[np.ndarray]],
     weights: str,
     seed_name: str,
     suite_seed: int = DEFAULT_SUITE_SEED,
+    sized: bool = True,
 ) -> Output:
-    """Make the subject for inputs of `shape` (H, W, C) and run it on `photos(count)`
+    """Make the subject for inputs of `shape` (H, W, C), or of the size a model declares
+    (`sized`: unless the check asked for `shape`'s), and run it on `photos(count, H, W)`
     (H x W x C float32 arrays, as many as it takes) with `weights`. `seed_name` names
-    the check, so its weights never depend on what ran before."""
+    the check, so its weights never depend on what ran before. A user's model or list
+    has every layer's output recorded."""
     if weights not in MODES:
         raise SubjectError(f"unknown weights {weights!r}; choose one of: {', '.join(MODES)}")
     if weights == "keras" and not subject.seeded:
@@ -210,13 +273,13 @@ def run(
         # check's time, measured, which is why seeded subjects skip it.
         keras.utils.set_random_seed(derive_seed(seed_name, "global", suite_seed))
     thing = subject.make(shape)
+    if subject.config_id is None:
+        shape = input_shape(subject, thing, shape, sized)
     steps = list(thing) if isinstance(thing, list) else (thing.layers if isinstance(thing, keras.Sequential) else [thing])
     walked = keras_layers.walk(thing)
-    if weights == "as-is" and not all(layer.built for layer in walked):
-        raise SubjectError(
-            f"{subject.title}: weights='as-is' keeps weights the subject already has, but it is not built; "
-            f"build or load it first, or use weights='keras' or 'fixed'"
-        )
+    # as-is: weights already there. A layer built only now (a user's weightless layer
+    # beside a trained model is) must come out without any.
+    unbuilt = [layer for layer in walked if not layer.built] if weights == "as-is" else []
     if weights == "keras":
         # (A layer without weights counts as built from the start.)
         if any(layer.weights for layer in walked) and not subject.fresh:
@@ -225,7 +288,7 @@ def run(
                 f"unbuilt layer or a factory, or use weights='as-is' for weights that must not change"
             )
         keras_layers.seed_initializers(walked, seed_name, suite_seed)
-    images = photos(input_count(subject, thing))
+    images = photos(input_count(subject, thing), shape[0], shape[1])
     # float32, or uint8 levels: since Keras 3.4 integer arrays stay integer (and wrap around).
     if subject.integer_input:
         images = [np.rint(np.clip(image, 0.0, 1.0) * 255.0).astype(np.uint8) for image in images]
@@ -235,20 +298,30 @@ def run(
     if weights == "fixed":
         keras_layers.fix_weights(thing, steps, value, seed_name, suite_seed)
     summary, pre_activation = [], []
-    for index, layer in enumerate(steps):
-        call = dict(subject.calls[index]) if subject.calls else {}
-        if subject.adapts and subject.adapts[index]:
-            layer.adapt(value)
-        with _watching_activation(layer) as before:
-            value = layer(value, **call)
-        if isinstance(value, (list, tuple, dict)):
-            raise SubjectError(
-                f"{subject.title}: {type(layer).__name__} returns {len(value)} outputs; check a sub-model "
-                f"with one output, e.g. keras.Model(model.inputs, model.outputs[0])"
+    traced = subject.config_id is None and (isinstance(thing, keras.Model) or len(steps) > 1)
+    with activations.recording(walked if traced else []) as trace:
+        for index, layer in enumerate(steps):
+            call = dict(subject.calls[index]) if subject.calls else {}
+            if subject.adapts and subject.adapts[index]:
+                layer.adapt(value)
+            with _watching_activation(layer) as before:
+                value = layer(value, **call)
+            if isinstance(value, (list, tuple, dict)):
+                raise SubjectError(
+                    f"{subject.title}: {type(layer).__name__} returns {len(value)} outputs; check a sub-model "
+                    f"with one output, e.g. keras.Model(model.inputs, model.outputs[0])"
+                )
+            summary.append(
+                LayerInfo(type(layer).__name__, tuple(int(d) for d in value.shape[1:]), int(layer.count_params()))
             )
-        summary.append(LayerInfo(type(layer).__name__, tuple(int(d) for d in value.shape[1:]), int(layer.count_params())))
-        if before:
-            pre_activation.append((index, *before))
+            if before:
+                pre_activation.append((index, *before))
+    drawn = [layer.name for layer in unbuilt if layer.weights]
+    if drawn:
+        raise SubjectError(
+            f"{subject.title}: weights='as-is' keeps the weights a subject already has, but {', '.join(drawn)} had "
+            f"none until this check built it; build or load it first, or use weights='keras' or 'fixed'"
+        )
     raw = keras.ops.convert_to_numpy(value)[0]
     # 8-bit levels out: an integer output, or floats a layer kept on the uint8 scale
     # (CenterCrop, RandomFlip); Rescaling(1/255) brings them back to [0, 1].
@@ -258,7 +331,13 @@ def run(
         pre_activation = [(i, name, repeat_pixels(x, subject.upsample)) for i, name, x in pre_activation]
     has_weights = any(layer.weights for layer in steps)
     return Output(
-        np.ascontiguousarray(raw, dtype=np.float32), tuple(summary), has_weights, tuple(pre_activation), levels
+        np.ascontiguousarray(raw, dtype=np.float32),
+        tuple(summary),
+        has_weights,
+        tuple(pre_activation),
+        levels,
+        shape if traced else (),
+        tuple(trace),
     )
 
 
@@ -294,23 +373,24 @@ def trace(
     subject: Subject,
     colorspace: str,
     photos: PhotoSet | None = None,
-    size: int = WORKING_SIZE,
+    size: int | None = None,
     weights: str = "keras",
     seed_name: str = "",
     suite_seed: int = DEFAULT_SUITE_SEED,
 ) -> Output:
     """Run the subject on `photos` (the bundled pair unless given) in `colorspace`, at
-    the subject's own size or `size`."""
+    the subject's own size, else `size`, else the size a model declares, else the working size."""
     space = colorspaces.get(colorspace)
-    height, width = subject.shape or (size, size)
+    height, width = subject.shape or (size or WORKING_SIZE,) * 2
 
-    def inputs(count: int) -> Sequence[np.ndarray]:
+    def inputs(count: int, height: int, width: int) -> Sequence[np.ndarray]:
         images = _inputs(photos or _BUNDLED, colorspace, height, width, count)
         if len(images) < count:
             raise ImageInputError(f"{subject.title} takes {count} inputs: give {count} photos, got {len(images)}")
         return images
 
-    return run(subject, (height, width, space.depth), inputs, weights, seed_name or subject.title, suite_seed)
+    sized = subject.shape is not None or size is not None
+    return run(subject, (height, width, space.depth), inputs, weights, seed_name or subject.title, suite_seed, sized)
 
 
 _BUNDLED = PhotoSet.bundled()
@@ -338,25 +418,40 @@ def outcome(
     label: str,
     colorspace: str,
     photos: PhotoSet | None = None,
-    size: int = WORKING_SIZE,
+    size: int | None = None,
     weights: str = "keras",
     seed_name: str = "",
     suite_seed: int = DEFAULT_SUITE_SEED,
+    raises: tuple[type[BaseException], ...] = (),
 ) -> tuple[Rendering | Raised, bool | None]:
     """The subject's rendering, named `label`, or the exception it raised; and whether
     it has weights (None if it raised before that was known).
 
-    A layer's exception is its behaviour, recorded and compared like a picture;
+    A catalogue case's exception is its behaviour (a combination Keras refuses), recorded
+    and compared like a picture; a user's subject's is recorded only where the check
+    declares it (`raises`), or a module is missing (which the check skips), and else
+    propagates, so a broken check fails rather than passing on a recorded error.
     layerviz's own errors (a bad photo, a subject it cannot run, a default initializer
-    fixed weights cannot draw) are not, and propagate.
+    fixed weights cannot draw) always propagate.
     """
+    recorded = (Exception,) if subject.config_id is not None else (*raises, ImportError)
     try:
         output = trace(subject, colorspace, photos, size, weights, seed_name, suite_seed)
     except (ImageInputError, SubjectError, FixedWeightsError):
         raise
-    except Exception as error:
+    except recorded as error:
         return Raised.of(label, error), subject.has_weights
-    return render(label, colorspace, output.raw, output.layers, output.pre_activation, output.levels), output.has_weights
+    rendering = render(
+        label,
+        colorspace,
+        output.raw,
+        output.layers,
+        output.pre_activation,
+        output.levels,
+        output.input_shape,
+        output.trace,
+    )
+    return rendering, output.has_weights
 
 
 # --- the catalogue's cases, run as subjects ---------------------------------------------

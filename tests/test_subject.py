@@ -40,7 +40,7 @@ def trace(thing, weights="keras", name="tests/x", colorspace="rgb", size=32, pho
 
 
 def test_anything_that_is_not_a_subject_is_refused_with_what_to_pass():
-    for wrong in (42, "Conv2D", [], keras.layers.Conv2D):
+    for wrong in (42, "Conv2D", [], PhotoSet):
         with pytest.raises(subject.SubjectError, match="give a Keras layer, a list of layers, a keras.Model"):
             subject.of(wrong)
     with pytest.raises(subject.SubjectError, match="returned 'oops' for 3 channels"):
@@ -123,7 +123,7 @@ def test_a_built_layer_cannot_take_seeded_keras_weights_but_keeps_its_own_as_is(
     np.testing.assert_array_equal(conv.get_weights()[0], kernel)  # untouched
     photo = PhotoSet.bundled().at(32)[0]
     np.testing.assert_allclose(output.raw[0, 0], np.full(3, photo[:3, :3].sum() * 0.01), rtol=1e-5)
-    with pytest.raises(subject.SubjectError, match="weights='as-is' keeps weights the subject already has"):
+    with pytest.raises(subject.SubjectError, match=r"weights='as-is' keeps the weights a subject already has, but conv2d\w* had none"):
         trace(keras.layers.Conv2D(3, 3), weights="as-is")
 
 
@@ -176,8 +176,98 @@ def test_a_model_with_several_outputs_is_refused_with_what_to_do():
         trace(model, weights="as-is")
 
 
-def test_an_exception_of_the_layer_is_its_outcome():
-    rendering, weighted = subject.outcome(subject.of(keras.layers.Conv2D(3, 20)), "x/rgb", "rgb", size=16)
+def test_a_users_exception_is_recorded_only_where_the_check_declares_it():
+    with pytest.raises(ValueError):  # a broken check fails as it is: nothing to record
+        subject.outcome(subject.of(keras.layers.Conv2D(3, 20)), "x/rgb", "rgb", size=16)
+    declared = subject.of(keras.layers.Conv2D(3, 20))
+    rendering, weighted = subject.outcome(declared, "x/rgb", "rgb", size=16, raises=(ValueError,))
     assert isinstance(rendering, Raised) and rendering.type == "ValueError" and weighted is None
+    # A catalogue case that Keras refuses records it: that is the case's behaviour.
+    case = catalogue.get_case("conv2d/k3-relu/rgb")
+    refusing = subject.Subject(lambda shape: [keras.layers.Conv2D(3, 20)], "Conv2D(k20)", config_id=case.config.id)
+    assert isinstance(subject.outcome(refusing, "x/rgb", "rgb", size=16)[0], Raised)
     with pytest.raises(subject.SubjectError):  # layerviz's own errors are not outcomes
         subject.outcome(subject.of(keras.layers.Conv2D(3, 3)), "x/rgb", "rgb", weights="trained")
+
+
+class Subclassed(keras.Model):
+    """A subclassed model, as users write them: no graph, no `inputs`."""
+
+    def __init__(self, channels=3, **kwargs):
+        super().__init__(**kwargs)
+        self.features = keras.layers.Conv2D(8, 3, padding="same", activation="relu")
+        self.back = keras.layers.Conv2D(channels, 1, activation="sigmoid")
+
+    def call(self, x):
+        return self.back(self.features(x))
+
+
+class Plain(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.conv = keras.layers.Conv2D(3, 3, padding="same")
+
+    def call(self, x):
+        return self.conv(x)
+
+
+def test_a_subclassed_model_runs_as_an_instance_a_class_and_from_a_factory():
+    by_instance = trace(Subclassed(), name="tests/sub").raw
+    by_class = trace(Subclassed, name="tests/sub").raw
+    by_factory = trace(lambda channels: Subclassed(channels), name="tests/sub").raw
+    assert by_instance.shape == (32, 32, 3)
+    np.testing.assert_array_equal(by_class, by_factory)  # the same seeds, the same weights
+    np.testing.assert_array_equal(by_instance, by_class)
+    assert trace(Subclassed, colorspace="luminance").raw.shape == (32, 32, 1)  # the class gets the channels
+    assert trace(Plain).raw.shape == (32, 32, 3)  # or nothing, when it takes nothing
+
+
+def test_a_model_is_run_at_the_size_it_declares_and_a_conflicting_size_is_an_error():
+    inputs = keras.Input((48, 40, 3))
+    model = keras.Model(inputs, keras.layers.Conv2D(3, 3, padding="same")(inputs))
+    made = subject.trace(subject.of(model), "rgb", weights="as-is")
+    assert made.raw.shape == (48, 40, 3) and made.input_shape == (48, 40, 3)
+    with pytest.raises(subject.SubjectError, match=r"takes 48x40 inputs .* asks for size=64: drop size="):
+        subject.trace(subject.of(model), "rgb", size=64, weights="as-is")
+    with pytest.raises(subject.SubjectError, match="takes 3 channels per pixel, and this check's colour space gives 1"):
+        subject.trace(subject.of(model), "luminance", weights="as-is")
+    sequential = keras.Sequential([keras.Input((24, 24, 3)), keras.layers.Conv2D(4, 3)])
+    assert subject.trace(subject.of(sequential), "rgb", weights="as-is").raw.shape == (22, 22, 4)
+
+
+def test_as_is_keeps_a_trained_models_weights_beside_a_weightless_layer_of_the_users(tmp_path):
+    model = keras.Sequential([keras.Input((16, 16, 3)), keras.layers.Conv2D(3, 3, padding="same")])
+    path = tmp_path / "trained.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    negative = keras.layers.Lambda(lambda x: 1.0 - x)
+    photo = subject._inputs(subject._BUNDLED, "rgb", 16, 16, 1)[0][np.newaxis]
+    before = subject.trace(subject.of([negative, loaded]), "rgb", size=16, weights="as-is").raw
+    np.testing.assert_allclose(before, keras.ops.convert_to_numpy(model(1.0 - photo))[0], atol=1e-6)
+    after = subject.trace(subject.of([loaded, negative]), "rgb", weights="as-is").raw  # at the size it declares
+    np.testing.assert_allclose(after, 1.0 - keras.ops.convert_to_numpy(model(photo))[0], atol=1e-6)
+    with pytest.raises(subject.SubjectError, match=r"conv2d\w* had none until this check built it"):
+        subject.trace(subject.of([keras.layers.Conv2D(3, 3)]), "rgb", size=16, weights="as-is")
+
+
+def test_every_layer_of_a_users_model_or_list_is_traced_in_the_order_it_returned():
+    def model(channels):
+        return keras.Sequential(
+            [keras.Input((16, 16, channels)), keras.layers.Conv2D(8, 3, name="a"), keras.layers.Conv2D(3, 3, name="b")]
+        )
+
+    made = subject.trace(subject.of(model), "rgb", weights="keras", seed_name="tests/seq")
+    assert [(name, layer, out.shape) for name, layer, out in made.trace] == [
+        ("a", "Conv2D", (14, 14, 8)),
+        ("b", "Conv2D", (12, 12, 3)),
+    ]
+    np.testing.assert_array_equal(made.trace[-1][2], made.raw)
+    nested = subject.trace(subject.of(Subclassed), "rgb", size=16, seed_name="tests/sub")
+    assert [(layer, out.shape) for _, layer, out in nested.trace] == [
+        ("Conv2D", (16, 16, 8)),
+        ("Conv2D", (16, 16, 3)),
+        ("Subclassed", (16, 16, 3)),
+    ]
+    assert nested.trace[0][2].min() >= 0.0  # after its relu: what the next layer was given
+    assert trace(keras.layers.Conv2D(3, 3)).trace == ()  # one layer: its output says it all
+    assert subject.trace_case(catalogue.get_case("conv2d-two/k3-relu-relu/luminance")).trace == ()

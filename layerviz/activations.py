@@ -1,0 +1,61 @@
+"""Activations: every layer's output while a model or a list of layers runs, as keract's
+`get_activations` gives them, but from the one real call the check makes (no second
+model, no `Model.predict`), so subclassed models are covered too.
+
+Each layer's `call` is wrapped on the instance for the duration of the run: Keras calls
+`self.call` from `Layer.__call__` on every backend. Symbolic calls (a Sequential that
+builds itself on its first call, a layer that traces its output shape) are not recorded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+
+import keras
+import numpy as np
+
+
+@contextlib.contextmanager
+def recording(layers: Sequence[keras.layers.Layer]) -> Iterator[list[tuple[str, str, np.ndarray]]]:
+    """While the block runs, the (name, class, float32 output without the batch axis) of
+    each of `layers` as it returns, in that order (a layer called twice, twice)."""
+    seen: list[tuple[str, str, np.ndarray]] = []
+    wrapped = []
+    for layer in layers:
+        if isinstance(layer, keras.layers.InputLayer) or "call" in vars(layer):
+            continue
+        vars(layer)["call"] = _recorder(layer, seen)  # past Keras's and torch's __setattr__
+        wrapped.append(layer)
+    try:
+        yield seen
+    finally:
+        for layer in wrapped:
+            del vars(layer)["call"]
+
+
+def _recorder(layer: keras.layers.Layer, seen: list[tuple[str, str, np.ndarray]]) -> object:
+    call = type(layer).call.__get__(layer)
+
+    def recorded(*args: object, **kwargs: object) -> object:
+        output = call(*args, **kwargs)
+        tensors = keras.tree.flatten(output)
+        values = [_concrete(tensor) for tensor in tensors]
+        if all(value is not None for value in values):
+            for index, value in enumerate(values):
+                suffix = f"[{index}]" if len(values) > 1 else ""
+                seen.append((layer.name + suffix, type(layer).__name__, value))  # type: ignore[arg-type]
+        return output
+
+    return recorded
+
+
+def _concrete(tensor: object) -> np.ndarray | None:
+    """The eager tensor's values (float32, batch axis dropped), or None for a symbolic one."""
+    if isinstance(tensor, keras.KerasTensor) or not hasattr(tensor, "shape") or len(tensor.shape) < 1:
+        return None
+    try:
+        values = keras.ops.convert_to_numpy(tensor)
+    except Exception:  # a graph tensor or a tracer, from a call that only traced shapes
+        return None
+    return np.ascontiguousarray(values[0], dtype=np.float32)
