@@ -10,7 +10,7 @@ builds itself on its first call, a layer that traces its output shape) are not r
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import keras
 import numpy as np
@@ -21,22 +21,22 @@ def recording(layers: Sequence[keras.layers.Layer]) -> Iterator[list[tuple[str, 
     """While the block runs, the (name, class, float32 output without the batch axis) of
     each of `layers` as it returns, in that order (a layer called twice, twice)."""
     seen: list[tuple[str, str, np.ndarray]] = []
-    wrapped = []
-    for layer in layers:
-        if isinstance(layer, keras.layers.InputLayer) or "call" in vars(layer):
-            continue
-        vars(layer)["call"] = _recorder(layer, seen)  # past Keras's and torch's __setattr__
-        wrapped.append(layer)
+    wrapped = [layer for layer in layers if not isinstance(layer, keras.layers.InputLayer)]
+    # A call the instance already has of its own (a wrapper of the user's) is kept, inside.
+    own = [vars(layer).get("call") for layer in wrapped]
+    for layer, call in zip(wrapped, own):
+        vars(layer)["call"] = _recorder(layer, call or type(layer).call.__get__(layer), seen)  # past __setattr__
     try:
         yield seen
     finally:
-        for layer in wrapped:
-            del vars(layer)["call"]
+        for layer, call in zip(wrapped, own):
+            if call is None:
+                del vars(layer)["call"]
+            else:
+                vars(layer)["call"] = call
 
 
-def _recorder(layer: keras.layers.Layer, seen: list[tuple[str, str, np.ndarray]]) -> object:
-    call = type(layer).call.__get__(layer)
-
+def _recorder(layer: keras.layers.Layer, call: Callable[..., object], seen: list[tuple[str, str, np.ndarray]]) -> object:
     def recorded(*args: object, **kwargs: object) -> object:
         output = call(*args, **kwargs)
         tensors = keras.tree.flatten(output)

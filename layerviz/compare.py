@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from layerviz.raised import Raised
-from layerviz.render import Rendering, Stats
+from layerviz.render import LayerTrace, Rendering, Stats
 from layerviz.tolerance import MAX_LEVEL_DIFF, Tolerance
 
 Outcome = Rendering | Raised
@@ -38,6 +38,53 @@ class StatMove:
         return f"{self.name}[{self.channel}] {self.before:.6g} -> {self.after:.6g}"
 
 
+@dataclass(frozen=True)
+class LayerChange:
+    """The first layer of a model or list whose output differs from the baseline's, or
+    why none can be named."""
+
+    said: str
+    obtained: LayerTrace | None = None  # that layer's output, to show it
+
+    def __str__(self) -> str:
+        return self.said
+
+
+def first_changed_layer(baseline: Rendering, obtained: Rendering, tolerance: Tolerance) -> LayerChange | None:
+    """Where a model's change starts: the first layer, in the order they returned, whose
+    class, output shape or statistics differ (names are Keras's, and may be numbered by
+    what else the process made, so they are not compared). None without a trace."""
+    if not obtained.trace:
+        return None
+    if not baseline.trace:
+        return LayerChange(
+            "first differing layer: unknown, the baseline records no layer's output (made before layerviz "
+            "recorded them): `--layerviz-rewrite` records them"
+        )
+    for index, (old, new) in enumerate(zip(baseline.trace, obtained.trace)):
+        if (old.layer, old.stats.shape) != (new.layer, new.stats.shape):
+            what = f"was {old.layer} {_shape(old)}"
+        else:
+            moves = _moved(old.stats, new.stats, tolerance)
+            if not moves:
+                continue
+            what = ", ".join(f"{m.name} {m.before:.6g} -> {m.after:.6g}{_percent(m)}" for m in moves)
+        before = "no layer before it" if index == 0 else f"the {index} layers before it match"
+        return LayerChange(f"first differing layer: `{new.name}` ({new.layer}), output {_shape(new)}: {what}; {before}", new)
+    old_count, new_count = len(baseline.trace), len(obtained.trace)
+    if old_count != new_count:
+        return LayerChange(f"layers: {new_count} now, {old_count} in the baseline; the first {min(old_count, new_count)} match")
+    return LayerChange(f"every layer's output matches ({new_count} layers): only the rendering differs")
+
+
+def _shape(trace: LayerTrace) -> str:
+    return "(" + ", ".join(map(str, trace.stats.shape)) + ")"
+
+
+def _percent(move: StatMove) -> str:
+    return f" ({100.0 * (move.after - move.before) / abs(move.before):+.1f}%)" if move.before else ""
+
+
 @dataclass
 class Comparison:
     baseline: Outcome
@@ -53,6 +100,8 @@ class Comparison:
     pre_activation_change: str | None = None  # which layers have a record before their activation
     # (rows, columns) the obtained picture is moved by, when that explains the change.
     shift: tuple[int, int] | None = None
+    layer_change: LayerChange | None = None  # a model's: where a failure starts
+
 
     @property
     def case_id(self) -> str:
@@ -125,6 +174,8 @@ class Comparison:
                 f"raw statistics moved (rtol {self.tolerance.rtol:g}, atol {self.tolerance.atol:g} × the largest |value|): "
                 + "; ".join(map(str, self.stats_moved))
             )
+        if self.layer_change:
+            problems.append(str(self.layer_change))
         return problems
 
     @property
@@ -185,6 +236,7 @@ class Comparison:
             "pre_activation_change": self.pre_activation_change,
             "shift": self.shift,
             "stats_moved": [vars(move) for move in self.stats_moved],
+            "layer_change": str(self.layer_change) if self.layer_change else None,
         }
 
 
@@ -283,8 +335,15 @@ def compare(baseline: Outcome, obtained: Outcome, tolerance: Tolerance = Toleran
             f"raw output shape changed: baseline {before.shape} {'/'.join(before.channels)}, "
             f"obtained {after.shape} {'/'.join(after.channels)}"
         )
-        return result
-    result.stats_moved += _moved(before, after, tolerance)
+    else:
+        result.stats_moved += _moved(before, after, tolerance)
+        _compare_pre_activation(baseline, obtained, tolerance, result)
+    if not result.ok:
+        result.layer_change = first_changed_layer(baseline, obtained, tolerance)
+    return result
+
+
+def _compare_pre_activation(baseline: Rendering, obtained: Rendering, tolerance: Tolerance, result: Comparison) -> None:
     records = [(r.layer, r.activation) for r in baseline.pre_activation]
     if records != [(r.layer, r.activation) for r in obtained.pre_activation]:
         result.pre_activation_change = (
@@ -294,7 +353,6 @@ def compare(baseline: Outcome, obtained: Outcome, tolerance: Tolerance = Toleran
     else:
         for old, new in zip(baseline.pre_activation, obtained.pre_activation, strict=True):
             result.stats_moved += _moved(old.stats, new.stats, tolerance, f" before {new.activation}")
-    return result
 
 
 def magnitude(stats: Stats) -> float:

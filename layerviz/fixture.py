@@ -16,17 +16,22 @@ import keras
 
 from layerviz import baselines, colorspaces, divergences, gallery, location, numerics, report
 from layerviz import subject as subjects
-from layerviz.cases import Case
+from layerviz.cases import Case, UnknownNameError
 from layerviz.compare import Comparison, Outcome, compare, heat_map, side_by_side
-from layerviz.images import PhotoSet
+from layerviz.images import ImageInputError, PhotoSet
+from layerviz.layers import FixedWeightsError
 from layerviz.location import Location, Target
 from layerviz.raised import Raised
-from layerviz.render import Rendering, encode_png
+from layerviz.render import Rendering, encode_png, feature_picture
 from layerviz.seeds import DEFAULT_SUITE_SEED
 from layerviz.session import CASE_PROPERTY, ENTRY_PROPERTY, LayerSession
 from layerviz.subject import Subject
 from layerviz.tolerance import Tolerance
 from layerviz.verdict import FIXED_UPSTREAM, Found, Verdict, Write, decide
+
+
+# layerviz's errors that say what the check itself got wrong (its subject, photos, name).
+USER_ERRORS = (subjects.SubjectError, ImageInputError, FixedWeightsError, location.BaselineNameError, UnknownNameError)
 
 
 class LayerRegression:
@@ -74,6 +79,24 @@ class LayerRegression:
                 baseline records it, and the check fails if it renders. Any other exception
                 fails the test as it is, and records nothing.
         """
+        __tracebackhide__ = True
+        try:
+            return self._check(subject, colorspace, images, size, weights, name, description, inputs, raises)
+        except USER_ERRORS as error:  # a mistake in the check, not a result: one line, no traceback
+            pytest.fail(f"{type(error).__name__}: {error}", pytrace=False)
+
+    def _check(
+        self,
+        subject: object,
+        colorspace: str | None,
+        images: Sequence[str | Path | np.ndarray] | None,
+        size: int | None,
+        weights: str,
+        name: str | None,
+        description: str,
+        inputs: int | None,
+        raises: type[BaseException] | tuple[type[BaseException], ...],
+    ) -> Outcome:
         __tracebackhide__ = True
         spec, colorspace = self._resolve(subject, colorspace, inputs)
         key = location.key(name, spec.name, self.request.node.nodeid, colorspace, self.root)
@@ -244,6 +267,10 @@ class LayerRegression:
                 lines.append(f"  diff map:     {self._artifact(target.png, 'diff', heat)}")
             side = self._artifact(target.png, "side-by-side", side_by_side(panels))
             lines.append(f"  side by side: {side} (baseline | obtained | diff)")
+        changed = comparison.layer_change.obtained if comparison.layer_change else None
+        if changed is not None and changed.raw is not None:
+            layer = self._artifact(target.png, f"layer-{report.safe_name(changed.name)}", feature_picture(changed.raw))
+            lines.append(f"  that layer:   {layer} (obtained)")
         if where.divergence is not None:
             lines.insert(0, f"{label}: known divergence changed: {where.divergence}")
         return "\n".join(lines)

@@ -277,6 +277,12 @@ def mosaic(raw: np.ndarray) -> np.ndarray:
     return sheet
 
 
+def feature_picture(raw: np.ndarray) -> np.ndarray:
+    """A hidden layer's output, whatever its width: a mosaic of its channels (H x W x C),
+    else a heat strip."""
+    return mosaic(raw) if raw.ndim == 3 else heat_strip(raw)
+
+
 def heat_strip(raw: np.ndarray) -> np.ndarray:
     """A vector (wrapped every STRIP_WIDTH values) or rows of values -> RGB heat colours."""
     values = np.asarray(raw, dtype=np.float64)

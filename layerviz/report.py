@@ -24,7 +24,7 @@ from layerviz.catalogue import CASES, UnknownNameError, get_case
 from layerviz.colorspaces import COLOR_SPACES
 from layerviz.compare import Comparison, Outcome, compare, heat_map
 from layerviz.raised import Raised
-from layerviz.render import Rendering, encode_png
+from layerviz.render import Rendering, encode_png, feature_picture
 from layerviz.tolerance import Tolerance
 
 COLUMNS = ("before", "after", "diff")
@@ -153,6 +153,11 @@ def _safe(case_id: str) -> str:
     return re.sub(r"[^A-Za-z0-9._/-]+", "_", case_id.replace("::", "/")).strip("/")
 
 
+def safe_name(name: str) -> str:
+    """A layer's name as one file name part."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._")[:80] or "_"
+
+
 def _save_image(out: Path, case_id: str, column: str, pixels: np.ndarray) -> dict[str, object]:
     relative = f"cases/{_safe(case_id)}/{column}.png"
     baselines.write_atomic(out / relative, encode_png(pixels))
@@ -169,6 +174,9 @@ def changed(comparison: Comparison, out: Path, cause: str | None = None) -> Entr
             images[column] = _save_image(out, case_id, column, outcome.pixels)
     if comparison.diff is not None:
         images["diff"] = _save_image(out, case_id, "diff", heat_map(comparison.diff, comparison.tolerance.levels))
+    layer = comparison.layer_change.obtained if comparison.layer_change else None
+    if layer is not None and layer.raw is not None:
+        images[LAYER] = _save_image(out, case_id, f"layer-{safe_name(layer.name)}", feature_picture(layer.raw))
     return Entry(
         case_id,
         "changed",
@@ -426,6 +434,8 @@ def _example_html(group: Group) -> str:
     return ""
 
 
+# The image of a model's first differing layer, shown beside the words that name it.
+LAYER = "layer"
 NUMBER_COLUMNS = ("max Δ", "pixels changed", "where", "raw statistics moved")
 
 
@@ -458,6 +468,7 @@ def _row_html(entry: Entry, labels: Mapping[str, str]) -> str:
         f'<th scope="row"><code>{page.esc(entry.case_id)}</code> '
         f'<span class="status-{page.esc(entry.status)}">{page.esc(entry.status)}</span>'
         + (f'<ul class="problems">{notes}</ul>' if notes else "")
+        + (_image(entry, LAYER, "the first differing layer, obtained") if LAYER in entry.images else "")
         + "</th>"
     ]
     cells += [f"<td>{_image(entry, column, labels.get(column, column))}</td>" for column in COLUMNS]

@@ -1,0 +1,103 @@
+"""Users' own models through the fixture, in a real pytest session: a failure names the
+first layer that changed, and a check that raises is a failing test unless it says so."""
+
+import re
+
+import pytest
+
+import layerviz.fixture  # noqa: F401  imported once, out here (see test_pytest_plugin.py)
+from layerviz.render import decode_png
+from tests.test_pytest_plugin import make_project
+
+SIX_LAYERS = """
+    import os
+
+    import keras
+
+
+    def six_layers(channels):
+        # Widths differ from the output's, as in any CNN; one layer may be given a gain.
+        widths = [8, 8, 16, 8, 4, channels]
+        model = keras.Sequential(
+            [
+                keras.layers.Conv2D(width, 3, padding="same", activation="sigmoid" if i == 5 else "relu", name=f"conv_{i}")
+                for i, width in enumerate(widths)
+            ]
+        )
+        changed = os.environ.get("LAYER_GAIN")
+        if changed:
+            layer = model.get_layer(changed)
+            call = layer.call
+            vars(layer)["call"] = lambda *args, **kwargs: call(*args, **kwargs) * 1.05
+        return model
+
+
+    def test_six_layers(layer_regression):
+        layer_regression.check(six_layers, size=32)
+    """
+
+
+@pytest.fixture
+def six_layers(pytester, monkeypatch):
+    monkeypatch.delenv("LAYER_GAIN", raising=False)
+    return make_project(pytester, monkeypatch, "test_cnn", SIX_LAYERS)
+
+
+def test_a_sequential_cnn_is_created_then_passes_then_passes_in_ci_writing_nothing(six_layers, monkeypatch):
+    six_layers.runpytest().assert_outcomes(failed=1)  # created
+    made = {p: p.read_bytes() for p in (six_layers.path / "baselines").rglob("*") if p.is_file()}
+    assert {p.name for p in made} >= {"rgb.png", "rgb.stats.json", "MANIFEST.json"}
+    six_layers.runpytest().assert_outcomes(passed=1)
+    monkeypatch.setenv("CI", "true")
+    six_layers.runpytest().assert_outcomes(passed=1)
+    assert {p: p.read_bytes() for p in (six_layers.path / "baselines").rglob("*") if p.is_file()} == made
+
+
+def test_a_gain_in_a_middle_layer_fails_naming_that_layer_first_with_its_picture(six_layers, monkeypatch):
+    six_layers.runpytest("--regen-all").assert_outcomes(passed=1)
+    monkeypatch.setenv("LAYER_GAIN", "conv_3")
+    result = six_layers.runpytest()
+    result.assert_outcomes(failed=1)
+    output = result.stdout.str()
+    named = re.findall(r"first differing layer: `(\w+)` \((\w+)\), output \(([\d, ]+)\): .*; (.*)", output)
+    assert named == [("conv_3", "Conv2D", "32, 32, 8", "the 3 layers before it match")], output
+    [picture] = re.findall(r"that layer:\s+(\S+) \(obtained\)", output)
+    pixels, _ = decode_png(open(picture, "rb").read())
+    assert pixels.shape == (3 * 33 - 1, 3 * 33 - 1)  # a mosaic of its 8 channels, 3 to a row
+
+
+def test_a_users_check_that_raises_fails_as_it_is_and_records_nothing(pytester, monkeypatch):
+    source = """
+        import keras
+
+        def small_model(channels):
+            inputs = keras.Input((64, 64, channels))
+            return keras.Model(inputs, keras.layers.Conv2D(3, 3)(keras.layers.Reshape((32, 128, channels))(inputs)))
+
+        def test_broken(layer_regression):
+            layer_regression.check(keras.layers.Conv2D(3, 200), size=32)
+
+        def test_declared(layer_regression):
+            layer_regression.check(keras.layers.Conv2D(3, 200), size=32, raises=ValueError)
+
+        def test_declared_but_renders(layer_regression):
+            layer_regression.check(keras.layers.Conv2D(3, 3), size=32, raises=ValueError)
+
+        def test_conflicting_size(layer_regression):
+            layer_regression.check(small_model, size=32)
+        """
+    project = make_project(pytester, monkeypatch, "test_raising", source)
+    result = project.runpytest()
+    result.assert_outcomes(failed=4)
+    output = result.stdout.str()
+    assert "ValueError" in output and "test_broken" in output
+    result.stdout.fnmatch_lines(
+        [
+            "*test_declared_but_renders/rgb: expected ValueError, but it rendered a 30x30x3 output; nothing was written*",
+            "*small_model takes 64x64 inputs (its input shape), but the check asks for size=32: drop size=*",
+        ]
+    )
+    written = sorted(p.relative_to(project.path / "baselines").as_posix() for p in project.path.rglob("*.stats.json"))
+    assert written == ["weightless/test_raising/test_declared/rgb.stats.json"]  # the declared one alone
+    result = project.runpytest("-k", "declared and not renders")
+    result.assert_outcomes(passed=1)
