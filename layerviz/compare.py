@@ -69,7 +69,7 @@ def first_changed_layer(baseline: Rendering, obtained: Rendering, tolerance: Tol
             if not moves:
                 continue
             what = ", ".join(f"{m.name} {m.before:.6g} -> {m.after:.6g}{_percent(m)}" for m in moves)
-        before = "no layer before it" if index == 0 else f"the {index} layers before it match"
+        before = {0: "no layer before it", 1: "the layer before it matches"}.get(index, f"the {index} layers before it match")
         return LayerChange(f"first differing layer: `{new.name}` ({new.layer}), output {_shape(new)}: {what}; {before}", new)
     old_count, new_count = len(baseline.trace), len(obtained.trace)
     if old_count != new_count:
