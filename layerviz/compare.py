@@ -164,6 +164,7 @@ class Comparison:
                 f"pixels: max difference {self.max_diff} levels (tolerance {self.tolerance.levels}); "
                 f"{count} of {total} pixels ({100.0 * count / total:.2f}%) changed, "
                 f"in rows {top}-{bottom}, columns {left}-{right}"
+                + self._uniform()
             )
         if self.shift:
             problems.append(f"moved {_describe_shift(self.shift)}, the baseline matches the obtained picture")
@@ -177,6 +178,14 @@ class Comparison:
         if self.layer_change:
             problems.append(str(self.layer_change))
         return problems
+
+    def _uniform(self) -> str:
+        """Whether every pixel moved alike (a gain, an offset), not one part of the picture."""
+        assert self.diff is not None
+        low, high = int(self.diff.min()), int(self.diff.max())
+        if self.changed_pixels == self.total_pixels and high - low <= max(1, high // 4):
+            return f"; uniform: every pixel moved by {low}-{high} levels"
+        return ""
 
     @property
     def ok(self) -> bool:
@@ -385,14 +394,17 @@ def _describe_records(rendering: Rendering) -> str:
 
 
 def heat_map(diff: np.ndarray, levels: int = MAX_LEVEL_DIFF) -> np.ndarray:
-    """RGB picture of a difference map: black = equal, grey = within tolerance,
-    red to yellow = beyond it (yellow at 64 levels or more)."""
+    """RGB picture of a difference map: black = equal, grey = within tolerance, red to
+    yellow = beyond it, yellow at this map's largest difference: a uniform shift is one
+    flat colour, a local change a bright patch."""
     heat = np.zeros((*diff.shape, 3), dtype=np.uint8)
     heat[(diff > 0) & (diff <= levels)] = (64, 64, 64)
     beyond = diff > levels
-    ramp = np.clip(diff.astype(np.float64) / 64.0, 0.0, 1.0)
-    heat[beyond, 0] = 255
-    heat[beyond, 1] = np.rint(ramp[beyond] * 255.0).astype(np.uint8)
+    if beyond.any():
+        top = int(diff.max())
+        ramp = (diff[beyond].astype(np.float64) - levels) / max(top - levels, 1)
+        heat[beyond, 0] = 255
+        heat[beyond, 1] = np.rint(ramp * 255.0).astype(np.uint8)
     return heat
 
 

@@ -190,7 +190,10 @@ class LayerSession:
             facts["numerics"] = numerics.summary(self.pinned)
             for sets, said in baselines.numeric_differences(self.settings.root, self.pinned).items():
                 facts[f"numerics of {', '.join(sets)}"] = "; ".join(said)
-        facts["known divergences"] = "; ".join(str(d) for d in divergences.KNOWN) or "none"
+        # Those of the catalogue configurations this run checked: a user's project has none of its own.
+        checked = {baselines.split_label(label)[1].rsplit("/", 1)[0] for label in self.compared}
+        applying = [d for d in divergences.KNOWN if d.config in checked]
+        facts["known divergences"] = "; ".join(map(str, applying)) or "none among these checks"
         entries, note = self.entries()
         return report.write(
             self.settings.report_dir,
