@@ -61,7 +61,12 @@ class _Setting:
 SETTINGS = {
     setting.name: setting
     for setting in (
-        _Setting("baselines", "DIR", "baseline tree to compare against (default: <rootdir>/baselines)"),
+        _Setting(
+            "baselines",
+            "DIR",
+            "baseline tree to compare against (default: <rootdir>/baselines; without an ini file, the nearest "
+            "baselines/ above, or the git root's)",
+        ),
         _Setting("report", "DIR", "write an HTML and JSON report of every visual check that did not pass into DIR"),
         _Setting(
             "obtained",
@@ -125,7 +130,7 @@ def settings(config: pytest.Config) -> Settings:
     """The run's options, each from the command line, else the ini file, else its default."""
     mode = numerics_mode(config)
     return Settings(
-        root=SETTINGS["baselines"].value(config) or config.rootpath / "baselines",
+        root=SETTINGS["baselines"].value(config) or default_root(config),
         report_dir=SETTINGS["report"].value(config),
         obtained_dir=SETTINGS["obtained"].value(config),
         gallery_dir=SETTINGS["gallery"].value(config),
@@ -139,6 +144,21 @@ def settings(config: pytest.Config) -> Settings:
         ),
         prune=bool(config.getoption("layerviz_prune")),
     )
+
+
+def default_root(config: pytest.Config) -> Path:
+    """`<rootdir>/baselines`. Without an ini file, pytest's rootdir is where it was started
+    (`cd tests && pytest`): then the nearest folder above with a baseline tree, or with
+    `.git`, is the project's, so a run from a subfolder finds the same baselines."""
+    if config.inipath is not None:
+        return config.rootpath / "baselines"
+    for folder in (config.rootpath, *config.rootpath.parents):
+        tree = folder / "baselines"
+        if any((tree / name / baselines.MANIFEST).is_file() for name in baselines.set_names()):
+            return tree
+        if (folder / ".git").exists():
+            return tree
+    return config.rootpath / "baselines"
 
 
 def numerics_mode(config: pytest.Config) -> str:

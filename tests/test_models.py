@@ -101,3 +101,23 @@ def test_a_users_check_that_raises_fails_as_it_is_and_records_nothing(pytester, 
     assert written == ["weightless/test_raising/test_declared/rgb.stats.json"]  # the declared one alone
     result = project.runpytest("-k", "declared and not renders")
     result.assert_outcomes(passed=1)
+
+
+def test_a_run_from_a_subfolder_without_an_ini_file_finds_the_projects_baselines(pytester, monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
+    (pytester.path / ".git").mkdir()  # a project's root, as git marks it
+    (pytester.path / "checks").mkdir()
+    (pytester.path / "checks" / "test_mine.py").write_text(
+        "import keras\n\ndef test_identity(layer_regression):\n    layer_regression.check(keras.layers.Identity(), size=32)\n"
+    )
+    options = ["-p", "no:hypothesispytest", "-p", "no:xdist", "-p", "no:randomly", "-p", "no:cacheprovider"]
+    monkeypatch.chdir(pytester.path / "checks")
+    pytester.runpytest(*options).assert_outcomes(failed=1)  # created: at the project's root
+    assert (pytester.path / "baselines" / "weightless" / "MANIFEST.json").is_file()
+    assert not (pytester.path / "checks" / "baselines").exists()
+    (pytester.path / ".git").rmdir()  # the tree itself is found too
+    pytester.runpytest(*options).assert_outcomes(passed=1)
+    monkeypatch.chdir(pytester.path)
+    pytester.runpytest(*options, f"--layerviz-report={pytester.path / 'report'}").assert_outcomes(passed=1)
+    page = (pytester.path / "report" / "index.html").read_text()
+    assert "none among these checks" in page  # a user's checks: none of the catalogue's divergences
