@@ -45,7 +45,6 @@ if TYPE_CHECKING:
 MANIFEST = "MANIFEST.json"
 BACKENDS = ("tensorflow", "jax", "torch")
 WEIGHTLESS = "weightless"
-REGEN_HINT = "pytest --regen-all -k '{case_id}'"
 
 
 class BaselineError(Exception):
@@ -223,14 +222,15 @@ def save(outcome: Outcome, png: Path, *, image: bool = True, sidecar: bool = Tru
 
 def load(png: Path, case_id: str, hint: str | None = None) -> Outcome:
     """A baseline: a picture with its statistics, or the exception it records;
-    `hint` is the command that regenerates it (default: select `case_id` with -k)."""
+    `hint` is the command that regenerates it (none for a tree read outside its tests,
+    which cannot know the test that made it)."""
     from layerviz.render import Rendering, decode_png, read_sidecar
 
     stats = stats_path(png)
-    hint = hint or REGEN_HINT.format(case_id=case_id)
+    fix = f"regenerate it with `{hint}`" if hint else "make the tree again with the command that made it"
 
     def missing(path: Path) -> BaselineError:
-        return BaselineError(f"{case_id}: baseline file {path} is missing; regenerate it with `{hint}`")
+        return BaselineError(f"{case_id}: baseline file {path} is missing; {fix}")
 
     # Read, not looked for first: a check that passes costs no extra file-system call.
     try:
@@ -248,13 +248,12 @@ def load(png: Path, case_id: str, hint: str | None = None) -> Outcome:
         return Rendering(case_id, pixels, **read_sidecar(data))
     except KeyError as exc:
         raise BaselineError(
-            f"{case_id}: {stats} lacks the field {exc}, perhaps from an older layerviz; "
-            f"regenerate it with `{hint}`"
+            f"{case_id}: {stats} lacks the field {exc}, perhaps from an older layerviz; {fix}"
         ) from None
     except (OSError, SyntaxError, ValueError, TypeError) as exc:
         raise BaselineError(
             f"{case_id}: baseline {png} or {stats.name} is unreadable ({exc}); "
-            f"restore it from git or regenerate it with `{hint}`"
+            f"restore it from git or {fix}"
         ) from None
 
 

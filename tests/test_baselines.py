@@ -65,7 +65,11 @@ def test_a_failed_write_keeps_the_old_file(tmp_path, monkeypatch):
 
 def test_missing_or_corrupt_baselines_name_the_file_and_the_fix(tmp_path, rendering):
     png = baselines.png_path(tmp_path, rendering.case_id)
-    with pytest.raises(baselines.BaselineError, match=r"hsv\.png is missing; regenerate it with `pytest --regen-all"):
+    hint = "pytest --regen-all 'tests/test_visual.py::test_case[conv2d/k3-relu/hsv]'"
+    with pytest.raises(baselines.BaselineError, match=r"hsv\.png is missing; regenerate it with `pytest --regen-all 'tests"):
+        baselines.load(png, rendering.case_id, hint)
+    # A tree read outside its tests (layerviz diff, upgrade): no command that would select nothing.
+    with pytest.raises(baselines.BaselineError, match="is missing; make the tree again with the command that made it$"):
         baselines.load(png, rendering.case_id)
     baselines.save(rendering, png)
     baselines.stats_path(png).unlink()
