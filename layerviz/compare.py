@@ -222,10 +222,12 @@ class Comparison:
         share = self.changed_pixels / self.total_pixels if self.total_pixels else 0.0
         return structural, share, self.max_diff, len(self.stats_moved)
 
-    def message(self) -> str:
+    def message(self, name: str | None = None) -> str:
+        """The verdict in words, the check called `name` (default: its case id)."""
+        name = name or self.case_id
         if self.ok:
-            return f"{self.case_id}: matches its baseline"
-        return "\n".join([f"{self.case_id}: differs from its baseline", *(f"  {p}" for p in self.problems)])
+            return f"{name}: matches its baseline"
+        return "\n".join([f"{name}: differs from its baseline", *(f"  {p}" for p in self.problems)])
 
     def summary(self) -> dict[str, object]:
         """The numbers of the verdict, for JSON reports."""

@@ -220,7 +220,7 @@ class LayerRegression:
         """Report the failing check (every failure saves its entry) and fail it, saying
         what was found, what was done and what to do."""
         __tracebackhide__ = True
-        target, label = where.target, obtained.case_id
+        target, label = where.target, self._shown(where.target)
         explained = [f"numeric environment: {said}" for said in self._numeric_differences(target)] if comparison else []
         made = f"created {target.png} and its {baselines.stats_path(target.png).name}"
         if isinstance(obtained, Raised):
@@ -228,7 +228,7 @@ class LayerRegression:
         facts = {"png": target.png, "made": made, "root": self.root, "hint": target.hint, "keras": keras.version()}
         note = verdict.note.format(**facts)
         if comparison is not None:
-            head = self._found(comparison, target, where, verdict)
+            head = self._found(comparison, label, where, verdict)
         elif unreadable is not None:
             head = unreadable
         else:
@@ -242,21 +242,28 @@ class LayerRegression:
                     cause = f"{cause}: {comparison.cause}"
                 entry = report.changed(comparison, out, cause)
             else:
-                entry = report.one_sided(label, verdict.status, unreadable or head, out, obtained)
+                entry = report.one_sided(obtained.case_id, verdict.status, unreadable or head, out, obtained)
             entry.problems.extend([*explained, *([note] if verdict.write is not Write.NOTHING else [])])
             report.save_entry(entry, out)
             self.request.node.user_properties.append((ENTRY_PROPERTY, entry.case_id))
         raise AssertionError(message)
 
-    def _found(self, comparison: Comparison, target: Target, where: Location, verdict: Verdict) -> str:
+    def _shown(self, target: Target) -> str:
+        """The check's label in its failure, less the test's own name, which pytest shows beside it."""
+        label, test = target.label(self.root), location.name_of_test(self.request.node.nodeid)
+        if not target.case_id.startswith(f"{test}/"):
+            return label
+        return f"{label[: -len(target.case_id)]}…/{target.case_id[len(test) + 1 :]}"
+
+    def _found(self, comparison: Comparison, label: str, where: Location, verdict: Verdict) -> str:
         """What the comparison found, with the pictures a person needs to judge it."""
-        label = comparison.case_id
+        target = where.target
         if verdict.cause == FIXED_UPSTREAM:
             return (
                 f"{label}: divergence fixed upstream: {where.divergence}.\n"
                 f"  The output now matches the shared baseline {where.shared.png}."
             )
-        lines = [comparison.message(), f"  baseline:     {target.png}"]
+        lines = [comparison.message(label), f"  baseline:     {target.png}"]
         lines.append(f"  obtained:     {self._save_obtained(comparison.obtained, target.png)}")
         baseline, obtained = comparison.baseline, comparison.obtained
         if isinstance(baseline, Rendering) and isinstance(obtained, Rendering):
