@@ -16,11 +16,15 @@ import keras
 import numpy as np
 
 
+Recorded = tuple[str, str, np.ndarray, int]
+
+
 @contextlib.contextmanager
-def recording(layers: Sequence[keras.layers.Layer]) -> Iterator[list[tuple[str, str, np.ndarray]]]:
-    """While the block runs, the (name, class, float32 output without the batch axis) of
-    each of `layers` as it returns, in that order (a layer called twice, twice)."""
-    seen: list[tuple[str, str, np.ndarray]] = []
+def recording(layers: Sequence[keras.layers.Layer]) -> Iterator[list[Recorded]]:
+    """While the block runs, the (name, class, float32 output without the batch axis,
+    parameter count) of each of `layers` as it returns, in that order (a layer called
+    twice, twice)."""
+    seen: list[Recorded] = []
     wrapped = [layer for layer in layers if not isinstance(layer, keras.layers.InputLayer)]
     # A call the instance already has of its own (a wrapper of the user's) is kept, inside.
     own = [vars(layer).get("call") for layer in wrapped]
@@ -36,7 +40,7 @@ def recording(layers: Sequence[keras.layers.Layer]) -> Iterator[list[tuple[str, 
                 vars(layer)["call"] = call
 
 
-def _recorder(layer: keras.layers.Layer, call: Callable[..., object], seen: list[tuple[str, str, np.ndarray]]) -> object:
+def _recorder(layer: keras.layers.Layer, call: Callable[..., object], seen: list[Recorded]) -> object:
     def recorded(*args: object, **kwargs: object) -> object:
         output = call(*args, **kwargs)
         tensors = keras.tree.flatten(output)
@@ -44,7 +48,7 @@ def _recorder(layer: keras.layers.Layer, call: Callable[..., object], seen: list
         if all(value is not None for value in values):
             for index, value in enumerate(values):
                 suffix = f"[{index}]" if len(values) > 1 else ""
-                seen.append((layer.name + suffix, type(layer).__name__, value))  # type: ignore[arg-type]
+                seen.append((layer.name + suffix, type(layer).__name__, value, int(layer.count_params())))  # type: ignore[arg-type]
         return output
 
     return recorded

@@ -135,6 +135,18 @@ def _parser() -> argparse.ArgumentParser:
     photos(render)
     running(render)
 
+    model = commands.add_parser(
+        "model", help="your model as a cheat sheet: every layer's output on photos (index.html under --out)"
+    )
+    model.add_argument("spec", metavar="MODEL", help="a saved PATH.keras, or module:factory (called with the channel count)")
+    model.add_argument("--out", type=Path, default=Path("model-sheet"), metavar="DIR", help="default: ./model-sheet")
+    model.add_argument("--colorspace", choices=list(COLOR_SPACES), default="rgb", help="what the photos are given in")
+    model.add_argument(
+        "--size", type=int, metavar="N", help="the photos' side (default: the input size the model declares, else 128)"
+    )
+    photos(model)
+    running(model)
+
     diff = commands.add_parser("diff", help="compare two baseline trees; exit 1 if anything changed")
     diff.add_argument("before", type=Path, metavar="DIR_A")
     diff.add_argument("after", type=Path, metavar="DIR_B")
@@ -207,7 +219,7 @@ def _photos(args: argparse.Namespace) -> PhotoSet | None:
     if len(args.images) > 2:
         raise CliError(f"--images takes one or two photos, got {len(args.images)}")
     photos = PhotoSet.files(args.images)
-    photos.at(getattr(args, "size", WORKING_SIZE))  # read them now: bad input fails before Keras loads
+    photos.at(getattr(args, "size", None) or WORKING_SIZE)  # read them now: bad input fails before Keras loads
     return photos
 
 
@@ -284,6 +296,25 @@ def _render(args: argparse.Namespace) -> int:
     with _writing(args.out):
         write_atomic(args.out, encode_png(rendering.pixels))
     print(args.out)
+    return 0
+
+
+def _model(args: argparse.Namespace) -> int:
+    from layerviz import model_sheet
+    from layerviz.subject import SubjectError
+
+    photos = _photos(args)
+    with _writing(args.out):
+        args.out.mkdir(parents=True, exist_ok=True)  # fail before any rendering
+    numerics.pin(args.numerics)
+    try:
+        loaded = model_sheet.load(args.spec)
+        rendering = model_sheet.render_model(loaded, args.colorspace, photos, args.size)
+    except (model_sheet.ModelSpecError, SubjectError) as error:
+        raise CliError(str(error)) from None
+    with _writing(args.out):
+        index = model_sheet.write(loaded, rendering, photos or PhotoSet.bundled(), args.out)
+    print(index)
     return 0
 
 
@@ -470,6 +501,7 @@ COMMANDS = {
     "bisect": _bisect,
     "sweep": _sweep,
     "env": _env,
+    "model": _model,
 }
 
 

@@ -36,6 +36,12 @@ def sample_sha256(name: str) -> str:
     return hashlib.sha256(sample_path(name).read_bytes()).hexdigest()
 
 
+def centre(image: np.ndarray, height: int, width: int) -> np.ndarray:
+    """The middle `height` x `width` of a square photo."""
+    top, left = (image.shape[0] - height) // 2, (image.shape[1] - width) // 2
+    return image[top : top + height, left : left + width]
+
+
 def box_downsample(image: np.ndarray, factor: int) -> np.ndarray:
     """Exact mean over factor x factor blocks: no resampler whose output could drift."""
     height, width, channels = image.shape

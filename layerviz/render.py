@@ -101,6 +101,7 @@ class LayerTrace:
     layer: str  # its class
     stats: Stats
     raw: np.ndarray | None = field(default=None, compare=False, repr=False)
+    parameters: int = field(default=0, compare=False)  # in memory only, like the raw output
 
     def record(self) -> str:
         values = [_float32(getattr(self.stats, name)[0]) for name in Stats.NAMES]
@@ -121,6 +122,7 @@ class Rendering:
     # A user's model or list: the input it was given (H, W, C) and every layer's output.
     input_shape: tuple[int, ...] = ()
     trace: tuple[LayerTrace, ...] = ()
+    inputs: int = field(default=1, compare=False)  # photos it was given (not stored: the check says)
 
     @property
     def mode(self) -> str:
@@ -217,7 +219,8 @@ def render(
     pre_activation: Sequence[tuple[int, str, np.ndarray]] = (),
     levels: bool = False,
     input_shape: tuple[int, ...] = (),
-    trace: Sequence[tuple[str, str, np.ndarray]] = (),
+    trace: Sequence[tuple[str, str, np.ndarray, int]] = (),
+    inputs: int = 1,
 ) -> Rendering:
     """Display pixels and statistics of a raw output, shown as its shape asks (see above);
     `levels`: an integer output in 8-bit levels, shown divided by 255."""
@@ -241,7 +244,11 @@ def render(
         layers=layers,
         pre_activation=records,
         input_shape=input_shape,
-        trace=tuple(LayerTrace(name, layer, Stats.of(output, ("all",)), output) for name, layer, output in trace),
+        trace=tuple(
+            LayerTrace(name, layer, Stats.of(output, ("all",)), output, parameters)
+            for name, layer, output, parameters in trace
+        ),
+        inputs=inputs,
     )
 
 

@@ -34,7 +34,7 @@ from layerviz import activations, colorspaces
 from layerviz import layers as keras_layers
 from layerviz.cases import WEIGHT_MODES, Case, LayerConfig, LayerInfo
 from layerviz.divergences import version
-from layerviz.images import WORKING_SIZE, ImageInputError, PhotoSet
+from layerviz.images import WORKING_SIZE, ImageInputError, PhotoSet, centre
 from layerviz.layers import FixedWeightsError
 from layerviz.raised import Raised
 from layerviz.render import Rendering, render
@@ -190,7 +190,8 @@ class Output:
     levels: bool = False  # an integer output, in 8-bit levels (0-255)
     # A user's model or list: the input shape it was run at, and every layer's output.
     input_shape: tuple[int, ...] = ()
-    trace: tuple[tuple[str, str, np.ndarray], ...] = ()
+    trace: tuple[activations.Recorded, ...] = ()
+    inputs: int = 1  # photos it was given
 
     @property
     def parameters(self) -> int:
@@ -244,8 +245,8 @@ def input_shape(subject: Subject, built: object, shape: tuple[int, ...], sized: 
         return shape
     if sized:
         raise SubjectError(
-            f"{subject.title} takes {height}x{width} inputs (its input shape), but the check asks for "
-            f"size={shape[0]}: drop size= to render it at its own size"
+            f"{subject.title} takes {height}x{width} inputs (its input shape), not the {shape[0]}x{shape[1]} "
+            f"asked for: leave the size out to render it at its own"
         )
     return (height or shape[0], width or shape[1], shape[2])
 
@@ -338,6 +339,7 @@ def run(
         levels,
         shape if traced else (),
         tuple(trace),
+        len(images),
     )
 
 
@@ -401,16 +403,10 @@ def _inputs(photos: PhotoSet, colorspace: str, height: int, width: int, count: i
     """The first `count` photos, centre-cropped to `height` x `width`, in the colour space:
     the same for every check of that shape, so made once (and read-only)."""
     space = colorspaces.get(colorspace)
-    images = tuple(space.from_rgb(_centre(image, height, width)) for image in photos.at(max(height, width))[:count])
+    images = tuple(space.from_rgb(centre(image, height, width)) for image in photos.at(max(height, width))[:count])
     for image in images:
         image.flags.writeable = False
     return images
-
-
-def _centre(image: np.ndarray, height: int, width: int) -> np.ndarray:
-    """The middle `height` x `width` of a square photo."""
-    top, left = (image.shape[0] - height) // 2, (image.shape[1] - width) // 2
-    return image[top : top + height, left : left + width]
 
 
 def outcome(
@@ -450,6 +446,7 @@ def outcome(
         output.levels,
         output.input_shape,
         output.trace,
+        output.inputs,
     )
     return rendering, output.has_weights
 

@@ -18,7 +18,7 @@ from hypothesis.extra.numpy import arrays
 from layerviz import atlas, divergences, layers, subject
 from layerviz.cases import Case, Step
 from layerviz.catalogue import CONFIGS, SECTION_TITLES, get_case
-from layerviz.images import PhotoSet
+from layerviz.images import PhotoSet, centre
 from layerviz.layers import make_layer
 
 BACKEND = keras.backend.backend()
@@ -362,7 +362,7 @@ def test_each_photo_of_a_batch_comes_out_as_it_would_alone(config):
         pytest.skip(f"{config.id} raises on {BACKEND} (its recorded baseline is the exception)")
     case = Case(config, "rgb")
     height, width = config.input_shape()
-    a, b = (subject._centre(p, height, width) for p in PhotoSet.bundled().at(max(height, width)))
+    a, b = (centre(p, height, width) for p in PhotoSet.bundled().at(max(height, width)))
     thing = subject.of(case).make(a.shape)
     steps = list(thing)
     single = keras.ops.convert_to_tensor(a[np.newaxis])

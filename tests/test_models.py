@@ -96,7 +96,7 @@ def test_a_users_check_that_raises_fails_as_it_is_and_records_nothing(pytester, 
     result.stdout.fnmatch_lines(
         [
             "*test_declared_but_renders/rgb: expected ValueError, but it rendered a 30x30x3 output; nothing was written*",
-            "*small_model takes 64x64 inputs (its input shape), but the check asks for size=32: drop size=*",
+            "*small_model takes 64x64 inputs (its input shape), not the 32x32 asked for: leave the size out*",
         ]
     )
     written = sorted(p.relative_to(project.path / "baselines").as_posix() for p in project.path.rglob("*.stats.json"))

@@ -138,7 +138,7 @@ def test_a_models_hidden_layers_are_read_back_as_written_whatever_their_width():
         layers,
         [(0, "relu", hidden), (1, "sigmoid", output)],
         input_shape=(8, 8, 3),
-        trace=[("conv2d", "Conv2D", np.maximum(hidden, 0)), ("conv2d_1", "Conv2D", output)],
+        trace=[("conv2d", "Conv2D", np.maximum(hidden, 0), 224), ("conv2d_1", "Conv2D", output, 219)],
     )
     read = read_sidecar(json.loads(rendering.sidecar()))
     assert [r.stats.channels for r in read["pre_activation"]] == [tuple("01234567"), ("R", "G", "B")]

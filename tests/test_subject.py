@@ -227,7 +227,7 @@ def test_a_model_is_run_at_the_size_it_declares_and_a_conflicting_size_is_an_err
     model = keras.Model(inputs, keras.layers.Conv2D(3, 3, padding="same")(inputs))
     made = subject.trace(subject.of(model), "rgb", weights="as-is")
     assert made.raw.shape == (48, 40, 3) and made.input_shape == (48, 40, 3)
-    with pytest.raises(subject.SubjectError, match=r"takes 48x40 inputs .* asks for size=64: drop size="):
+    with pytest.raises(subject.SubjectError, match=r"takes 48x40 inputs \(its input shape\), not the 64x64 asked for: leave the size out"):
         subject.trace(subject.of(model), "rgb", size=64, weights="as-is")
     with pytest.raises(subject.SubjectError, match="takes 3 channels per pixel, and this check's colour space gives 1"):
         subject.trace(subject.of(model), "luminance", weights="as-is")
@@ -257,13 +257,13 @@ def test_every_layer_of_a_users_model_or_list_is_traced_in_the_order_it_returned
         )
 
     made = subject.trace(subject.of(model), "rgb", weights="keras", seed_name="tests/seq")
-    assert [(name, layer, out.shape) for name, layer, out in made.trace] == [
-        ("a", "Conv2D", (14, 14, 8)),
-        ("b", "Conv2D", (12, 12, 3)),
+    assert [(name, layer, out.shape, parameters) for name, layer, out, parameters in made.trace] == [
+        ("a", "Conv2D", (14, 14, 8), 3 * 3 * 3 * 8 + 8),
+        ("b", "Conv2D", (12, 12, 3), 3 * 3 * 8 * 3 + 3),
     ]
     np.testing.assert_array_equal(made.trace[-1][2], made.raw)
     nested = subject.trace(subject.of(Subclassed), "rgb", size=16, seed_name="tests/sub")
-    assert [(layer, out.shape) for _, layer, out in nested.trace] == [
+    assert [(layer, out.shape) for _, layer, out, _ in nested.trace] == [
         ("Conv2D", (16, 16, 8)),
         ("Conv2D", (16, 16, 3)),
         ("Subclassed", (16, 16, 3)),

@@ -1,0 +1,124 @@
+"""Your model as a cheat sheet (`layerviz model`): every layer's output of a user's model
+on photos, one row a layer with its mosaic, output shape, parameter count and value
+range, on the gallery's page design. What keract's `display_activations` draws, from the
+same single call a check makes.
+
+A model is a saved `.keras` file (run with the weights it has) or `module:factory`, a
+function called with the channel count (run with Keras's seeded initializers).
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from layerviz import baselines, page
+from layerviz.images import PhotoSet
+from layerviz.images import centre
+from layerviz.render import Rendering, encode_png, feature_picture, quantize
+
+
+class ModelSpecError(ValueError):
+    """A model spec that names no model; the message says what to give."""
+
+
+@dataclass(frozen=True)
+class Loaded:
+    subject: object  # a keras.Model, or a factory
+    weights: str  # as-is for a saved model, keras for a factory
+    title: str
+
+
+def load(spec: str) -> Loaded:
+    """PATH.keras, or module:factory (importable from the current folder)."""
+    import keras
+
+    if spec.endswith(".keras"):
+        path = Path(spec)
+        if not path.is_file():
+            raise ModelSpecError(f"{spec}: no such file; give a model saved with model.save('….keras')")
+        try:
+            model = keras.saving.load_model(path)
+        except Exception as error:  # Keras's own words say what is wrong with the file
+            raise ModelSpecError(f"{spec}: Keras cannot load it ({type(error).__name__}: {error})") from None
+        return Loaded(model, "as-is", path.name)
+    module_name, colon, name = spec.partition(":")
+    if not colon or not module_name or not name:
+        raise ModelSpecError(f"{spec!r}: give PATH.keras or module:factory (a function of the channel count)")
+    sys.path.insert(0, str(Path.cwd()))
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as error:
+        raise ModelSpecError(f"{spec}: cannot import {module_name} ({error}); run from the folder that holds it") from None
+    finally:
+        sys.path.pop(0)
+    factory = getattr(module, name, None)
+    if factory is None or not callable(factory):
+        raise ModelSpecError(f"{spec}: {module_name} has no function {name!r}")
+    return Loaded(factory, "keras", spec)
+
+
+def render_model(loaded: Loaded, colorspace: str, photos: PhotoSet | None, size: int | None) -> Rendering:
+    """The model's rendering with every layer's output (the one way checks render too)."""
+    from layerviz import subject
+
+    spec = subject.of(loaded.subject)
+    # A sheet is to look at, not a check: the model's own exception is the answer.
+    outcome, _ = subject.outcome(spec, loaded.title, colorspace, photos, size, loaded.weights, loaded.title)
+    assert isinstance(outcome, Rendering)
+    return outcome
+
+
+def write(loaded: Loaded, rendering: Rendering, photos: PhotoSet, out: Path) -> Path:
+    """index.html, inputs/ and layers/ under `out` (overwriting only these)."""
+    height, width = (rendering.input_shape or rendering.stats.shape)[:2]
+    rows = []
+    inputs = []
+    given = list(zip(photos.labels, photos.at(max(height, width)), strict=True))[: rendering.inputs]
+    for index, (label, image) in enumerate(given):
+        path = f"inputs/input-{index + 1}.png"
+        baselines.write_atomic(out / path, encode_png(quantize(centre(image, height, width)), level=3))
+        role = "the input" if index == 0 else "the second input, of a model that takes two"
+        inputs.append(page.figure(path, label, width, height, f"{page.esc(label)}: {role}"))
+    layers = rendering.trace or ()
+    for number, layer in enumerate(layers, 1):
+        assert layer.raw is not None
+        pixels = feature_picture(layer.raw)
+        path = f"layers/{number:03d}-{_file_part(layer.name)}.png"
+        baselines.write_atomic(out / path, encode_png(pixels, level=3))
+        shape = ", ".join(["None", *map(str, layer.stats.shape)])
+        rows.append(
+            f"<tr><td>{number}</td><th scope=\"row\"><code>{page.esc(layer.name)}</code><br>{page.esc(layer.layer)}</th>"
+            f"<td>{page.image(path, f'{layer.name} output', pixels.shape[1], pixels.shape[0])}</td>"
+            f"<td>({page.esc(shape)})</td><td class=\"number\">{layer.parameters:,}</td>"
+            f"<td class=\"number\">{layer.stats.min[0]:.4g} &hellip; {layer.stats.max[0]:.4g}<br>"
+            f"mean {layer.stats.mean[0]:.4g}, std {layer.stats.std[0]:.4g}</td></tr>"
+        )
+    baselines.write_atomic(out / "output.png", encode_png(rendering.pixels, level=3))
+    total = sum(layer.parameters for layer in layers if "[" not in layer.name)
+    body = "\n".join(
+        [
+            f"<header><h1>{page.esc(loaded.title)}</h1><p>What every layer of this model does to the photos: "
+            f"{len(layers)} layer outputs, input {'x'.join(map(str, rendering.input_shape))}, weights "
+            f"{page.esc(loaded.weights)}.</p></header>",
+            f'<section id="inputs"><h2>Inputs</h2><div class="inputs">{"".join(inputs)}</div></section>',
+            '<section id="output"><h2>Output</h2>'
+            + page.figure("output.png", "the model's output", rendering.pixels.shape[1], rendering.pixels.shape[0], "")
+            + "</section>",
+            '<section id="layers"><h2>Every layer</h2><table class="grid"><thead><tr><th scope="col">#</th>'
+            '<th scope="col">layer</th><th scope="col">output (a tile a channel)</th><th scope="col">shape</th>'
+            '<th scope="col">params</th><th scope="col">values</th></tr></thead><tbody>'
+            + "\n".join(rows)
+            + "</tbody></table></section>",
+            page.provenance({"model": loaded.title, "layers": len(layers), "parameters of its layers": f"{total:,}"}),
+        ]
+    )
+    index = out / "index.html"
+    baselines.write_atomic(index, page.document(f"layerviz: {loaded.title}", body).encode())
+    return index
+
+
+def _file_part(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "._-" else "_" for c in name)[:60] or "_"
