@@ -223,7 +223,7 @@ def _declared_inputs(built: object) -> list[tuple[int | None, ...]]:
     return [tuple(tensor.shape[1:]) for tensor in keras.tree.flatten(inputs or [])]
 
 
-def input_shape(subject: Subject, built: object, shape: tuple[int, ...], sized: bool) -> tuple[int, ...]:
+def _input_shape(subject: Subject, built: object, shape: tuple[int, ...], sized: bool) -> tuple[int, ...]:
     """The (H, W, C) a made subject runs at: a model that declares its input size is
     given photos of that size; `sized`: the check asked for `shape`'s size, which must
     then agree."""
@@ -275,7 +275,7 @@ def run(
         keras.utils.set_random_seed(derive_seed(seed_name, "global", suite_seed))
     thing = subject.make(shape)
     if subject.config_id is None:
-        shape = input_shape(subject, thing, shape, sized)
+        shape = _input_shape(subject, thing, shape, sized)
     steps = list(thing) if isinstance(thing, list) else (thing.layers if isinstance(thing, keras.Sequential) else [thing])
     walked = keras_layers.walk(thing)
     # as-is: weights already there. A layer built only now (a user's weightless layer
@@ -300,7 +300,8 @@ def run(
         keras_layers.fix_weights(thing, steps, value, seed_name, suite_seed)
     summary, pre_activation = [], []
     traced = subject.config_id is None and (isinstance(thing, keras.Model) or len(steps) > 1)
-    with activations.recording(walked if traced else []) as trace:
+    # Every layer inside, not the model itself: its output is the check's own.
+    with activations.recording([layer for layer in walked if layer is not thing] if traced else []) as trace:
         for index, layer in enumerate(steps):
             call = dict(subject.calls[index]) if subject.calls else {}
             if subject.adapts and subject.adapts[index]:
