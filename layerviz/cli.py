@@ -337,6 +337,9 @@ def _diff(args: argparse.Namespace) -> int:
 def _print_changes(result: report.TreeDiff) -> None:
     for entry in result.entries:
         print(f"{entry.status:10} {entry.case_id}")
+        for problem in entry.problems:  # a model's: where its change starts
+            if problem.startswith("first differing layer"):
+                print(f"{'':10} {problem}")
     if result.entries:
         print("What changed:")
         for line in report.summary_lines(result.entries, result.note):
@@ -424,8 +427,11 @@ def _upgrade(args: argparse.Namespace) -> int:
             print(f"layerviz: {side.error}", file=sys.stderr)
     if result is None:
         return 2
+    for side in sides:
+        for test, said in side.broken.items():  # its checks are missing from that side's tree
+            print(f"broke with {side.stack.name}: {test}: {said}")
     _print_changes(result)
-    return 1 if result.entries else 0
+    return 1 if result.entries or any(side.broken for side in sides) else 0
 
 
 def _bisect(args: argparse.Namespace) -> int:

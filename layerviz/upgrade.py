@@ -37,6 +37,9 @@ class Rendered:
     made: bool = False  # whether its environment was made by this run
     error: str = ""  # why it has no tree: it cannot install, import or run
     versions: dict[str, str] = field(default_factory=dict)
+    # A test suite's tests that broke with this stack (test id -> the error's first line):
+    # their checks are missing from its tree, and the report must say why.
+    broken: dict[str, str] = field(default_factory=dict)
 
 
 def render(stack: Stack, tree: Path, selection: Selection, cache: Path | None = None) -> Rendered:
@@ -52,7 +55,8 @@ def render(stack: Stack, tree: Path, selection: Selection, cache: Path | None = 
         # Baselines of the suite's own stay untouched: each side compares with a scratch tree.
         scratch = tree.with_name(f"{tree.name}-baselines")
         shutil.rmtree(scratch, ignore_errors=True)
-        command += [f"--layerviz-numerics={selection.numerics}", f"--layerviz-baselines={scratch}"]
+        junit = tree.with_name(f"{tree.name}-junit.xml")
+        command += [f"--layerviz-numerics={selection.numerics}", f"--layerviz-baselines={scratch}", f"--junitxml={junit}"]
         fine = (0, 1)  # 1: some checks differ from the suite's baselines; the tree is what counts
     else:
         command = [str(python), "-m", "layerviz", "obtain", "--out", str(tree), "--numerics", selection.numerics]
@@ -63,7 +67,28 @@ def render(stack: Stack, tree: Path, selection: Selection, cache: Path | None = 
     done = subprocess.run(command, capture_output=True, text=True, env=env)
     if done.returncode not in fine or not tree.is_dir():
         return Rendered(stack, tree, made, f"{stack.name}: cannot run: {_reason(done)}")
-    return Rendered(stack, tree, made, versions=baselines.tree_manifest(tree).get("versions") or _installed(python, stack))
+    versions = baselines.tree_manifest(tree).get("versions") or _installed(python, stack)
+    broken = _broken(tree.with_name(f"{tree.name}-junit.xml")) if selection.tests else {}
+    return Rendered(stack, tree, made, versions=versions, broken=broken)
+
+
+def _broken(junit: Path) -> dict[str, str]:
+    """The tests of a run whose failure is not a check made against the empty scratch tree
+    (every check's first run fails as created): an error of their own."""
+    import xml.etree.ElementTree as ElementTree
+
+    try:
+        cases = ElementTree.parse(junit).getroot().iter("testcase")
+    except (OSError, ElementTree.ParseError):
+        return {}
+    broken = {}
+    for case in cases:
+        problem = case.find("failure")
+        problem = problem if problem is not None else case.find("error")
+        said = "" if problem is None else (problem.get("message") or problem.text or "")
+        if problem is not None and "No baseline existed" not in (problem.text or said):
+            broken[f"{case.get('classname')}::{case.get('name')}"] = said.strip().splitlines()[0][:300] if said.strip() else "failed"
+    return broken
 
 
 def _reason(done: subprocess.CompletedProcess[str]) -> str:
@@ -124,6 +149,8 @@ def stack_facts(*rendered: Rendered) -> dict[str, str]:
     for side in rendered:
         installed = ", ".join(f"{name} {version}" for name, version in side.versions.items())
         facts[side.stack.name] = baselines.describe_tree(side.tree) or installed or "versions unknown"
+        for test, said in side.broken.items():
+            facts[f"broke with {side.stack.name}: {test}"] = said
     made = baselines.tree_manifest(rendered[0].tree).get("numerics")
     if made:
         from layerviz import numerics

@@ -31,7 +31,11 @@ def build_wheel(folder: Path, version: str, factor: float) -> Path:
             class Brighten(keras.layers.Layer):
                 def call(self, x):
                     return x * {factor}
-            """),
+            """) + ("" if version == "1.0" else textwrap.dedent("""
+            class Darken(keras.layers.Layer):  # new in 1.1
+                def call(self, x):
+                    return x * 0.5
+            """)),
         f"{PACKAGE}-{version}.dist-info/METADATA": f"Metadata-Version: 2.1\nName: {PACKAGE}\nVersion: {version}\n",
         f"{PACKAGE}-{version}.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: hand\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
     }
@@ -69,6 +73,21 @@ def suite(tmp_path_factory) -> Path:
 
             def test_steady(layer_regression):
                 layer_regression.check(keras.layers.Maximum(), size=32)
+
+            def test_model(layer_regression):  # the change is in its middle layer
+                layer_regression.check(
+                    lambda channels: keras.Sequential(
+                        [
+                            keras.layers.Rescaling(0.9, name="dim"),
+                            lvbump.Brighten(name="brighten"),
+                            keras.layers.Rescaling(1.1, name="lift"),
+                        ]
+                    ),
+                    size=32,
+                )
+
+            def test_darken(layer_regression):  # breaks where lvbump has no Darken
+                layer_regression.check(lvbump.Darken(), size=32)
             """)
     )
     (folder / "pytest.ini").write_text("[pytest]\n")
@@ -86,12 +105,16 @@ def test_upgrade_finds_exactly_the_change_and_a_second_run_makes_nothing(wheels,
     assert main([*command, *offline(wheels, cache)]) == 1
     said = capsys.readouterr().out
     assert "environments: 2 made, 0 cached" in said
-    changed = [line.split()[1] for line in said.splitlines() if line.startswith("changed")]
-    assert len(changed) == 1 and "test_brighten" in changed[0], said
-    assert "2 cases compared, 1 differ" in said
+    changed = sorted(line.split()[1] for line in said.splitlines() if line.startswith("changed"))
+    assert len(changed) == 2 and "test_brighten" in changed[0] and "test_model" in changed[1], said
+    assert "4 cases compared, 3 differ" in said  # and test_darken: only in the second tree
+    # Why a check is only in one tree: its test broke with the other stack.
+    assert f"broke with {PACKAGE}==1.0: test_bump::test_darken: AttributeError" in said, said
     page = (out / "report" / "index.html").read_text()
     html5lib.HTMLParser(strict=True).parse(page)
     assert f"{PACKAGE}==1.0" in page and f"{PACKAGE}==1.1" in page  # the header names both stacks
+    assert "first differing layer: `brighten` (Brighten), output (32, 32, 3)" in page
+    assert "the layer before it matches" in page
 
     environments = sorted(path.name for path in cache.iterdir())
     assert main([*command, *offline(wheels, cache)]) == 1
@@ -113,7 +136,7 @@ def test_upgrade_finds_exactly_the_change_and_a_second_run_makes_nothing(wheels,
 def test_upgrade_between_equal_releases_exits_0(wheels, suite, tmp_path, capsys):
     command = ["upgrade", "--from", f"{PACKAGE}==1.1", "--to", f"{PACKAGE}==1.2", "--tests", str(suite), "--out", str(tmp_path / "out")]
     assert main([*command, *offline(wheels, tmp_path / "cache")]) == 0
-    assert "2 cases compared, 0 differ" in capsys.readouterr().out
+    assert "4 cases compared, 0 differ" in capsys.readouterr().out
 
 
 @pytest.mark.slow
@@ -123,6 +146,7 @@ def test_bisect_dates_the_change_to_the_release_that_made_it(wheels, suite, tmp_
     said = capsys.readouterr().out
     assert f"first changed in {PACKAGE} 1.1 (1.0 renders as 1.0 does)" in said, said
     assert "test_brighten" in said and "test_steady" not in said
+    assert "first differing layer: `brighten` (Brighten), output (32, 32, 3)" in said, said
 
 
 def test_an_unknown_release_is_one_line_naming_the_closest(wheels, suite, tmp_path, capsys):
