@@ -34,6 +34,9 @@ from layerviz.verdict import FIXED_UPSTREAM, Found, Verdict, Write, decide
 USER_ERRORS = (subjects.SubjectError, ImageInputError, FixedWeightsError, location.BaselineNameError, UnknownNameError)
 
 
+UNDECLARED = "Nothing was written: a check records an exception only where it declares it (raises=)."
+
+
 class LayerRegression:
     """The `layer_regression` fixture: `check(subject)` renders a subject on photos and
     compares the picture and its raw statistics with the baseline."""
@@ -101,7 +104,9 @@ class LayerRegression:
         spec, colorspace = self._resolve(subject, colorspace, inputs)
         key = location.key(name, spec.name, self.request.node.nodeid, colorspace, self.root)
         expected = raises if isinstance(raises, tuple) else (raises,)
-        obtained, weighted, photos = self._render(spec, key, colorspace, images, size, weights, expected)
+        # A user's exception is caught here only to compare it with a picture baseline.
+        caught = (Exception,) if spec.config_id is None else ()
+        obtained, weighted, photos = self._render(spec, key, colorspace, images, size, weights, caught)
         if expected and isinstance(obtained, Rendering):
             pytest.fail(
                 f"{key}: expected {' or '.join(e.__name__ for e in expected)}, but it rendered a "
@@ -109,11 +114,17 @@ class LayerRegression:
                 pytrace=False,
             )
         where = self._locate(spec, key, weighted, weights)
+        # A user's check that raises what it does not declare is broken, never a baseline:
+        # against a picture it fails as "now raises" (naming what differs in the numeric
+        # environment), and else with the exception itself.
+        broken = bool(caught) and isinstance(obtained, Raised) and not isinstance(obtained.error, (*expected, ImportError))
+        if broken and not where.target.png.is_file():
+            raise obtained.error  # type: ignore[union-attr, misc]
         if where.skip:
             pytest.skip(where.skip)
         obtained = self._name(obtained, where.target, description)
         self._show(obtained, spec.title, photos.labels[: len(images)] if photos and images else (), description)
-        self.verify(obtained, where, self.session.settings.tolerance.at_least(spec.tolerance))
+        self.verify(obtained, where, self.session.settings.tolerance.at_least(spec.tolerance), recordable=not broken)
         return obtained
 
     def _resolve(self, subject: object, colorspace: str | None, inputs: int | None) -> tuple[Subject, str]:
@@ -183,9 +194,12 @@ class LayerRegression:
             obtained = dataclasses.replace(obtained, description=description)
         return obtained
 
-    def verify(self, obtained: Outcome, where: Location, tolerance: Tolerance | None = None) -> None:
+    def verify(
+        self, obtained: Outcome, where: Location, tolerance: Tolerance | None = None, recordable: bool = True
+    ) -> None:
         """Compare `obtained` with the baseline `where` says (within `tolerance`, default
-        the session's), then write, report and fail as the verdict says."""
+        the session's), then write, report and fail as the verdict says; an outcome that is
+        not `recordable` (an exception the check did not declare) is never written, and fails."""
         __tracebackhide__ = True
         settings, target = self.session.settings, where.target
         tolerance = tolerance or settings.tolerance
@@ -201,6 +215,8 @@ class LayerRegression:
             found = Found.UNREADABLE if unreadable else Found.MISSING
         shared_matches = found is Found.DIFFERS and where.divergence is not None and _matches(obtained, where.shared, tolerance)
         verdict = decide(found, settings.mode, where.divergence is not None, shared_matches)
+        if not recordable and found is not Found.MATCHES:
+            verdict = Verdict(Write.NOTHING, True, "changed", None, UNDECLARED)
         self._write(obtained, target, verdict.write, comparison)
         if verdict.fails:
             self._fail(verdict, obtained, where, comparison, unreadable)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # The message is compared as text: keep what describes the failure, drop what
 # changes from run to run or from machine to machine.
@@ -44,10 +44,11 @@ class Raised:
     case_id: str
     type: str  # the exception class name, e.g. "ValueError"
     message: str  # normalised
+    error: BaseException | None = field(default=None, compare=False, repr=False)  # as raised, not stored
 
     @classmethod
     def of(cls, case_id: str, error: BaseException) -> Raised:
-        return cls(case_id, type(error).__name__, normalise_message(str(error)))
+        return cls(case_id, type(error).__name__, normalise_message(str(error)), error)
 
     def __str__(self) -> str:
         return f"{self.type}: {self.message}" if self.message else self.type

@@ -123,3 +123,31 @@ def test_a_run_from_a_subfolder_without_an_ini_file_finds_the_projects_baselines
     pytester.runpytest(*options, f"--layerviz-report={pytester.path / 'report'}").assert_outcomes(passed=1)
     page = (pytester.path / "report" / "index.html").read_text()
     assert "none among these checks" in page  # a user's checks: none of the catalogue's divergences
+
+
+def test_a_check_with_a_picture_that_starts_raising_fails_as_now_raises_and_writes_nothing(pytester, monkeypatch):
+    source = """
+        import os
+
+        import keras
+
+        class Fragile(keras.layers.Layer):
+            def call(self, x):
+                if os.environ.get("BREAK_IT"):
+                    raise ValueError("broken on purpose")
+                return 1.0 - x
+
+        def test_fragile(layer_regression):
+            layer_regression.check(Fragile(), size=32)
+        """
+    project = make_project(pytester, monkeypatch, "test_fragile", source)
+    project.runpytest("--regen-all").assert_outcomes(passed=1)
+    made = {p: p.read_bytes() for p in (project.path / "baselines").rglob("*") if p.is_file()}
+    monkeypatch.setenv("BREAK_IT", "1")
+    for flags in ((), ("--regen-all",)):  # not even a regeneration records it
+        result = project.runpytest(*flags)
+        result.assert_outcomes(failed=1)
+        result.stdout.fnmatch_lines(
+            ["*now raises: ValueError: broken on purpose*", "*Nothing was written: a check records an exception only where it declares it*"]
+        )
+        assert {p: p.read_bytes() for p in (project.path / "baselines").rglob("*") if p.is_file()} == made
