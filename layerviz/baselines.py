@@ -41,6 +41,7 @@ from layerviz.raised import Raised
 if TYPE_CHECKING:
     from layerviz.catalogue import Check
     from layerviz.compare import Outcome
+    from layerviz.render import Rendering
 
 MANIFEST = "MANIFEST.json"
 BACKENDS = ("tensorflow", "jax", "torch")
@@ -218,6 +219,21 @@ def save(outcome: Outcome, png: Path, *, image: bool = True, sidecar: bool = Tru
             write_atomic(path, data)
             written.append(path)
     return written
+
+
+def layer_png(png: Path, index: int) -> Path:
+    """Where an obtained tree keeps the picture of a model's layer `index` (its place in the
+    trace), beside the check's own: what `upgrade --tests` shows of a layer that changed."""
+    return png.with_name(f"{png.stem}.layers") / f"{index:03d}.png"
+
+
+def save_layers(rendering: Rendering, png: Path) -> None:
+    """Every traced layer's picture of a rendering, for an obtained tree (never a baseline)."""
+    from layerviz.render import encode_png, feature_picture
+
+    for index, layer in enumerate(rendering.trace):
+        if layer.raw is not None:
+            write_atomic(layer_png(png, index), encode_png(feature_picture(layer.raw), level=1))
 
 
 def load(png: Path, case_id: str, hint: str | None = None) -> Outcome:

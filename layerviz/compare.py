@@ -45,6 +45,7 @@ class LayerChange:
 
     said: str
     obtained: LayerTrace | None = None  # that layer's output, to show it
+    index: int | None = None  # its place in the trace
 
     def __str__(self) -> str:
         return self.said
@@ -70,7 +71,9 @@ def first_changed_layer(baseline: Rendering, obtained: Rendering, tolerance: Tol
                 continue
             what = ", ".join(f"{m.name} {m.before:.6g} -> {m.after:.6g}{_percent(m)}" for m in moves)
         before = {0: "no layer before it", 1: "the layer before it matches"}.get(index, f"the {index} layers before it match")
-        return LayerChange(f"first differing layer: `{new.name}` ({new.layer}), output {_shape(new)}: {what}; {before}", new)
+        return LayerChange(
+            f"first differing layer: `{new.name}` ({new.layer}), output {_shape(new)}: {what}; {before}", new, index
+        )
     old_count, new_count = len(baseline.trace), len(obtained.trace)
     if old_count != new_count:
         return LayerChange(f"layers: {new_count} now, {old_count} in the baseline; the first {min(old_count, new_count)} match")

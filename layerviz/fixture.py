@@ -204,7 +204,10 @@ class LayerRegression:
         settings, target = self.session.settings, where.target
         tolerance = tolerance or settings.tolerance
         if settings.obtained_dir is not None:
-            baselines.save(obtained, baselines.png_path(settings.obtained_dir, obtained.case_id))
+            kept = baselines.png_path(settings.obtained_dir, obtained.case_id)
+            baselines.save(obtained, kept)
+            if isinstance(obtained, Rendering):
+                baselines.save_layers(obtained, kept)
         if settings.mode.regenerating:
             self.session.regenerated[target.folder] = target.weights
         baseline, unreadable = baselines.load_or_why(target.png, obtained.case_id, target.hint)

@@ -24,7 +24,7 @@ from layerviz.catalogue import CASES, UnknownNameError, get_case
 from layerviz.colorspaces import COLOR_SPACES
 from layerviz.compare import Comparison, Outcome, compare, heat_map
 from layerviz.raised import Raised
-from layerviz.render import Rendering, encode_png, feature_picture
+from layerviz.render import Rendering, decode_png, encode_png, feature_picture
 from layerviz.tolerance import Tolerance
 
 COLUMNS = ("before", "after", "diff")
@@ -434,8 +434,14 @@ def _example_html(group: Group) -> str:
     return ""
 
 
-# The image of a model's first differing layer, shown beside the words that name it.
-LAYER = "layer"
+# The images of a model's first differing layer, shown beside the words that name it: as a
+# check obtained it, or as the two trees of an upgrade have it.
+LAYER, LAYER_BEFORE, LAYER_AFTER = "layer", "layer-before", "layer-after"
+LAYER_IMAGES = {
+    LAYER: "the first differing layer, obtained",
+    LAYER_BEFORE: "the first differing layer, before",
+    LAYER_AFTER: "the first differing layer, after",
+}
 NUMBER_COLUMNS = ("max Δ", "pixels changed", "where", "raw statistics moved")
 
 
@@ -468,7 +474,9 @@ def _row_html(entry: Entry, labels: Mapping[str, str]) -> str:
         f'<th scope="row"><code>{page.esc(entry.case_id)}</code> '
         f'<span class="status-{page.esc(entry.status)}">{page.esc(entry.status)}</span>'
         + (f'<ul class="problems">{notes}</ul>' if notes else "")
-        + (_image(entry, LAYER, "the first differing layer, obtained") if LAYER in entry.images else "")
+        + "".join(
+            _image(entry, column, label) for column, label in LAYER_IMAGES.items() if column in entry.images
+        )
         + "</th>"
     ]
     cells += [f"<td>{_image(entry, column, labels.get(column, column))}</td>" for column in COLUMNS]
@@ -530,7 +538,13 @@ def diff_trees(before: Path, after: Path, out: Path, tolerance: Tolerance | None
             continue
         comparison = compare(first, second, tolerance or check_tolerance(case_id))
         if not comparison.ok:
-            entries.append(changed(comparison, out))
+            entry = changed(comparison, out)
+            index = comparison.layer_change.index if comparison.layer_change else None
+            for column, tree in ((LAYER_BEFORE, old), (LAYER_AFTER, new)):  # a model's layer, both sides
+                picture = baselines.layer_png(tree[case_id], index) if index is not None else None
+                if picture is not None and picture.is_file():
+                    entry.images[column] = _save_image(out, case_id, column, decode_png(picture.read_bytes())[0])
+            entries.append(entry)
     return entries, len(set(old) | set(new))
 
 

@@ -15,6 +15,7 @@ import html5lib
 import pytest
 
 from layerviz import stacks
+from layerviz.render import decode_png
 from layerviz.cli import main
 
 # Halves the picture in 1.0; 1.1 and 1.2 scale by 0.75 (the change to find is in 1.1).
@@ -115,6 +116,15 @@ def test_upgrade_finds_exactly_the_change_and_a_second_run_makes_nothing(wheels,
     assert f"{PACKAGE}==1.0" in page and f"{PACKAGE}==1.1" in page  # the header names both stacks
     assert "first differing layer: `brighten` (Brighten), output (32, 32, 3)" in page
     assert "the layer before it matches" in page
+    # Both sides' pictures of that layer, from the trees the two stacks obtained.
+    for side in ("before", "after"):
+        assert f"test_model/rgb: the first differing layer, {side}" in page
+    pictures = sorted((out / "report" / "cases").rglob("*.png"))
+    layers = [p for p in pictures if p.name == "layer-before.png"]
+    assert len(layers) == 1, pictures
+    before = layers[0]
+    for picture in (before, before.with_name("layer-after.png")):  # its 3 channels, 2 to a row
+        assert decode_png(picture.read_bytes())[0].shape == (2 * 33 - 1, 2 * 33 - 1)
 
     environments = sorted(path.name for path in cache.iterdir())
     assert main([*command, *offline(wheels, cache)]) == 1
