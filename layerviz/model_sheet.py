@@ -67,12 +67,13 @@ def render_model(loaded: Loaded, colorspace: str, photos: PhotoSet | None, size:
     spec = subject.of(loaded.subject)
     # A sheet is to look at, not a check: the model's own exception is the answer.
     outcome, _ = subject.outcome(spec, loaded.title, colorspace, photos, size, loaded.weights, loaded.title)
-    assert isinstance(outcome, Rendering)
+    if not isinstance(outcome, Rendering):  # the one exception outcome() records of a user's: ImportError
+        raise ModelSpecError(f"{loaded.title}: needs a module that is not installed here: {outcome.message}")
     return outcome
 
 
 def write(loaded: Loaded, rendering: Rendering, photos: PhotoSet, out: Path) -> Path:
-    """index.html, inputs/ and layers/ under `out` (overwriting only these)."""
+    """index.html, output.png, inputs/ and layers/ under `out` (overwriting only those files)."""
     height, width = (rendering.input_shape or rendering.stats.shape)[:2]
     rows = []
     inputs = []
@@ -115,9 +116,9 @@ def write(loaded: Loaded, rendering: Rendering, photos: PhotoSet, out: Path) -> 
             page.provenance({"model": loaded.title, "layers": len(layers), "parameters of its layers": f"{total:,}"}),
         ]
     )
-    index = out / "index.html"
-    baselines.write_atomic(index, page.document(f"layerviz: {loaded.title}", body).encode())
-    return index
+    written = out / "index.html"
+    baselines.write_atomic(written, page.document(f"layerviz: {loaded.title}", body).encode())
+    return written
 
 
 def _file_part(name: str) -> str:

@@ -431,7 +431,7 @@ def outcome(
     layerviz's own errors (a bad photo, a subject it cannot run, a default initializer
     fixed weights cannot draw) always propagate.
     """
-    recorded = (Exception,) if subject.config_id is not None else (*raises, ImportError)
+    recorded: tuple[type[BaseException], ...] = (Exception,) if subject.config_id is not None else (*raises, ImportError)
     try:
         output = trace(subject, colorspace, photos, size, weights, seed_name, suite_seed)
     except (ImageInputError, SubjectError, FixedWeightsError):
