@@ -77,7 +77,9 @@ SETTINGS = {
         _Setting("gallery", "DIR", "build a gallery (index.html, cheatsheet.png) of every check that ran into DIR"),
         _Setting("levels", "N", "largest per-pixel 8-bit level difference tolerated", int, MAX_LEVEL_DIFF),
         _Setting("rtol", "X", "relative tolerance of the raw-output statistics", float, STATS_RTOL),
-        _Setting("atol", "X", "absolute tolerance of the raw-output statistics", float, STATS_ATOL),
+        _Setting(
+            "atol", "X", "absolute tolerance of the raw-output statistics, times the output's largest |value|", float, STATS_ATOL
+        ),
         _Setting(
             "numerics",
             "MODE",
