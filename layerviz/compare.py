@@ -352,7 +352,7 @@ def compare(baseline: Outcome, obtained: Outcome, tolerance: Tolerance = Toleran
     else:
         result.stats_moved += _moved(before, after, tolerance)
         _compare_pre_activation(baseline, obtained, tolerance, result)
-    if not result.ok:
+    if obtained.trace and not result.ok:  # a catalogue check has no trace: nothing to look for
         result.layer_change = first_changed_layer(baseline, obtained, tolerance)
     return result
 

@@ -47,13 +47,14 @@ def load(spec: str) -> Loaded:
     module_name, colon, name = spec.partition(":")
     if not colon or not module_name or not name:
         raise ModelSpecError(f"{spec!r}: give PATH.keras or module:factory (a function of the channel count)")
-    sys.path.insert(0, str(Path.cwd()))
+    here = str(Path.cwd())
+    sys.path.insert(0, here)
     try:
         module = importlib.import_module(module_name)
     except ImportError as error:
         raise ModelSpecError(f"{spec}: cannot import {module_name} ({error}); run from the folder that holds it") from None
     finally:
-        sys.path.pop(0)
+        sys.path.remove(here)  # the module may have changed sys.path itself
     factory = getattr(module, name, None)
     if factory is None or not callable(factory):
         raise ModelSpecError(f"{spec}: {module_name} has no function {name!r}")

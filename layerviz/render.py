@@ -156,7 +156,7 @@ class Rendering:
             records = ",\n".join("    " + json.dumps(record.record(self.stats.channels)) for record in self.pre_activation)
             lines.append(f'  "pre_activation": [\n{records}\n  ]')
         if self.trace:
-            # [name, class, shape, min, max, mean, std]: a line a layer, 150 layers in ~10 kB.
+            # [name, class, shape, min, max, mean, std]: a line a layer, about 100 bytes each.
             records = ",\n".join("    " + record.record() for record in self.trace)
             lines.append(f'  "trace": [\n{records}\n  ]')
         return "{\n" + ",\n".join(lines) + "\n}\n"

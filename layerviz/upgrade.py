@@ -55,9 +55,11 @@ def render(stack: Stack, tree: Path, selection: Selection, cache: Path | None = 
         # Baselines of the suite's own stay untouched: each side compares with a scratch tree.
         scratch = tree.with_name(f"{tree.name}-baselines")
         shutil.rmtree(scratch, ignore_errors=True)
-        junit = tree.with_name(f"{tree.name}-junit.xml")
-        command += [f"--layerviz-numerics={selection.numerics}", f"--layerviz-baselines={scratch}", f"--junitxml={junit}"]
-        fine = (0, 1)  # 1: some checks differ from the suite's baselines; the tree is what counts
+        # --regen-all: every check that renders passes, making its scratch baseline; a test
+        # that still fails broke with this stack, and the junit report says how.
+        command += [f"--layerviz-numerics={selection.numerics}", f"--layerviz-baselines={scratch}", "--regen-all"]
+        command.append(f"--junitxml={_junit(tree)}")
+        fine = (0, 1)  # 1: some tests broke; the tree holds what the others rendered
     else:
         command = [str(python), "-m", "layerviz", "obtain", "--out", str(tree), "--numerics", selection.numerics]
         command += [f"--section={s}" for s in selection.sections] + [f"-k={k}" for k in selection.keywords]
@@ -68,13 +70,17 @@ def render(stack: Stack, tree: Path, selection: Selection, cache: Path | None = 
     if done.returncode not in fine or not tree.is_dir():
         return Rendered(stack, tree, made, f"{stack.name}: cannot run: {_reason(done)}")
     versions = baselines.tree_manifest(tree).get("versions") or _installed(python, stack)
-    broken = _broken(tree.with_name(f"{tree.name}-junit.xml")) if selection.tests else {}
+    broken = _broken(_junit(tree)) if selection.tests else {}
     return Rendered(stack, tree, made, versions=versions, broken=broken)
 
 
+def _junit(tree: Path) -> Path:
+    return tree.with_name(f"{tree.name}-junit.xml")
+
+
 def _broken(junit: Path) -> dict[str, str]:
-    """The tests of a run whose failure is not a check made against the empty scratch tree
-    (every check's first run fails as created): an error of their own."""
+    """The tests that failed in a run that regenerated its scratch tree (a check that
+    renders passes there): test id -> the first line of what broke."""
     import xml.etree.ElementTree as ElementTree
 
     try:
@@ -85,9 +91,9 @@ def _broken(junit: Path) -> dict[str, str]:
     for case in cases:
         problem = case.find("failure")
         problem = problem if problem is not None else case.find("error")
-        said = "" if problem is None else (problem.get("message") or problem.text or "")
-        if problem is not None and "No baseline existed" not in (problem.text or said):
-            broken[f"{case.get('classname')}::{case.get('name')}"] = said.strip().splitlines()[0][:300] if said.strip() else "failed"
+        if problem is not None:
+            said = (problem.get("message") or problem.text or "failed").strip() or "failed"
+            broken[f"{case.get('classname')}::{case.get('name')}"] = said.splitlines()[0][:300]
     return broken
 
 
