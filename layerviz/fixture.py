@@ -67,7 +67,8 @@ class LayerRegression:
         Args:
             subject: a Keras layer (a `Layer` subclass of yours too), a list of layers applied in
                 turn, a `keras.Sequential`, a `keras.Model` or a sub-model cut from one, or a
-                factory called with the colour space's channel count that returns one of those.
+                factory (called with the colour space's channel count, if it takes an argument) that
+                returns one of those.
             colorspace: `luminance`, `rgb` (default), `hsv` or `ycbcr`: what the photos are given in.
             images: photo files or arrays (uint8 0-255 or float 0-1); default: the bundled pair.
             size: the side the photos are cropped and resized to (default: the input size a

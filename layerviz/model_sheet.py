@@ -46,7 +46,7 @@ def load(spec: str) -> Loaded:
         return Loaded(model, "as-is", path.name)
     module_name, colon, name = spec.partition(":")
     if not colon or not module_name or not name:
-        raise ModelSpecError(f"{spec!r}: give PATH.keras or module:factory (a function of the channel count)")
+        raise ModelSpecError(f"{spec!r}: give PATH.keras or module:factory (a function returning a model)")
     here = str(Path.cwd())
     sys.path.insert(0, here)
     try:

@@ -90,19 +90,21 @@ def of(thing: object) -> Subject:
     if callable(thing) and not isinstance(thing, type):
         factory = thing
         title = getattr(factory, "__name__", type(factory).__name__)
-        return Subject(lambda shape: _checked_product(factory, shape[-1]), title)
+        takes = _takes_channels(factory)
+        return Subject(lambda shape: _checked_product(factory, shape[-1], takes), title)
     raise SubjectError(
         f"cannot check {thing!r}: give a Keras layer, a list of layers, a keras.Model, or a "
         f"factory called with the channel count that returns one of those"
     )
 
 
-def _takes_channels(cls: type) -> bool:
-    """Whether a layer class's constructor takes a positional argument (the channel count)."""
+def _takes_channels(factory: Callable[..., object]) -> bool:
+    """Whether a factory (or a layer class's constructor) takes a positional argument, the
+    channel count: `lambda: model` is called with none."""
     try:
-        parameters = list(inspect.signature(cls).parameters.values())
+        parameters = list(inspect.signature(factory).parameters.values())
     except (TypeError, ValueError):
-        return False
+        return not isinstance(factory, type)  # a builtin callable: as documented, with the count
     positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
     return bool(parameters) and parameters[0].kind in positional
 
@@ -114,8 +116,8 @@ def _runnable(thing: object) -> bool:
     )
 
 
-def _checked_product(factory: Callable[[int], object], channels: int) -> object:
-    made = factory(channels)
+def _checked_product(factory: Callable[..., object], channels: int, takes: bool) -> object:
+    made = factory(channels) if takes else factory()
     if _runnable(made):
         return made
     raise SubjectError(

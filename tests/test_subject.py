@@ -220,6 +220,7 @@ def test_a_subclassed_model_runs_as_an_instance_a_class_and_from_a_factory():
     np.testing.assert_array_equal(by_instance, by_class)
     assert trace(Subclassed, colorspace="luminance").raw.shape == (32, 32, 1)  # the class gets the channels
     assert trace(Plain).raw.shape == (32, 32, 3)  # or nothing, when it takes nothing
+    np.testing.assert_array_equal(trace(lambda: Plain(), name="tests/plain").raw, trace(Plain, name="tests/plain").raw)
 
 
 def test_a_model_is_run_at_the_size_it_declares_and_a_conflicting_size_is_an_error():
