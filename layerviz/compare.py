@@ -10,7 +10,7 @@ Each failed comparison names one cause, so a report can group what it found.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -23,6 +23,10 @@ Outcome = Rendering | Raised
 # A picture whose changed pixels mostly vanish when moved by at most this many rows
 # and columns is reported as shifted, not as changed.
 MAX_SHIFT = 2
+
+# A trace records 4 significant digits (render.LayerTrace), which round a value by at
+# most 5e-4 of itself: a layer differs when it moved by more than 0.1%.
+TRACE_RTOL = 1e-3
 
 
 @dataclass(frozen=True)
@@ -66,7 +70,7 @@ def first_changed_layer(baseline: Rendering, obtained: Rendering, tolerance: Tol
         if (old.layer, old.stats.shape) != (new.layer, new.stats.shape):
             what = f"was {old.layer} {_shape(old)}"
         else:
-            moves = _moved(old.stats, new.stats, tolerance)
+            moves = _moved(old.stats, new.stats, replace(tolerance, rtol=max(tolerance.rtol, TRACE_RTOL)))
             if not moves:
                 continue
             what = ", ".join(f"{m.name} {m.before:.6g} -> {m.after:.6g}{_percent(m)}" for m in moves)
