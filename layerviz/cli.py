@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import NoReturn
 
-from layerviz import catalogue, numerics, quiet, report, stacks
+from layerviz import catalogue, numerics, outputs, quiet, report, stacks
 from layerviz.baselines import BACKENDS, MANIFEST, BaselineError
 from layerviz.catalogue import WEIGHT_MODES
 from layerviz.colorspaces import COLOR_SPACES
@@ -246,11 +246,12 @@ def _gallery(args: argparse.Namespace) -> int:
         raise CliError("--weights as-is shows a baseline tree's checks of trained weights; give --from-baselines")
     cases = catalogue.select(args.section, args.colorspace) if stored is None else ()
     photos = _photos(args)
-    with _writing(args.out):
-        args.out.mkdir(parents=True, exist_ok=True)  # fail before any rendering
+    trees = [args.from_baselines] if args.from_baselines is not None else []
+    claimed = outputs.claim(args.out, "--out", trees=trees)  # before any rendering
     result = stored or gallery.from_keras(cases, photos, args.size, args.seed, args.weights, args.numerics)
     with _writing(args.out):
         gallery.write(result, args.out)
+        claimed.seal()
     print(args.out / "index.html")
     return 0
 
@@ -304,16 +305,16 @@ def _model(args: argparse.Namespace) -> int:
     from layerviz.subject import SubjectError
 
     photos = _photos(args)
-    with _writing(args.out):
-        args.out.mkdir(parents=True, exist_ok=True)  # fail before any rendering
     numerics.pin(args.numerics)
     try:
         loaded = model_sheet.load(args.spec)
         rendering = model_sheet.render_model(loaded, args.colorspace, photos, args.size)
     except (model_sheet.ModelSpecError, SubjectError) as error:
         raise CliError(str(error)) from None
+    claimed = outputs.claim(args.out, "--out")  # one call renders it all: a bad model leaves the last sheet
     with _writing(args.out):
         index = model_sheet.write(loaded, rendering, photos or PhotoSet.bundled(), args.out)
+        claimed.seal()
     print(index)
     return 0
 
@@ -321,6 +322,7 @@ def _model(args: argparse.Namespace) -> int:
 def _diff(args: argparse.Namespace) -> int:
     from layerviz import baselines
 
+    claimed = outputs.claim(args.out, "--out", trees=[args.before, args.after])
     with _writing(args.out):
         result = report.write_tree_diff(
             args.before,
@@ -330,6 +332,7 @@ def _diff(args: argparse.Namespace) -> int:
             labels={"before": str(args.before), "after": str(args.after), "diff": "difference"},
             facts={str(tree): baselines.describe_tree(tree) or "no manifest" for tree in (args.before, args.after)},
         )
+        claimed.seal()
     _print_changes(result)
     return 1 if result.entries else 0
 
@@ -419,9 +422,12 @@ def _selection(args: argparse.Namespace) -> upgrades.Selection:
 
 def _upgrade(args: argparse.Namespace) -> int:
     before, after = _stack(args.before, args), _stack(args.after, args)
-    result, sides = upgrades.upgrade(before, after, _selection(args), args.out, args.cache)
-    made = sum(side.made for side in sides)
-    print(f"environments: {made} made, {len(sides) - made} cached")
+    selection = _selection(args)
+    claimed = outputs.claim(args.out, "--out")
+    result, sides = upgrades.upgrade(before, after, selection, args.out, args.cache)
+    claimed.seal()
+    made, failed = sum(side.made for side in sides), sum(bool(side.error) for side in sides)
+    print(f"environments: {made} made, {len(sides) - made - failed} cached, {failed} failed")
     for side in sides:
         if side.error:
             print(f"layerviz: {side.error}", file=sys.stderr)
@@ -446,15 +452,18 @@ def _bisect(args: argparse.Namespace) -> int:
     versions = [v for v in known if stacks.version_key(good) <= stacks.version_key(v) <= stacks.version_key(bad)]
     if len(versions) < 2:
         raise CliError(f"--good {good} and --bad {bad} leave fewer than two releases of {args.package} to search")
+    selection = _selection(args)
+    claimed = outputs.claim(args.out, "--out")
     print(f"bisecting {len(versions)} releases of {args.package}, {good} .. {bad}, on {args.backend}")
     found = upgrades.bisect(
         args.package,
         versions,
         lambda v: stacks.Stack((f"{args.package}=={v}", *args.extra), args.backend, source),
-        _selection(args),
+        selection,
         args.out,
         args.cache,
     )
+    claimed.seal()
     if found is None:
         print(f"{args.package} {bad} renders as {good} does: nothing changed in between")
         return 0
@@ -472,6 +481,9 @@ def _bisect(args: argparse.Namespace) -> int:
 def _sweep(args: argparse.Namespace) -> int:
     from layerviz import baselines, sweep
 
+    def claim() -> outputs.Claim:  # a sweep resumes from its folder, or merges what CI jobs made
+        return outputs.claim(args.out, "--out", keep=True, made_by_layerviz=sweep.made_by_sweep)
+
     if not args.merge:
         if bool(args.keras) == bool(args.stack):
             raise CliError("give the releases to sweep with --keras RANGE, or one with --stack VERSION (or --merge)")
@@ -479,13 +491,18 @@ def _sweep(args: argparse.Namespace) -> int:
         selection = _selection(args)
         source = _source(args)
         versions = sweep.releases_in("keras", args.keras or args.stack, source, args.minor, args.cache)
+        claimed = claim()
         print(f"sweeping {len(versions)} releases of keras on {args.backend} into {args.out}")
-        sweep.run("keras", versions, args.extra, args.backend, source, selection, args.out, args.cache, args.jobs)
-        if args.stack:
-            return 0
+        results = sweep.run("keras", versions, args.extra, args.backend, source, selection, args.out, args.cache, args.jobs)
+        if args.stack:  # a CI job of one release: it fails when that release could not be swept
+            claimed.seal()
+            return 1 if any(result.error for result in results if result.release in versions) else 0
+    else:
+        claimed = claim()
     data = sweep.matrix(args.out)
     with _writing(args.out):
         index = sweep.write(args.out, data)
+        claimed.seal()
     found = sweep.evidence(data)
     if args.evidence:
         with _writing(args.evidence):
@@ -524,6 +541,8 @@ def _run(args: argparse.Namespace) -> int:
     try:
         return COMMANDS[args.command](args)
     # (A StackError: an unknown release, or an index that cannot be reached.)
-    except (CliError, ImageInputError, BaselineError, catalogue.UnknownNameError, stacks.StackError) as exc:
+    except (
+        CliError, ImageInputError, BaselineError, catalogue.UnknownNameError, stacks.StackError, outputs.OutputFolderError
+    ) as exc:
         print(f"layerviz: error: {exc}", file=sys.stderr)
         return 2

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime
 import json
 import re
-import shutil
 import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -279,14 +278,6 @@ _SECTION_KEYS = {title: key for key, title in SECTION_TITLES.items()}
 def _section_key(title: str) -> str:
     """What --section names, for a section's title: the catalogue's section id, or the test module."""
     return _SECTION_KEYS.get(title, title)
-
-
-def clear(out: Path) -> None:
-    """Remove what an earlier gallery wrote here (and nothing else)."""
-    for folder in (CHECKS, "cases", "cheatsheets", "inputs"):
-        shutil.rmtree(out / folder, ignore_errors=True)
-    for name in ("index.html", "cheatsheet.png"):
-        (out / name).unlink(missing_ok=True)
 
 
 def save_check(

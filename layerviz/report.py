@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -224,13 +223,6 @@ def load_entries(out: Path) -> list[Entry]:
         data["severity"] = tuple(data["severity"])
         entries.append(Entry(**data))
     return entries
-
-
-def clear(out: Path) -> None:
-    """Remove what an earlier report wrote here (and nothing else)."""
-    shutil.rmtree(out / "cases", ignore_errors=True)
-    for name in ("index.html", "summary.json"):
-        (out / name).unlink(missing_ok=True)
 
 
 # --- the answer: entries grouped by cause, then by configuration ----------------------
@@ -567,8 +559,7 @@ class TreeDiff:
 
 def write_tree_diff(before: Path, after: Path, out: Path, *, title: str, labels: Mapping[str, str], facts: Mapping[str, str]) -> TreeDiff:
     """Compare two trees, explain what changed (twins, random draws) and write the report
-    under `out`, replacing an earlier one there."""
-    clear(out)
+    under `out` (a folder its caller claimed: `layerviz.outputs`)."""
     entries, compared = diff_trees(before, after, out)
     both = set(baselines.discover(before)) & set(baselines.discover(after))
     note = annotate(entries, both)

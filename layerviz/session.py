@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from layerviz import baselines, divergences, numerics, unused
+from layerviz import baselines, divergences, numerics, outputs, unused
 from layerviz.location import NO_BACKEND_SET
 from layerviz.seeds import DEFAULT_SUITE_SEED
 from layerviz.tolerance import Tolerance
@@ -72,19 +72,20 @@ class LayerSession:
         # else the files no check used.
         self.gaps: list[str] = []
         self.unused: list[Path] | str = ""
-        # pytest-xdist workers write report entries; the controller (or a plain
-        # run) clears the report first and assembles the page at the end.
+        # pytest-xdist workers write report entries, gallery checks and obtained pictures;
+        # the controller (or a plain run) claims each folder first, removing only what an
+        # earlier run wrote there, assembles the pages at the end and records what it wrote.
         controller = not hasattr(config, "workerinput")
         self.assembles_report = self.settings.report_dir is not None and controller
-        if self.assembles_report:
-            from layerviz import report
-
-            report.clear(self.settings.report_dir)
         self.assembles_gallery = self.settings.gallery_dir is not None and controller
-        if self.assembles_gallery:
-            from layerviz import gallery
-
-            gallery.clear(self.settings.gallery_dir)
+        self.claims: list[outputs.Claim] = []
+        folders = {"report": settings.report_dir, "gallery": settings.gallery_dir, "obtained": settings.obtained_dir}
+        for option, folder in folders.items() if controller else ():
+            if folder is not None:
+                try:
+                    self.claims.append(outputs.claim(folder, f"--layerviz-{option}", trees=[settings.root]))
+                except outputs.OutputFolderError as error:
+                    raise pytest.UsageError(str(error)) from None
 
     @property
     def distributed(self) -> bool:
@@ -169,6 +170,8 @@ class LayerSession:
             from layerviz import gallery
 
             gallery.write(gallery.from_checks(self.settings.gallery_dir), self.settings.gallery_dir)
+        for claimed in self.claims:
+            claimed.seal()
         if hasattr(self.config, "workerinput"):
             if self.pinned is not None:
                 self.config.workeroutput[WORKER_OUTPUT] = {"running": self.running(), "numerics": self.pinned}

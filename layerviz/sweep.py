@@ -24,6 +24,13 @@ RESULT = "result.json"
 MATRIX = "matrix.json"
 
 
+def made_by_sweep(files: set[str]) -> bool:
+    """Whether a folder's files (relative, POSIX) are a sweep's, as CI jobs' artifacts
+    gathered into one folder are, without the record a run leaves (`layerviz.outputs`)."""
+    results = [name for name in files if name.startswith("stacks/") and name.endswith(f"/{RESULT}")]
+    return bool(results) and all(name.startswith("stacks/") or name in (MATRIX, "index.html") for name in files)
+
+
 @dataclass
 class StackResult:
     release: str  # the swept package's version
