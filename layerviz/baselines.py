@@ -183,11 +183,32 @@ def discover(root: Path) -> dict[str, Path]:
     }
 
 
+def _umask() -> int:
+    """The process's umask: read, not set, where Linux says it (setting it to read it races
+    with threads that create files); else set and restored, once, as the module loads."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+# mkstemp makes its file 0600; what layerviz writes gets the mode open() would give it.
+FILE_MODE = 0o666 & ~_umask()
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Write via a temporary file and rename, so a reader (or a crash) never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        if hasattr(os, "fchmod"):  # Windows has no modes to honour (before Python 3.13, no fchmod)
+            os.fchmod(handle, FILE_MODE)
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
         os.replace(temporary, path)

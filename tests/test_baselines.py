@@ -63,6 +63,18 @@ def test_a_failed_write_keeps_the_old_file(tmp_path, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["rgb.png"]
 
 
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o027, 0o640), (0o002, 0o664)])
+def test_written_files_get_the_mode_the_umask_gives_as_open_would(tmp_path, umask, mode):
+    """Not mkstemp's 0600: a gallery served from a web folder must be readable."""
+    code = (
+        "import os, sys; os.umask(int(sys.argv[1], 8)); from pathlib import Path; from layerviz import baselines; "
+        "baselines.write_atomic(Path(sys.argv[2]), b'x'); open(sys.argv[3], 'w').close()"
+    )
+    ours, opened = tmp_path / "ours" / "index.html", tmp_path / "opened"
+    subprocess.run([sys.executable, "-c", code, oct(umask), str(ours), str(opened)], check=True)
+    assert ours.stat().st_mode & 0o777 == opened.stat().st_mode & 0o777 == mode
+
+
 def test_missing_or_corrupt_baselines_name_the_file_and_the_fix(tmp_path, rendering):
     png = baselines.png_path(tmp_path, rendering.case_id)
     hint = "pytest --regen-all 'tests/test_visual.py::test_case[conv2d/k3-relu/hsv]'"
