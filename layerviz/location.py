@@ -6,6 +6,7 @@ backend's set."""
 from __future__ import annotations
 
 import re
+import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,7 +92,7 @@ def locate(
     draws random numbers as it runs) and backend, or a known divergence's own."""
     name_of_set = baselines.set_name(weighted, weights, backend)
     kind = weights if weighted else "none"
-    hint = f"pytest --regen-all '{nodeid}'"
+    hint = shlex.join(["pytest", "--regen-all", nodeid])  # a test id may hold any character
     shared = Target(root / name_of_set, case_key, hint, kind)
     target = shared
     if divergence is not None:  # only that backend, on a Keras it applies to, computes it

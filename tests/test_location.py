@@ -1,6 +1,7 @@
 """Where a check's baseline lives: names kept inside the root, sets, divergences, hints.
 Pure paths: no Keras, no pytest session."""
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -48,7 +49,7 @@ def test_a_divergence_has_its_own_set_and_a_hint_naming_its_backend(tmp_path):
     )
     assert where.shared.folder == tmp_path / "fixed"
     assert where.target.folder == tmp_path / "divergences/torch/from-3.0.0-before-3.5.0/fixed"
-    assert where.target.hint == "KERAS_BACKEND=torch pytest --regen-all 't.py::y'  # keras >= 3.0.0, < 3.5.0"
+    assert where.target.hint == "KERAS_BACKEND=torch pytest --regen-all t.py::y  # keras >= 3.0.0, < 3.5.0"
     assert where.target.label(tmp_path) == "divergences/torch/from-3.0.0-before-3.5.0/fixed/edge/x/rgb"
 
 
@@ -65,3 +66,33 @@ def test_without_its_backends_set_a_keras_mode_check_says_why_it_cannot_run(tmp_
     assert locate(regenerating=True).skip == ""
     (tmp_path / "keras" / "jax").mkdir()
     assert locate().skip == ""
+
+
+HOSTILE_IDS = [
+    "t.py::test_v[x';touch PWNED;']",
+    't.py::test_v[$(touch PWNED)]',
+    "t.py::test_v[`touch PWNED`]",
+    't.py::test_v[" ; touch PWNED ; "]',
+    "t.py::test_v[x\\';touch PWNED;#]",
+    "t.py::test_v[a b|touch PWNED&&true>out]",
+]
+
+
+@pytest.mark.parametrize("nodeid", HOSTILE_IDS)
+def test_the_regeneration_hint_runs_only_pytest_with_the_test_id_when_pasted(tmp_path, nodeid):
+    """The hint, pasted into bash, runs pytest with exactly that id, and nothing else."""
+    where = location.locate(
+        tmp_path / "baselines", "a/rgb", nodeid, weighted=False, weights="keras", backend="jax", divergence=None,
+        regenerating=False,
+    )
+    # A `pytest` of our own first on PATH: it writes down the arguments it was given.
+    bin_ = tmp_path / "bin"
+    bin_.mkdir()
+    (bin_ / "pytest").write_text('#!/bin/sh\nfor a in "$@"; do printf "%s\\0" "$a"; done > "$ARGS"\n')
+    (bin_ / "pytest").chmod(0o755)
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {"PATH": f"{bin_}:/usr/bin:/bin", "ARGS": str(tmp_path / "args")}
+    subprocess.run(["bash", "-c", where.target.hint], cwd=work, env=env, check=True)
+    assert (tmp_path / "args").read_bytes().split(b"\0")[:-1] == [b"--regen-all", nodeid.encode()]
+    assert list(work.iterdir()) == []  # no PWNED, no out
