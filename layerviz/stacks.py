@@ -24,6 +24,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from packaging.requirements import InvalidRequirement, Requirement
+
 from layerviz.baselines import write_atomic
 
 DEFAULT_INDEX = "https://pypi.org/simple"
@@ -63,6 +65,16 @@ class Stack:
     requirements: tuple[str, ...]
     backend: str = "tensorflow"
     source: Source = field(default_factory=Source)
+
+    def __post_init__(self) -> None:
+        # A requirement only, never an option of uv's own (`--with "-e /etc"`).
+        for text in self.requirements:
+            try:
+                Requirement(text)
+            except InvalidRequirement:
+                raise StackError(
+                    f"{text!r} is not a requirement (PEP 508); give e.g. keras==3.15.1 or 'dm-tree>=0.1'"
+                ) from None
 
     @property
     def name(self) -> str:
@@ -127,7 +139,7 @@ def ensure(stack: Stack, root: Path | None = None) -> tuple[Path, bool]:
         )
         if stack.requirements:
             command = [uv(), "pip", "install", "--quiet", "--python", str(python_of(folder)), "--no-deps"]
-            _run([*command, *stack.source.uv_options(), *stack.requirements], stack)
+            _run([*command, *stack.source.uv_options(), "--", *stack.requirements], stack)
         write_atomic(marker, (json.dumps({"requirements": list(stack.requirements)}, indent=2) + "\n").encode())
     return python_of(folder), True
 

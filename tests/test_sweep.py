@@ -124,6 +124,16 @@ def test_a_range_with_an_unknown_end_is_one_line(tmp_path, capsys):
     assert not (tmp_path / "out").exists()
 
 
+def test_a_ci_job_whose_release_cannot_install_fails_and_keeps_why(tmp_path, capsys):
+    wheels = tmp_path / "wheels"
+    wheels.mkdir()
+    (wheels / "keras-3.14.0-py3-none-any.whl").write_bytes(b"")  # listed, but no wheel to install
+    command = ["sweep", "--stack", "3.14.0", "--find-links", str(wheels), "--no-index", "--offline"]
+    assert main([*command, "--cache", str(tmp_path / "cache"), "--out", str(tmp_path / "out")]) == 1
+    result = json.loads((tmp_path / "out" / "stacks" / "keras-3.14.0" / "result.json").read_text())
+    assert "cannot install" in result["error"]
+
+
 def test_a_release_that_only_reseeds_is_told_apart(tmp_path):
     """A keras-mode check that differs while its fixed-weight twin matches is a new draw of
     initial weights; a release with nothing else is said to change only the random stream."""

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import shutil
 import textwrap
 import zipfile
 from pathlib import Path
@@ -105,7 +106,7 @@ def test_upgrade_finds_exactly_the_change_and_a_second_run_makes_nothing(wheels,
     command = ["upgrade", "--from", f"{PACKAGE}==1.0", "--to", f"{PACKAGE}==1.1", "--tests", str(suite), "--out", str(out)]
     assert main([*command, *offline(wheels, cache)]) == 1
     said = capsys.readouterr().out
-    assert "environments: 2 made, 0 cached" in said
+    assert "environments: 2 made, 0 cached, 0 failed" in said
     changed = sorted(line.split()[1] for line in said.splitlines() if line.startswith("changed"))
     assert len(changed) == 2 and "test_brighten" in changed[0] and "test_model" in changed[1], said
     assert "4 cases compared, 3 differ" in said  # and test_darken: only in the second tree
@@ -128,7 +129,7 @@ def test_upgrade_finds_exactly_the_change_and_a_second_run_makes_nothing(wheels,
 
     environments = sorted(path.name for path in cache.iterdir())
     assert main([*command, *offline(wheels, cache)]) == 1
-    assert "environments: 0 made, 2 cached" in capsys.readouterr().out
+    assert "environments: 0 made, 2 cached, 0 failed" in capsys.readouterr().out
     assert sorted(path.name for path in cache.iterdir()) == environments
     # The suite's own folder gained no baselines.
     assert not (suite / "baselines").exists()
@@ -186,12 +187,29 @@ def test_a_stack_that_cannot_install_says_why(wheels, tmp_path):
     assert not (tmp_path / "tree").exists()
 
 
+def test_stacks_that_cannot_install_are_counted_as_failed_not_cached(wheels, tmp_path, capsys):
+    broken = shutil.copytree(wheels, tmp_path / "wheels")
+    (broken / "brokenwheel-1.0-py3-none-any.whl").write_bytes(b"")  # listed, but nothing to install
+    command = ["upgrade", "--from", f"{PACKAGE}==1.0", "--to", f"{PACKAGE}==1.1", "--with", "brokenwheel==1.0"]
+    assert main([*command, "--out", str(tmp_path / "out"), *offline(broken, tmp_path / "cache")]) == 2
+    assert "environments: 0 made, 0 cached, 2 failed" in capsys.readouterr().out
+
+
 def test_releases_come_from_the_wheels_folder_oldest_first(wheels):
     source = stacks.Source(find_links=(str(wheels),), no_index=True)
     assert stacks.releases(PACKAGE, source) == ["1.0", "1.1", "1.2"]
     assert stacks.releases("LVBump", source) == ["1.0", "1.1", "1.2"]  # names are normalised
     assert stacks.closest("1.15", ["1.0", "1.1", "1.2"]) == ["1.2"]
     assert stacks.closest("1.0.5", ["1.0", "1.1", "1.2"]) == ["1.0", "1.1"]
+
+
+@pytest.mark.parametrize("given", ["-e /etc", "--index-url=http://evil.example/simple", "keras==3.15.1; rm -rf /"])
+def test_a_requirement_that_is_not_one_is_refused_before_uv_sees_it(wheels, tmp_path, capsys, given):
+    command = ["upgrade", "--from", f"{PACKAGE}==1.0", "--to", f"{PACKAGE}==1.1", f"--with={given}"]
+    assert main([*command, "--out", str(tmp_path / "out"), *offline(wheels, tmp_path / "cache")]) == 2
+    err = capsys.readouterr().err
+    assert err == f"layerviz: error: {given!r} is not a requirement (PEP 508); give e.g. keras==3.15.1 or 'dm-tree>=0.1'\n"
+    assert not (tmp_path / "cache").exists() and not (tmp_path / "out").exists()
 
 
 def test_a_stacks_environment_is_keyed_by_its_pins_and_source(wheels):
