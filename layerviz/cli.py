@@ -288,12 +288,14 @@ def _render(args: argparse.Namespace) -> int:
     with _writing(args.out):
         args.out.parent.mkdir(parents=True, exist_ok=True)  # fail before any rendering
     numerics.pin(args.numerics)
+    from layerviz import subject
     from layerviz.baselines import write_atomic
-    from layerviz.render import encode_png, render
-    from layerviz.subject import trace_case
+    from layerviz.render import Rendering, encode_png
 
-    output = trace_case(case, photos, args.seed)
-    rendering = render(case.id, case.colorspace, output.raw, output.layers)
+    # As the gallery renders it (uint8 cases shown in levels, a case Keras refuses recorded).
+    rendering, _ = subject.outcome(subject.of(case), case.id, case.colorspace, photos, None, "keras", case.id, args.seed)
+    if not isinstance(rendering, Rendering):
+        raise CliError(f"{case.id} raises here, so there is no picture: {rendering.type}: {rendering.message}")
     with _writing(args.out):
         write_atomic(args.out, encode_png(rendering.pixels))
     print(args.out)

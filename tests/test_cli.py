@@ -67,6 +67,19 @@ def test_render_in_a_fresh_interpreter_matches_the_committed_baseline(tmp_path):
     assert np.abs(pixels.astype(int) - decode_png(png.read_bytes())[0].astype(int)).max() <= 1
 
 
+def test_render_draws_what_the_baselines_hold_and_a_case_that_raises_is_one_line(tmp_path):
+    """The way the gallery and the fixture render: a uint8 case shown in its levels (before,
+    every pixel was 255), and a case Keras refuses said in one line (before, a traceback)."""
+    out = tmp_path / "crop.png"
+    assert run("render", "integer-inputs/center-crop/rgb", "--out", str(out)).returncode == 0
+    png = baselines.png_path(COMMITTED / "weightless", "integer-inputs/center-crop/rgb")
+    assert out.read_bytes() == png.read_bytes()
+    said = run("render", "convolutions/conv-s2-d2/rgb", "--out", str(tmp_path / "conv.png"))  # Keras refuses it
+    assert said.returncode == 2 and said.stderr.count("\n") == 1, said.stderr
+    assert said.stderr.startswith("layerviz: error: convolutions/conv-s2-d2/rgb raises here, so there is no picture: ValueError: ")
+    assert not (tmp_path / "conv.png").exists()
+
+
 @pytest.mark.slow  # a new interpreter, importing Keras
 def test_gallery_prints_nothing_on_stderr(tmp_path):
     """TensorFlow's start-up (absl's notice, oneDNN's, the CPU-feature note) stays off a
