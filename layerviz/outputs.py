@@ -34,7 +34,12 @@ class Claim:
 
     def seal(self) -> None:
         written = sorted(_files(self.folder) - self.foreign - {RECORD})
-        _write_record(self.folder, {"written": written})
+        if written or self.foreign:
+            _write_record(self.folder, {"written": written})
+        else:  # a run that wrote nothing leaves nothing, not even the folder
+            (self.folder / RECORD).unlink(missing_ok=True)
+            if not any(self.folder.iterdir()):
+                self.folder.rmdir()
 
 
 def claim(

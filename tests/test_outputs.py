@@ -38,7 +38,9 @@ def test_the_next_run_removes_what_the_last_wrote_and_keeps_what_a_user_added(tm
 
 def test_a_run_killed_half_way_is_cleaned_up_by_the_next(tmp_path):
     out = tmp_path / "gallery"
-    claim(out, "--out").seal()
+    first = claim(out, "--out")
+    write(out / "index.html")
+    first.seal()
     write(out / "mine.txt", "the user's")
     claim(out, "--out")
     write(out / "checks" / "half.png")  # then the run dies: no seal
@@ -107,6 +109,11 @@ def test_a_record_that_points_outside_or_cannot_be_read_is_refused(tmp_path, rec
     with pytest.raises(OutputFolderError, match=f"its record {RECORD} is unreadable"):
         claim(out, "--out")
     assert (tmp_path / "outside.txt").read_text() == "the user's"
+
+
+def test_a_run_that_wrote_nothing_leaves_nothing(tmp_path):
+    claim(tmp_path / "report", "--layerviz-report").seal()
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_folder_that_cannot_be_written_is_one_line(tmp_path):

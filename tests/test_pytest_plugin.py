@@ -1,12 +1,15 @@
 """The `layer_regression` fixture, run the way a user runs it: inside a real pytest session."""
 
+import errno
 import json
+import os
 import re
 import shutil
 import textwrap
 from pathlib import Path
 
 import pytest
+from odd_inputs import png_bytes_header_only
 
 import keras
 
@@ -58,7 +61,7 @@ def test_missing_baseline_in_ci_fails_and_writes_nothing(project, monkeypatch):
     result = project.runpytest()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
-        [f"*weightless/{CASE_ID}: no baseline at *luminance.png*", "*Run `pytest --regen-all 'test_layer.py::test_case'`*"]
+        [f"*weightless/{CASE_ID}: no baseline at *luminance.png*", "*Run `pytest --regen-all test_layer.py::test_case`*"]
     )
     assert not (project.path / "baselines").exists()
 
@@ -144,7 +147,7 @@ def test_force_regen_rewrites_an_unreadable_baseline(project):
     png.write_bytes(good[: len(good) // 2])  # cut short, as an interrupted copy leaves it
     result = project.runpytest()
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*luminance.png or luminance.stats.json is unreadable*"])
+    result.stdout.fnmatch_lines(["*baseline file *luminance.png is unreadable (a damaged PNG: *); restore it from*"])
     assert png.read_bytes() == good[: len(good) // 2]  # a plain run writes nothing
     result = project.runpytest("--force-regen")
     result.assert_outcomes(failed=1)
@@ -731,6 +734,189 @@ def test_a_name_that_would_leave_the_baseline_root_is_refused(pytester, monkeypa
     result.stdout.fnmatch_lines([f"*BaselineNameError: {message}; nothing was written. {fix}"])
     assert not escaped.exists() and not (project.path / "escaped").exists()
     assert not (project.path / "baselines").exists() and not (project.path / "obtained").exists()
+
+
+# --- A user's mistake is one line, never a layerviz traceback ------------------------------
+
+
+def failure_lines(result) -> list[str]:
+    """The lines pytest shows for the one failing test, between its header and the summary."""
+    lines = result.stdout.lines
+    start = next(i for i, line in enumerate(lines) if re.fullmatch(r"_+ test_\w+ _+", line))
+    end = next(i for i, line in enumerate(lines) if i > start and line.startswith("="))  # the next section
+    return [line for line in lines[start + 1 : end] if line.strip()]
+
+
+def no_layerviz_traceback(result) -> None:
+    output = result.stdout.str() + result.stderr.str()
+    assert "layerviz/" not in output and "INTERNALERROR" not in output and "Traceback" not in output, output
+
+
+def test_a_decompression_bomb_baseline_fails_the_check_naming_the_png(project):
+    project.runpytest("--regen-all").assert_outcomes(passed=1)
+    baseline_png(project).write_bytes(png_bytes_header_only(30_000, 30_000))
+    result = project.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [f"E * weightless/{CASE_ID}: baseline file *luminance.png is unreadable (more pixels than Pillow's "
+         "decompression-bomb limit); restore it from git or regenerate it with *"]
+    )
+    assert "DecompressionBombError" not in result.stdout.str()
+    no_layerviz_traceback(result)
+
+
+def test_a_folder_where_the_png_should_be_is_said_and_regenerating_there_is_one_line(project):
+    project.runpytest("--regen-all").assert_outcomes(passed=1)
+    png = baseline_png(project)
+    png.unlink()
+    png.mkdir()
+    result = project.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["E * *luminance.png is a folder where the baseline's PNG should be; remove it*"])
+    result = project.runpytest("--regen-all")
+    result.assert_outcomes(failed=1)
+    assert failure_lines(result) == [
+        f"BaselineWriteError: weightless/{CASE_ID}: cannot write {png} (Is a directory): a folder is where that file "
+        "should be; remove it and run again"
+    ]
+    no_layerviz_traceback(result)
+    assert png.is_dir() and not any(png.iterdir())
+
+
+def test_a_symlinked_folder_in_the_baseline_tree_is_refused_and_nothing_outside_changes(project):
+    project.runpytest("--regen-all").assert_outcomes(passed=1)
+    section = project.path / "baselines" / "weightless" / "merging"
+    outside = project.path / "elsewhere"
+    section.rename(outside)
+    section.symlink_to(outside, target_is_directory=True)
+    tamper_first_row(outside / "add" / "luminance.png")
+    before = snapshot(outside)
+    for flags in ((), ("--regen-all",), ("--layerviz-rewrite",)):
+        result = project.runpytest(*flags)
+        result.assert_outcomes(failed=1)
+        assert failure_lines(result) == [
+            f"BaselineLinkError: weightless/{CASE_ID}: {section} is a symbolic link (to {outside}) inside the baseline "
+            f"tree {project.path / 'baselines'}; regenerating would write outside the tree through it: replace it "
+            "with a real folder"
+        ]
+        assert snapshot(outside) == before
+
+
+@pytest.mark.parametrize("given", ["option", "ini"])
+def test_a_baseline_tree_that_is_a_file_is_a_usage_error(project, given):
+    (project.path / "afile").write_text("not a tree")
+    if given == "ini":
+        project.makeini("[pytest]\naddopts = -p no:hypothesispytest -p no:xdist\nlayerviz_baselines = afile\n")
+    result = project.runpytest(*(["--layerviz-baselines=afile"] if given == "option" else []))
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    option = "--layerviz-baselines" if given == "option" else "layerviz_baselines"
+    assert [line for line in result.stderr.lines if line] == [
+        f"ERROR: {option} {project.path / 'afile'}: this is a file, not a folder; give the folder of a baseline tree "
+        "(it is made if it does not exist)"
+    ]
+
+
+def test_a_baseline_tree_inside_a_file_fails_each_check_in_one_line(project):
+    """What the file system refuses even root, who may write anywhere: a folder inside a file."""
+    (project.path / "afile").write_text("not a tree")
+    result = project.runpytest("--layerviz-baselines=afile/baselines")
+    result.assert_outcomes(failed=1)
+    (line,) = failure_lines(result)
+    assert line.startswith(f"BaselineWriteError: weightless/{CASE_ID}: cannot write ")
+    assert line.endswith(
+        f"(Not a directory: {project.path / 'afile'}): a file is where one of its folders should be; remove it and "
+        "run again"
+    )
+    no_layerviz_traceback(result)
+
+
+TWO_CHECKS = f"""
+    from layerviz.catalogue import get_case
+
+    def test_one(layer_regression):
+        layer_regression.check(get_case({CASE_ID!r}))
+
+    def test_two(layer_regression):
+        layer_regression.check(get_case("merging/add/rgb"))
+    """
+
+
+@pytest.fixture
+def full_disk(pytester, monkeypatch):
+    """The file system refusing every rename into the project's baseline tree, as a full
+    disk does (the OS, not Keras or Pillow, is what is replaced)."""
+    real = os.replace
+    tree = str(pytester.path / "baselines")
+
+    def replace(source, target, *args, **kwargs):
+        if str(target).startswith(tree):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(source), None, str(target))
+        return real(source, target, *args, **kwargs)
+
+    return lambda: monkeypatch.setattr(os, "replace", replace)
+
+
+def test_a_full_disk_fails_each_check_in_one_line_and_loses_nothing(pytester, monkeypatch, full_disk):
+    project = make_project(pytester, monkeypatch, "test_two", TWO_CHECKS)
+    project.runpytest("--regen-all").assert_outcomes(passed=2)
+    for png in (project.path / "baselines" / "weightless").rglob("*.png"):
+        tamper_first_row(png)  # so that the regeneration rewrites both
+    before = snapshot(project.path / "baselines")
+    full_disk()
+    result = project.runpytest("--regen-all")
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(
+        ["BaselineWriteError: weightless/merging/add/*: cannot write */merging/add/*.png (No space left on "
+         "device): the disk is full; free some space and run again (nothing was lost: the files already there "
+         "are whole)"]
+    )
+    assert len(re.findall("the disk is full", result.stdout.str())) == 2  # once a failure
+    no_layerviz_traceback(result)
+    assert snapshot(project.path / "baselines") == before
+
+
+def test_a_full_disk_making_a_new_tree_says_so_for_its_manifest_too(pytester, monkeypatch, full_disk):
+    project = make_project(pytester, monkeypatch, "test_two", TWO_CHECKS)
+    full_disk()
+    result = project.runpytest("--regen-all")
+    result.assert_outcomes(failed=2)
+    manifest = project.path / "baselines" / "weightless" / baselines.MANIFEST
+    result.stdout.fnmatch_lines([f"layerviz: cannot write {manifest} (No space left on device): the disk is full; *"])
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    no_layerviz_traceback(result)
+    assert not [path for path in (project.path / "baselines").rglob("*") if path.is_file()]
+
+
+def test_a_photo_that_is_not_an_image_fails_the_check_in_one_line(pytester, monkeypatch):
+    source = """
+        import keras
+
+        def test_photo(layer_regression):
+            layer_regression.check(keras.layers.Identity(), images=["corrupt.png"])
+        """
+    project = make_project(pytester, monkeypatch, "test_photo", source)
+    (project.path / "corrupt.png").write_bytes(b"\x89PNG\r\n\x1a\n and then nothing of a picture")
+    result = project.runpytest()
+    result.assert_outcomes(failed=1)
+    # Not twice, as the context of pytest's own failure ("During handling of the above exception").
+    (line,) = failure_lines(result)
+    assert line.startswith("ImageInputError: corrupt.png: not a readable image (")
+    assert line.endswith("); give a PNG, JPEG or other Pillow-readable file")
+
+
+def test_a_damaged_manifest_is_one_header_line_and_a_regeneration_rewrites_it(project):
+    project.runpytest("--regen-all").assert_outcomes(passed=1)
+    manifest = project.path / "baselines" / "weightless" / baselines.MANIFEST
+    manifest.write_text('{"versions": ')
+    result = project.runpytest()
+    result.assert_outcomes(passed=1)  # provenance only: the check itself is what decides
+    result.stdout.fnmatch_lines(
+        ["layerviz: baselines: unreadable MANIFEST.json (weightless); running: *",
+         f"layerviz: weightless: {manifest}: the set's manifest is unreadable (Expecting value: *); restore it "
+         "from git, or regenerate the set (`pytest --regen-all` writes it again)"]
+    )
+    project.runpytest("--regen-all").assert_outcomes(passed=1)
+    assert baselines.read_manifest(manifest.parent)["versions"]["backend"] == BACKEND
 
 
 def test_the_plugin_loads_without_keras_numpy_or_pillow():
