@@ -24,13 +24,17 @@ would delay the start of its workers.
 from __future__ import annotations
 
 import datetime
+import errno
 import functools
 import importlib
+import io
 import json
 import os
 import platform
+import stat
 import sys
 import tempfile
+import warnings
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,6 +54,45 @@ WEIGHTLESS = "weightless"
 
 class BaselineError(Exception):
     """A baseline file that is missing or unreadable; the message names it and the fix."""
+
+
+class BaselineWriteError(BaselineError):
+    """A file the operating system would not let layerviz write (a full disk, a folder that
+    is not writable, a folder where the file should be): one line naming it."""
+
+
+class BaselineLinkError(BaselineError):
+    """A baseline path through a symbolic link inside the tree, which could take a
+    regeneration's writes outside it."""
+
+
+# Why the operating system refused a write, by errno: what to say and what to do.
+# Each file is written whole, through a temporary file and a rename: a refused write loses nothing.
+_INTACT = "nothing was lost: the files already there are whole"
+_UNWRITABLE = {
+    errno.ENOSPC: f"the disk is full; free some space and run again ({_INTACT})",
+    errno.EDQUOT: f"the disk quota is used up; free some space and run again ({_INTACT})",
+    errno.EROFS: f"the folder is on a read-only file system; make it writable and run again ({_INTACT})",
+    errno.EACCES: f"the folder is not writable; make it writable and run again ({_INTACT})",
+    errno.EPERM: f"the folder is not writable; make it writable and run again ({_INTACT})",
+    errno.EISDIR: "a folder is where that file should be; remove it and run again",
+    errno.ENOTDIR: "a file is where one of its folders should be; remove it and run again",
+    errno.EEXIST: "a file is where one of its folders should be; remove it and run again",
+    errno.ENAMETOOLONG: "its name is too long for this file system; give the check a shorter name=",
+}
+
+
+def unwritable(label: str, path: Path, error: OSError) -> BaselineWriteError | None:
+    """The one line to say for an OSError writing `path`, or None for an error that is not
+    the file system saying no (that one is a bug, and keeps its traceback)."""
+    said = _UNWRITABLE.get(error.errno) if error.errno is not None else None
+    if said is None:
+        return None
+    culprit = None
+    if error.errno in (errno.ENOTDIR, errno.EEXIST):  # the file standing in for a folder, not the folder
+        culprit = next((parent for parent in reversed(path.parents) if parent.exists() and not parent.is_dir()), None)
+    where = f"{error.strerror or error}{f': {culprit}' if culprit else ''}"
+    return BaselineWriteError(f"{label + ': ' if label else ''}cannot write {path} ({where}): {said}")
 
 
 def set_name(has_weights: bool, weights: str, backend: str) -> str:
@@ -104,8 +147,9 @@ def expected_files(root: Path) -> set[Path]:
 def records_error(png: Path) -> bool:
     """Whether the baseline beside `png` is an exception (a sidecar without picture)."""
     try:
-        return "raises" in json.loads(stats_path(png).read_text())
-    except (OSError, ValueError):
+        data = json.loads(stats_path(png).read_text(encoding="utf-8"))
+        return isinstance(data, dict) and "raises" in data
+    except (OSError, ValueError, RecursionError):
         return False
 
 
@@ -202,6 +246,23 @@ def _umask() -> int:
 FILE_MODE = 0o666 & ~_umask()
 
 
+def refuse_links(root: Path, path: Path, label: str) -> None:
+    """A BaselineLinkError if a folder between `root` and `path` (inside the tree) is a
+    symbolic link: a regeneration would write through it, outside the tree."""
+    folder = root
+    for part in path.parent.relative_to(root).parts:
+        folder = folder / part
+        try:
+            linked = stat.S_ISLNK(os.lstat(folder).st_mode)
+        except (FileNotFoundError, NotADirectoryError):  # what does not exist yet is made as a real folder
+            return
+        if linked:
+            raise BaselineLinkError(
+                f"{label}: {folder} is a symbolic link (to {os.readlink(folder)}) inside the baseline tree "
+                f"{root}; regenerating would write outside the tree through it: replace it with a real folder"
+            )
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Write via a temporary file and rename, so a reader (or a crash) never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -225,20 +286,27 @@ def save(outcome: Outcome, png: Path, *, image: bool = True, sidecar: bool = Tru
     """
     from layerviz.render import encode_png
 
-    written = []
-    if isinstance(outcome, Raised):
-        if png.is_file():
-            png.unlink()
-            written.append(png)
-        parts = [(stats_path(png), outcome.sidecar().encode())]
-    else:
-        parts = [(stats_path(png), outcome.sidecar().encode())] if sidecar else []
-        if image:
-            parts.append((png, encode_png(outcome.pixels)))
-    for path, data in parts:
-        if not (path.is_file() and path.read_bytes() == data):
-            write_atomic(path, data)
-            written.append(path)
+    written: list[Path] = []
+    path = png
+    try:
+        if isinstance(outcome, Raised):
+            if png.is_file():
+                png.unlink()
+                written.append(png)
+            parts = [(stats_path(png), outcome.sidecar().encode())]
+        else:
+            parts = [(stats_path(png), outcome.sidecar().encode())] if sidecar else []
+            if image:
+                parts.append((png, encode_png(outcome.pixels)))
+        for path, data in parts:
+            if not (path.is_file() and path.read_bytes() == data):
+                write_atomic(path, data)
+                written.append(path)
+    except OSError as error:
+        said = unwritable(outcome.case_id, path, error)
+        if said is None:
+            raise
+        raise said from None
     return written
 
 
@@ -261,37 +329,88 @@ def load(png: Path, case_id: str, hint: str | None = None) -> Outcome:
     """A baseline: a picture with its statistics, or the exception it records;
     `hint` is the command that regenerates it (none for a tree read outside its tests,
     which cannot know the test that made it)."""
-    from layerviz.render import Rendering, decode_png, read_sidecar
+    from layerviz.render import Rendering, read_sidecar
 
     stats = stats_path(png)
     fix = f"regenerate it with `{hint}`" if hint else "make the tree again with the command that made it"
 
     def missing(path: Path) -> BaselineError:
+        if path.is_dir():
+            what = "PNG" if path == png else "statistics file"
+            return BaselineError(
+                f"{case_id}: {path} is a folder where the baseline's {what} should be; remove it, then {fix}"
+            )
         return BaselineError(f"{case_id}: baseline file {path} is missing; {fix}")
+
+    def unreadable(path: Path, why: object) -> BaselineError:
+        return BaselineError(f"{case_id}: baseline file {path} is unreadable ({why}); restore it from git or {fix}")
 
     # Read, not looked for first: a check that passes costs no extra file-system call.
     try:
-        try:
-            data = json.loads(stats.read_text())
-        except (FileNotFoundError, IsADirectoryError):
-            raise missing(stats if png.is_file() else png) from None
+        text = stats.read_text(encoding="utf-8")
+    except (FileNotFoundError, IsADirectoryError):
+        raise missing(stats if png.is_file() or stats.is_dir() else png) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise unreadable(stats, getattr(exc, "strerror", None) or exc) from None
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise unreadable(stats, f"not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise unreadable(stats, f"a JSON {type(data).__name__}, not an object")
+    try:
         if "raises" in data:
             return Raised(case_id, str(data["raises"]["type"]), str(data["raises"]["message"]))
-        try:
-            image = png.read_bytes()
-        except (FileNotFoundError, IsADirectoryError):
-            raise missing(png) from None
-        pixels, _mode = decode_png(image)
-        return Rendering(case_id, pixels, **read_sidecar(data))
+        fields = read_sidecar(data)
     except KeyError as exc:
         raise BaselineError(
             f"{case_id}: {stats} lacks the field {exc}, perhaps from an older layerviz; {fix}"
         ) from None
-    except (OSError, SyntaxError, ValueError, TypeError) as exc:
-        raise BaselineError(
-            f"{case_id}: baseline {png} or {stats.name} is unreadable ({exc}); "
-            f"restore it from git or {fix}"
-        ) from None
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise unreadable(stats, exc) from None
+    try:
+        image = png.read_bytes()
+    except (FileNotFoundError, IsADirectoryError):
+        raise missing(png) from None
+    except OSError as exc:
+        raise unreadable(png, exc.strerror or exc) from None
+    try:
+        pixels = _baseline_pixels(image)
+    except _NotABaselinePicture as exc:
+        raise unreadable(png, exc) from None
+    return Rendering(case_id, pixels, **fields)
+
+
+class _NotABaselinePicture(Exception):
+    """Why bytes are not a baseline's picture (said in a BaselineError naming the file)."""
+
+
+def _baseline_pixels(data: bytes) -> Any:
+    """The pixels of a baseline PNG as layerviz writes them (uint8 greyscale or RGB); a
+    1-bit or palette PNG (what a PNG optimiser may make of one) holds the same pixels."""
+    import numpy as np
+    from PIL import Image
+
+    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        raise _NotABaselinePicture("not a PNG file" if data else "an empty file")
+    try:
+        with warnings.catch_warnings():
+            # A baseline is at most a few thousand pixels a side: past Pillow's warning limit
+            # it is refused before anything is decoded.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as stored:
+                stored.load()
+                image: Image.Image = stored
+                if stored.mode == "1" or (stored.mode == "P" and "transparency" not in stored.info):
+                    image = stored.convert("L" if stored.mode == "1" else "RGB")
+                if image.mode not in ("L", "RGB"):
+                    raise _NotABaselinePicture(f"a {image.mode} PNG; baselines are 8-bit greyscale or RGB")
+                return np.asarray(image)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise _NotABaselinePicture("more pixels than Pillow's decompression-bomb limit") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        # Pillow names the stream it read ("<_io.BytesIO object at 0x...>"): the file is named instead.
+        raise _NotABaselinePicture(f"a damaged PNG: {str(exc).split(' <_io.', 1)[0]}") from None
 
 
 def load_or_why(png: Path, case_id: str, hint: str) -> tuple[Outcome | None, str | None]:
@@ -341,30 +460,78 @@ def write_manifest(root: Path, suite_seed: int, weights: str, running: dict[str,
     data = environment(suite_seed, WORKING_SIZE, weights, running)
     data["created"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     path = root / MANIFEST
-    write_atomic(path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode())
+    try:
+        write_atomic(path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode())
+    except OSError as error:
+        said = unwritable("", path, error)
+        if said is None:
+            raise
+        raise said from None
     return path
 
 
 def read_manifest(root: Path) -> dict[str, Any] | None:
+    """The manifest of the set `root`, None when it has none; one that cannot be read, or
+    does not record what made the set, is a BaselineError naming it."""
     path = root / MANIFEST
     if not path.is_file():
         return None
-    return json.loads(path.read_text())
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError) as exc:
+        why = f"unreadable ({getattr(exc, 'strerror', None) or exc})"
+    else:
+        why = _manifest_problem(data)
+    if why:
+        raise BaselineError(
+            f"{path}: the set's manifest is {why}; restore it from git, or regenerate the set "
+            f"(`pytest --regen-all` writes it again)"
+        )
+    return data
+
+
+def _manifest_problem(data: object) -> str:
+    """What is wrong with a parsed manifest, as far as layerviz reads it ("" if nothing)."""
+    if not isinstance(data, dict):
+        return f"a JSON {type(data).__name__}, not an object"
+    versions = data.get("versions")
+    if not isinstance(versions, dict) or not isinstance(versions.get("backend"), str):
+        return "without the versions that made the set"
+    if not all(isinstance(versions.get(name), str) for name in ("keras", versions["backend"])):
+        return f"without the keras and {versions['backend']} versions that made the set"
+    made = data.get("numerics", {})
+    backend = made.get("backend", "") if isinstance(made, dict) else None
+    if not isinstance(backend, str) or not isinstance(made.get(backend, {}), dict):
+        return "damaged: its numerics are not as layerviz records them"
+    size = data.get("working_size", 0)
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        return "damaged: its working_size is not a number of pixels"
+    return ""
+
+
+def records_numerics(root: Path) -> bool:
+    """Whether the set's manifest records the numeric environment (an unreadable one does not)."""
+    try:
+        return "numerics" in (read_manifest(root) or {})
+    except BaselineError:
+        return False
 
 
 def describe_environment(data: dict[str, Any]) -> dict[str, str]:
     """An environment record (a manifest) as short facts for a page footer."""
     versions = data["versions"]
     backend = versions["backend"]
+    # Only the versions are sure to be there (`read_manifest`): the rest may be from an older layerviz.
+    inputs, machine = data.get("inputs"), data.get("platform")
     return {
         "keras": versions["keras"],
         "backend": f"{backend} {versions[backend]}",
-        "numpy, pillow, python": f"{versions['numpy']}, {versions['pillow']}, {versions['python']}",
-        "platform": data["platform"]["system"],
-        "weights": data["weights"],
-        "seed": str(data["suite_seed"]),
-        "working size": f"{data['working_size']} px",
-        "inputs": ", ".join(data["inputs"]),
+        "numpy, pillow, python": ", ".join(str(versions.get(name, "?")) for name in ("numpy", "pillow", "python")),
+        "platform": str(machine.get("system", "not recorded")) if isinstance(machine, dict) else "not recorded",
+        "weights": str(data.get("weights", "not recorded")),
+        "seed": str(data.get("suite_seed", "not recorded")),
+        "working size": f"{data['working_size']} px" if "working_size" in data else "not recorded",
+        "inputs": ", ".join(map(str, inputs)) if isinstance(inputs, (list, dict)) else "not recorded",
         "numerics": numerics.summary(data["numerics"]) if "numerics" in data else "not recorded",
     }
 
@@ -381,7 +548,11 @@ def describe_tree(root: Path) -> str | None:
     e.g. "keras 3.15.1/tensorflow 2.21.0 (weightless, fixed, keras/tensorflow)"."""
     by_stack: dict[str, list[str]] = {}
     for name in (".", *set_names()):
-        manifest = read_manifest(root / name)
+        try:
+            manifest = read_manifest(root / name)
+        except BaselineError:  # a summary names it; what is wrong is said where a set is read in full
+            by_stack.setdefault(f"unreadable {MANIFEST}", []).append(name)
+            continue
         if manifest is not None:
             by_stack.setdefault(describe_versions(manifest), []).append(name)
     if not by_stack:
@@ -396,7 +567,11 @@ def numeric_differences(root: Path, running: dict[str, Any]) -> dict[tuple[str, 
     grouped by what differs (a set from before layerviz recorded it says so)."""
     by_difference: dict[tuple[str, ...], list[str]] = {}
     for name in set_names():
-        manifest = read_manifest(root / name)
+        try:
+            manifest = read_manifest(root / name)
+        except BaselineError as error:
+            by_difference.setdefault((str(error),), []).append(name)
+            continue
         if manifest is None:
             continue
         made = manifest.get("numerics")

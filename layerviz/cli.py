@@ -1,7 +1,8 @@
 """layerviz: the Keras layer cheat sheet and its visual regression baselines.
 
-Exit codes: 0 ok, 1 differences found (diff), 2 usage or input error. Errors are one
-line on stderr, never a traceback; TensorFlow's own log lines only with --verbose.
+Exit codes: 0 ok, 1 differences found (diff), 2 usage or input error, 141 when the
+reader of its output went away (`layerviz list | head -1`). Errors are one line on
+stderr, never a traceback; TensorFlow's own log lines only with --verbose.
 """
 
 from __future__ import annotations
@@ -531,12 +532,25 @@ COMMANDS = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    if args.verbose:
-        return _run(args)
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", str(quiet.QUIET_LEVEL))  # TensorFlows that honour it
-    with quiet.native_logs(quiet.level()):
-        return _run(args)
+    try:
+        args = _parser().parse_args(argv)
+        if args.verbose:
+            code = _run(args)
+        else:
+            os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", str(quiet.QUIET_LEVEL))  # TensorFlows that honour it
+            with quiet.native_logs(quiet.level()):
+                code = _run(args)
+        sys.stdout.flush()  # a reader that went away (`| head`) shows here, not as Python exits
+    except BrokenPipeError:
+        # Quiet, as Unix tools are: stdout goes to devnull, so that Python's own flush at
+        # exit does not print the error again (the recipe of Python's signal docs).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return BROKEN_PIPE
+    return code
+
+
+# 128 + SIGPIPE: what a shell reports of a tool that the signal ended as its reader went away.
+BROKEN_PIPE = 141
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -30,8 +30,17 @@ from layerviz.tolerance import Tolerance
 from layerviz.verdict import FIXED_UPSTREAM, Found, Verdict, Write, decide
 
 
-# layerviz's errors that say what the check itself got wrong (its subject, photos, name).
-USER_ERRORS = (subjects.SubjectError, ImageInputError, FixedWeightsError, location.BaselineNameError, UnknownNameError)
+# layerviz's errors that say what the check itself got wrong (its subject, photos, name),
+# or where its baseline cannot be written (a full disk, a read-only folder, a symbolic link).
+USER_ERRORS = (
+    subjects.SubjectError,
+    ImageInputError,
+    FixedWeightsError,
+    location.BaselineNameError,
+    UnknownNameError,
+    baselines.BaselineWriteError,
+    baselines.BaselineLinkError,
+)
 
 
 UNDECLARED = "Nothing was written: a check records an exception only where it declares it (raises=)."
@@ -87,7 +96,9 @@ class LayerRegression:
         try:
             return self._check(subject, colorspace, images, size, weights, name, description, inputs, raises)
         except USER_ERRORS as error:  # a mistake in the check, not a result: one line, no traceback
-            pytest.fail(f"{type(error).__name__}: {error}", pytrace=False)
+            said = f"{type(error).__name__}: {error}"
+        # Failed outside the except clause: inside, pytest shows the error again as its context.
+        pytest.fail(said, pytrace=False)
 
     def _check(
         self,
@@ -115,6 +126,8 @@ class LayerRegression:
                 pytrace=False,
             )
         where = self._locate(spec, key, weighted, weights)
+        for png in {where.target.png, where.shared.png}:  # what the check reads, and may write
+            baselines.refuse_links(self.root, png, where.target.label(self.root))
         # A user's check that raises what it does not declare is broken, never a baseline:
         # against a picture it fails as "now raises" (naming what differs in the numeric
         # environment), and else with the exception itself.
@@ -304,8 +317,14 @@ class LayerRegression:
 
     def _artifact(self, expected_png: Path, kind: str, pixels: np.ndarray) -> Path:
         path = self.artifacts / f"{expected_png.stem}.{kind}.png"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(encode_png(pixels))
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(encode_png(pixels))
+        except OSError as error:  # pytest's temporary folder, on a full disk say
+            said = baselines.unwritable("", path, error)
+            if said is None:
+                raise
+            raise said from None
         return path
 
     def _save_obtained(self, obtained: Outcome, expected_png: Path) -> Path:
@@ -315,7 +334,10 @@ class LayerRegression:
         return obtained_png if isinstance(obtained, Rendering) else baselines.stats_path(obtained_png)
 
     def _numeric_differences(self, target: Target) -> list[str]:
-        made = (baselines.read_manifest(target.folder) or {}).get("numerics")
+        try:
+            made = (baselines.read_manifest(target.folder) or {}).get("numerics")
+        except baselines.BaselineError as error:  # said beside the failure, which it does not decide
+            return [str(error)]
         return numerics.differences(made, self.session.numerics())
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +16,8 @@ from layerviz.divergences import Divergence
 
 
 class BaselineNameError(ValueError):
-    """A check's name that would put its baseline outside the baseline root."""
+    """A check's name that would put its baseline outside the baseline root, or that cannot
+    name its folders as written (a control character, an empty or '.' part, a part too long)."""
 
 
 @dataclass(frozen=True)
@@ -54,27 +56,59 @@ def name_of_test(nodeid: str) -> str:
 def key(name: str | None, default: str | None, nodeid: str, colorspace: str, root: Path) -> str:
     """`<name>/<colorspace>`: the check's `name=`, else the catalogue's `default`, else
     its test's name; a name that would leave the baseline root (a ".." part, an absolute
-    path, a drive letter) is refused, naming where it came from."""
+    path, a drive letter), or whose folders cannot be made as written, is refused, naming
+    where it came from."""
     __tracebackhide__ = True
     if name:
         return f"{_inside(name, f'name={name!r}', root, 'Give a relative name, e.g. ' + repr('photos/cat'))}/{colorspace}"
     if default:
         return f"{default}/{colorspace}"
     fix = "Give its parameter an id without '..' (pytest.param(..., id=...)), or the check a name=."
-    return f"{_inside(name_of_test(nodeid), f'the test id {nodeid!r}', root, fix)}/{colorspace}"
+    plain = "Give its parameter a short id of letters, digits, '-' and '_' (pytest.param(..., id=...)), or a name=."
+    return f"{_inside(name_of_test(nodeid), f'the test id {nodeid!r}', root, fix, plain)}/{colorspace}"
 
 
-def _inside(name: str, given_as: str, root: Path, fix: str) -> str:
+def _inside(name: str, given_as: str, root: Path, fix: str, plain_fix: str | None = None) -> str:
+    """`name`, unless it would leave the root (`fix` says what to do) or cannot name folders
+    as written (`plain_fix`, default `fix`, says what to do)."""
     __tracebackhide__ = True
+    parts = re.split(r"[/\\]", name)
     if name.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", name):
         why = "it is an absolute path"
-    elif ".." in re.split(r"[/\\]", name):
+    elif ".." in parts:
         why = "it climbs out with '..'"
+    elif (unusable := _unusable_part(name, parts)) is not None:
+        raise BaselineNameError(
+            f"{given_as} cannot name a baseline folder: {unusable}; nothing was written. {plain_fix or fix}"
+        )
     else:
         return name
     raise BaselineNameError(
         f"{given_as} would put its baseline outside the baseline root {root} ({why}); nothing was written. {fix}"
     )
+
+
+# A folder name's limit on every common file system (ext4, APFS, NTFS), in bytes of UTF-8.
+NAME_MAX = 255
+
+
+def _unusable_part(name: str, parts: list[str]) -> str | None:
+    """Why a name's folders cannot be made as written (None if they can): the folder the
+    operating system would refuse, or make other than the name says."""
+    control = next((char for char in name if unicodedata.category(char) == "Cc"), None)
+    if control == "\0":
+        return "it holds a NUL character, which no file name can"
+    if control is not None:
+        return f"it holds the control character {control!r}; use letters, digits, '-', '_' or '.'"
+    if "" in parts:
+        return "it has an empty part ('//', or '/' at an end); write each folder once, between single '/'"
+    if "." in parts:
+        return "it has a '.' part, which names no folder; leave it out"
+    long = next((part for part in parts if len(part.encode()) > NAME_MAX), None)
+    if long is not None:
+        size = len(long.encode())
+        return f"its part {long[:20]!r}… is {size} bytes long, over the {NAME_MAX} a folder name may have; shorten it"
+    return None
 
 
 def locate(

@@ -132,7 +132,7 @@ def settings(config: pytest.Config) -> Settings:
     """The run's options, each from the command line, else the ini file, else its default."""
     mode = numerics_mode(config)
     return Settings(
-        root=SETTINGS["baselines"].value(config) or default_root(config),
+        root=baseline_root(config),
         report_dir=SETTINGS["report"].value(config),
         obtained_dir=SETTINGS["obtained"].value(config),
         gallery_dir=SETTINGS["gallery"].value(config),
@@ -146,6 +146,23 @@ def settings(config: pytest.Config) -> Settings:
         ),
         prune=bool(config.getoption("layerviz_prune")),
     )
+
+
+def baseline_root(config: pytest.Config) -> Path:
+    """The baseline tree: a folder, made as baselines are written if it does not exist yet;
+    anything else there is a usage error, said before any check runs."""
+    given = SETTINGS["baselines"].value(config)
+    root = given or default_root(config)
+    if root.exists() and not root.is_dir():
+        where = "the default baseline tree"
+        if given:
+            on_command_line = config.getoption("layerviz_baselines") is not None
+            where = "--layerviz-baselines" if on_command_line else "layerviz_baselines"
+        raise pytest.UsageError(
+            f"{where} {root}: this is a file, not a folder; give the folder of a baseline tree "
+            f"(it is made if it does not exist)"
+        )
+    return root
 
 
 def default_root(config: pytest.Config) -> Path:

@@ -67,6 +67,7 @@ class LayerSession:
         # Set folder -> weight kind, for its manifest: sets regenerated, and those changed.
         self.regenerated: dict[Path, str] = {}
         self.written: dict[Path, str] = {}
+        self.unwritten: list[str] = []  # manifests the file system would not let it write, why
         self.compared: set[str] = set()
         # Why this run cannot judge which baselines are unused (prune), if it cannot;
         # else the files no check used.
@@ -162,8 +163,12 @@ class LayerSession:
         # a set whose baselines all still match keeps its manifest untouched.
         # A regeneration also completes a manifest from before layerviz recorded numerics.
         for folder, weights in {**self.regenerated, **self.written}.items():
-            if folder in self.written or "numerics" not in (baselines.read_manifest(folder) or {}):
-                baselines.write_manifest(folder, DEFAULT_SUITE_SEED, weights, self.numerics())
+            if folder in self.written or not baselines.records_numerics(folder):  # an unreadable one too
+                try:
+                    baselines.write_manifest(folder, DEFAULT_SUITE_SEED, weights, self.numerics())
+                except baselines.BaselineWriteError as error:  # a full disk: one line, and the run fails
+                    self.unwritten.append(str(error))
+                    session.exitstatus = pytest.ExitCode.TESTS_FAILED
         if self.assembles_report:
             self.write_report()
         if self.assembles_gallery and self.compared:
@@ -209,6 +214,8 @@ class LayerSession:
         )
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        for said in self.unwritten:
+            terminalreporter.write_line(f"layerviz: {said}")
         unused = self.unused
         pruning = self.settings.mode.regen_all and self.settings.prune
         if isinstance(unused, str) and pruning:

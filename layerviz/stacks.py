@@ -10,6 +10,7 @@ a second use installs nothing, and machine differences cancel out between two st
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -40,6 +41,11 @@ class StackError(Exception):
 
 class UnknownRelease(StackError):
     """A version the index does not offer: bad input (exit 2), naming the closest releases."""
+
+
+class CacheError(StackError):
+    """A cache folder that cannot hold environments: the same for every stack of a run, so
+    the run stops with one line rather than failing each stack."""
 
 
 @dataclass(frozen=True)
@@ -124,9 +130,27 @@ def python_of(folder: Path) -> Path:
 
 def ensure(stack: Stack, root: Path | None = None) -> tuple[Path, bool]:
     """The Python of the stack's environment, made if it is not cached yet; and whether
-    it was made now. A folder left half-made by an interrupted run is made again."""
-    folder = (root or cache_root()) / stack.key()
+    it was made now. A folder left half-made by an interrupted run is made again; a cache
+    folder that cannot hold it (a file, not writable, a full disk) is a CacheError."""
+    cache = root or cache_root()
+    folder = cache / stack.key()
     marker = folder / _MARKER
+    if marker.is_file():  # written last, atomically: a cached stack needs no lock (a read-only cache works)
+        return python_of(folder), False
+    try:
+        return _make(stack, folder, marker)
+    except OSError as error:
+        inside = bool(error.filename) and Path(str(error.filename)).is_relative_to(cache)
+        if not inside and error.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        why = "a file, not a folder" if cache.is_file() else error.strerror or error
+        raise CacheError(
+            f"{cache}: cannot keep environments there ({why}); give a writable folder with --cache (or $LAYERVIZ_CACHE)"
+        ) from None
+
+
+def _make(stack: Stack, folder: Path, marker: Path) -> tuple[Path, bool]:
+    """Make the stack's environment in `folder` (one process at a time), unless another made it meanwhile."""
     with _locked(folder.with_suffix(".lock")):
         if marker.is_file():
             return python_of(folder), False

@@ -10,6 +10,7 @@ other machines (a CI matrix, one stack a job) merge with `--merge`.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -110,8 +111,55 @@ def _result(version: str, done: Rendered) -> StackResult:
 
 def load(out: Path) -> list[StackResult]:
     """Every stack result under `out` (one folder a stack), oldest release first."""
-    results = [StackResult(**json.loads(path.read_text())) for path in (out / "stacks").glob(f"*/{RESULT}")]
+    results = [_read_result(path) for path in (out / "stacks").glob(f"*/{RESULT}")]
     return sorted(results, key=lambda r: stacks.version_key(r.release))
+
+
+# What each field of a stack's result.json holds (the types `StackResult` declares).
+_RESULT_FIELDS: dict[str, type] = {
+    "release": str,
+    "requirements": list,
+    "backend": str,
+    "error": str,
+    "versions": dict,
+    "numerics": str,
+    "skipped": dict,
+}
+
+
+def _read_result(path: Path) -> StackResult:
+    """A stack's result.json; one that is damaged or not a sweep's is a StackError naming it."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError) as exc:
+        why = f"unreadable ({getattr(exc, 'strerror', None) or exc})"
+    else:
+        why = _result_problem(data)
+    if why:
+        raise stacks.StackError(
+            f"{path}: not a sweep's stack result: {why}; delete its folder {path.parent} and sweep that release again"
+        )
+    return StackResult(**data)
+
+
+def _result_problem(data: object) -> str:
+    if not isinstance(data, dict):
+        return f"a JSON {type(data).__name__}, not an object"
+    unknown = sorted(set(data) - set(_RESULT_FIELDS))
+    if unknown:
+        return f"unknown field {unknown[0]!r}"
+    for name in ("release", "requirements", "backend"):
+        if name not in data:
+            return f"no {name!r}"
+    for name, kind in _RESULT_FIELDS.items():
+        if name in data and not isinstance(data[name], kind):
+            return f"{name!r} is not a JSON {'string' if kind is str else 'array' if kind is list else 'object'}"
+    if not re.fullmatch(r"\d+(\.\d+)*", data["release"]):
+        return f"the release {data['release']!r} is not a version"
+    strings = [*data["requirements"], *data.get("versions", {}).values(), *data.get("skipped", {}).values()]
+    if not all(isinstance(item, str) for item in strings):
+        return "its requirements, versions and skip reasons are not all strings"
+    return ""
 
 
 # --- the matrix ---------------------------------------------------------------------

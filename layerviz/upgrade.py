@@ -44,9 +44,12 @@ class Rendered:
 
 def render(stack: Stack, tree: Path, selection: Selection, cache: Path | None = None) -> Rendered:
     """Render `selection` with `stack` into `tree`, in the stack's own environment; a
-    stack that cannot install or run is returned with its reason, not raised."""
+    stack that cannot install or run is returned with its reason, not raised (a cache
+    folder that can hold no stack is: `stacks.CacheError`)."""
     try:
         python, made = stacks.ensure(stack, cache)
+    except stacks.CacheError:  # no stack can be made there: the run stops, in one line
+        raise
     except StackError as exc:
         return Rendered(stack, tree, error=str(exc))
     shutil.rmtree(tree, ignore_errors=True)  # nothing left from an earlier or interrupted run

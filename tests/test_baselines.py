@@ -1,18 +1,24 @@
+import errno
 import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from odd_inputs import baseline_cases, png_bytes_header_only, snapshot
+from PIL import Image
 
 from layerviz import baselines, divergences
 from layerviz.raised import Raised
 from layerviz.images import DEFAULT_PAIR, WORKING_SIZE, sample_path
-from layerviz.render import decode_png, encode_png, render
+from layerviz.render import Rendering, decode_png, encode_png, render
 from layerviz.seeds import DEFAULT_SUITE_SEED
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -283,4 +289,204 @@ def test_delete_removes_the_files_and_the_folders_they_leave_empty(tmp_path):
     assert not (tmp_path / "fixed" / "b").exists()  # emptied all the way up
     baselines.delete(tmp_path, [kept])
     assert tmp_path.is_dir() and not any(tmp_path.iterdir())  # up to the tree's root, which stays
+
+
+# --- User mistakes are one line naming the file ------------------------------------------
+
+
+def one_line_error(call, *args) -> str:
+    with pytest.raises(baselines.BaselineError) as error:
+        call(*args)
+    said = str(error.value)
+    assert "\n" not in said
+    return said
+
+
+def test_a_decompression_bomb_baseline_is_unreadable_naming_the_png(tmp_path, rendering):
+    png = baselines.png_path(tmp_path, rendering.case_id)
+    baselines.save(rendering, png)
+    png.write_bytes(png_bytes_header_only(30_000, 30_000))  # 900 Mpx declared, in 45 bytes
+    said = one_line_error(baselines.load, png, rendering.case_id)
+    assert said.startswith(f"{rendering.case_id}: baseline file {png} is unreadable (more pixels than Pillow's")
+    assert said.endswith("; restore it from git or make the tree again with the command that made it")
+
+
+def test_an_unreadable_baseline_names_which_of_its_two_files_is_broken(tmp_path, rendering):
+    png = baselines.png_path(tmp_path, rendering.case_id)
+    baselines.save(rendering, png)
+    good = png.read_bytes()
+    png.write_bytes(good[: len(good) // 2])
+    said = one_line_error(baselines.load, png, rendering.case_id, "pytest --regen-all t.py::x")
+    assert f"baseline file {png} is unreadable (a damaged PNG: " in said and "_io.BytesIO" not in said
+    assert said.endswith("; restore it from git or regenerate it with `pytest --regen-all t.py::x`")
+    png.write_bytes(b"GIF89a not a png")
+    assert f"{png} is unreadable (not a PNG file)" in one_line_error(baselines.load, png, rendering.case_id)
+    png.write_bytes(good)
+    stats = baselines.stats_path(png)
+    stats.write_text('{"shape": [6, 5')
+    assert f"baseline file {stats} is unreadable (not JSON: " in one_line_error(baselines.load, png, rendering.case_id)
+    stats.write_text("[1, 2]")
+    assert f"{stats} is unreadable (a JSON list, not an object)" in one_line_error(baselines.load, png, "x")
+
+
+@pytest.mark.parametrize("mode", ["LA", "RGBA", "I;16"])
+def test_a_baseline_png_layerviz_does_not_write_is_refused_naming_its_mode(tmp_path, rendering, mode):
+    png = baselines.png_path(tmp_path, rendering.case_id)
+    baselines.save(rendering, png)
+    Image.fromarray(rendering.pixels).convert(mode).save(png)
+    assert f"{png} is unreadable (a {mode} PNG; baselines are 8-bit greyscale or RGB)" in one_line_error(
+        baselines.load, png, rendering.case_id
+    )
+
+
+def test_a_palette_or_one_bit_png_of_the_same_pixels_is_the_same_baseline(tmp_path, rendering):
+    """What a PNG optimiser may make of a baseline: the same pixels, stored more compactly."""
+    png = baselines.png_path(tmp_path, rendering.case_id)
+    baselines.save(rendering, png)
+    Image.fromarray(rendering.pixels).convert("P", palette=Image.Palette.ADAPTIVE, colors=256).save(png)
+    paletted = baselines.load(png, rendering.case_id)
+    assert paletted.pixels.shape == rendering.pixels.shape and paletted.pixels.dtype == np.uint8
+    Image.fromarray(np.array([[0, 255], [255, 0]], dtype=np.uint8)).convert("1").save(png)
+    np.testing.assert_array_equal(baselines.load(png, rendering.case_id).pixels, [[0, 255], [255, 0]])
+
+
+def test_a_folder_where_a_baseline_file_should_be_is_said(tmp_path, rendering):
+    png = baselines.png_path(tmp_path, rendering.case_id)
+    baselines.save(rendering, png)
+    png.unlink()
+    png.mkdir()
+    said = one_line_error(baselines.load, png, rendering.case_id, "pytest --regen-all t.py::x")
+    assert said == (
+        f"{rendering.case_id}: {png} is a folder where the baseline's PNG should be; "
+        "remove it, then regenerate it with `pytest --regen-all t.py::x`"
+    )
+    stats = baselines.stats_path(png)
+    stats.unlink()
+    assert f"{png} is a folder where the baseline's PNG should be" in one_line_error(baselines.load, png, "x")
+    png.rmdir()
+    stats.mkdir()
+    said = one_line_error(baselines.load, png, "x")
+    assert f"{stats} is a folder where the baseline's statistics file should be" in said
+    # Writing it there is refused in one line too (a regeneration), naming the folder.
+    stats.rmdir()
+    png.mkdir()
+    said = one_line_error(baselines.save, rendering, png)
+    assert said == (
+        f"{rendering.case_id}: cannot write {png} (Is a directory): a folder is where that file should be; "
+        "remove it and run again"
+    )
+
+
+@pytest.mark.parametrize("code", [errno.ENOSPC, errno.EROFS, errno.EACCES])
+def test_a_full_disk_or_a_read_only_folder_is_one_line_and_loses_nothing(tmp_path, rendering, monkeypatch, code):
+    """The operating system refusing the rename (as a full disk or a read-only mount does):
+    the old files stay whole, and the error says which file and what to do."""
+    png = baselines.png_path(tmp_path, rendering.case_id)
+    baselines.save(rendering, png)
+    before = {path: path.read_bytes() for path in png.parent.iterdir()}
+
+    def refuse(source, target):
+        raise OSError(code, os.strerror(code), source, None, target)
+
+    monkeypatch.setattr(baselines.os, "replace", refuse)
+    changed = render(rendering.case_id, "hsv", np.zeros((6, 5, 3), dtype=np.float32))
+    said = one_line_error(baselines.save, changed, png)
+    what = {errno.ENOSPC: "the disk is full; free some space", errno.EROFS: "read-only file system"}
+    assert said.startswith(f"{rendering.case_id}: cannot write {baselines.stats_path(png)} ({os.strerror(code)}): ")
+    assert what.get(code, "the folder is not writable; make it writable") in said
+    assert said.endswith("(nothing was lost: the files already there are whole)")
+    assert {path: path.read_bytes() for path in png.parent.iterdir()} == before  # no temporary file left either
+
+
+def test_a_file_where_a_folder_of_the_tree_should_be_is_one_line(tmp_path, rendering):
+    """As root, where no permission stops a write, the file system still refuses this."""
+    (tmp_path / "conv2d").write_text("a file, not the section's folder")
+    png = baselines.png_path(tmp_path, rendering.case_id)
+    said = one_line_error(baselines.save, rendering, png)
+    assert said == (
+        f"{rendering.case_id}: cannot write {baselines.stats_path(png)} (Not a directory: {tmp_path / 'conv2d'}): "
+        "a file is where one of its folders should be; remove it and run again"
+    )
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="permissions stop no write of root's")
+def test_a_read_only_folder_is_one_line(tmp_path, rendering):
+    png = baselines.png_path(tmp_path, rendering.case_id)
+    baselines.save(rendering, png)
+    png.parent.chmod(0o500)
+    try:
+        changed = render(rendering.case_id, "hsv", np.zeros((6, 5, 3), dtype=np.float32))
+        said = one_line_error(baselines.save, changed, png)
+    finally:
+        png.parent.chmod(0o700)
+    assert "(Permission denied): the folder is not writable; make it writable and run again" in said
+
+
+def test_a_symbolic_link_to_a_folder_inside_the_tree_is_refused_naming_it(tmp_path):
+    root, outside = tmp_path / "baselines", tmp_path / "elsewhere"
+    (root / "fixed").mkdir(parents=True)
+    outside.mkdir()
+    (root / "fixed" / "photos").symlink_to(outside, target_is_directory=True)
+    png = baselines.png_path(root / "fixed", "photos/cat/rgb")
+    said = one_line_error(baselines.refuse_links, root, png, "fixed/photos/cat/rgb")
+    assert said == (
+        f"fixed/photos/cat/rgb: {root / 'fixed' / 'photos'} is a symbolic link (to {outside}) inside the baseline "
+        f"tree {root}; regenerating would write outside the tree through it: replace it with a real folder"
+    )
+    baselines.refuse_links(root, baselines.png_path(root / "fixed", "dogs/rgb"), "x")  # not made yet: fine
+    linked_root = tmp_path / "linked"
+    linked_root.symlink_to(root, target_is_directory=True)  # the root itself may be a link
+    baselines.refuse_links(linked_root, baselines.png_path(linked_root / "fixed", "dogs/rgb"), "x")
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("{", "unreadable (Expecting property name"),
+        ("[]", "a JSON list, not an object"),
+        ('{"weights": "fixed"}', "without the versions that made the set"),
+        ('{"versions": {"backend": "jax", "keras": "3.15.1"}}', "without the keras and jax versions"),
+        ('{"versions": {"backend": "jax", "keras": "3", "jax": "0"}, "working_size": "2"}', "damaged: its working_size"),
+    ],
+)
+def test_a_damaged_manifest_is_one_line_naming_it_and_summaries_carry_on(tmp_path, text, why):
+    (tmp_path / "weightless").mkdir()
+    (tmp_path / "weightless" / baselines.MANIFEST).write_text(text)
+    said = one_line_error(baselines.read_manifest, tmp_path / "weightless")
+    assert said.startswith(f"{tmp_path / 'weightless' / baselines.MANIFEST}: the set's manifest is {why}")
+    assert said.endswith("; restore it from git, or regenerate the set (`pytest --regen-all` writes it again)")
+    # The header of a run, the report and `layerviz diff` show a tree's provenance: they go on.
+    assert baselines.describe_tree(tmp_path) == "unreadable MANIFEST.json (weightless)"
+    assert baselines.numeric_differences(tmp_path, {}) == {("weightless",): [said]}
+    assert not baselines.records_numerics(tmp_path / "weightless")
+
+
+# --- Fuzzing: any baseline files give a baseline or one line naming the broken one ----------
+
+
+@settings(max_examples=max(100, settings.default.max_examples))  # a few ms each: more than the default
+@given(case=baseline_cases())
+def test_any_baseline_files_load_or_are_refused_in_one_line_naming_the_broken_one(case):
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        case.write(root)
+        before = snapshot(root)
+        case_id = case.cases[0]
+        png = baselines.png_path(root / "weightless", case_id)
+        try:
+            outcome = baselines.load(png, case_id)
+        except baselines.BaselineError as error:
+            said = str(error)
+            assert "\n" not in said and said.startswith(f"{case_id}: ")
+            assert "_io." not in said  # the file is named, not Pillow's stream
+            named = [name for name in case.broken | case.doubtful if f"{root / name} " in said]
+            assert named, said
+        else:
+            assert not case.broken, f"{sorted(case.broken)} loaded as {outcome}"
+            if isinstance(outcome, Rendering):  # as layerviz writes it: 8-bit greyscale or RGB
+                assert outcome.pixels.dtype == np.uint8
+                assert outcome.pixels.ndim == 2 or (outcome.pixels.ndim == 3 and outcome.pixels.shape[2] == 3)
+            else:
+                assert isinstance(outcome, Raised)
+        assert snapshot(root) == before  # reading changes nothing
 

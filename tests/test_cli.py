@@ -18,7 +18,7 @@ import keras
 import numpy as np
 import pytest
 from hypothesis import given, settings
-from odd_inputs import odd_files, png_bytes_header_only
+from odd_inputs import MANIFEST, Tree, baseline_trees, odd_files, png_bytes_header_only, sidecar_and_png, snapshot
 
 from layerviz import baselines
 from layerviz.catalogue import CASES, POST_SECTIONS
@@ -256,3 +256,127 @@ def test_cli_turns_any_file_into_a_picture_or_one_error_line(file):
             assert code == 2 and not out.exists()
             (line,) = stderr.getvalue().splitlines()
             assert line.startswith("layerviz: error: ") and str(path) in line
+
+
+def test_a_decompression_bomb_baseline_is_one_line_for_gallery_and_an_unreadable_case_for_diff(tmp_path):
+    before, after = tmp_path / "before", tmp_path / "after"
+    for tree in (before, after):
+        shutil.copytree(COMMITTED / "weightless" / "merging" / "add", tree / "weightless" / "merging" / "add")
+        shutil.copy(COMMITTED / "weightless" / baselines.MANIFEST, tree / "weightless" / baselines.MANIFEST)
+    bomb = baselines.png_path(after / "weightless", "merging/add/rgb")
+    bomb.write_bytes(png_bytes_header_only(30_000, 30_000))
+    said = (
+        f"weightless/merging/add/rgb: baseline file {bomb} is unreadable (more pixels than Pillow's decompression-bomb "
+        "limit); restore it from git or make the tree again with the command that made it"
+    )
+    gallery = run("gallery", "--from-baselines", str(after), "--out", str(tmp_path / "gallery"))
+    assert (gallery.returncode, gallery.stderr) == (2, f"layerviz: error: {said}\n")
+    diff = run("diff", str(before), str(after), "--out", str(tmp_path / "report"))
+    assert diff.returncode == 1, diff.stderr
+    assert "unreadable weightless/merging/add/rgb" in diff.stdout
+    summary = json.loads((tmp_path / "report" / "summary.json").read_text())
+    assert [(case["status"], case["problems"]) for case in summary["cases"]] == [("unreadable", [said])]
+
+
+def test_output_to_a_reader_that_went_away_exits_quietly():
+    """`layerviz list | head -1`: head reads a line and closes the pipe; Unix tools stop
+    there without a word, and so does layerviz (141: what a shell says of them)."""
+    from layerviz.cli import BROKEN_PIPE, main
+
+    reader, writer = os.pipe()
+    os.close(reader)  # the reader is gone before anything is written
+    stderr = io.StringIO()
+    with open(writer, "w") as stream, contextlib.redirect_stdout(stream), contextlib.redirect_stderr(stderr):
+        assert main(["list"]) == BROKEN_PIPE == 141
+        print("more", file=stream, flush=True)  # what Python's exit would flush: stdout now goes nowhere
+    assert stderr.getvalue() == ""
+
+
+@pytest.mark.slow  # a new interpreter
+def test_list_piped_into_head_prints_one_line_and_no_error():
+    done = subprocess.run(
+        f"{sys.executable} -m layerviz list | head -1; echo \"exit ${{PIPESTATUS[0]}}\"",
+        shell=True, executable="/bin/bash", capture_output=True, text=True,
+    )
+    assert done.stdout.splitlines() == [f"{CASES[0].id:40} {CASES[0].description}", "exit 141"]
+    assert done.stderr == ""
+
+
+# --- Fuzzing: baseline trees with missing or damaged parts, through the command -----------
+
+
+def named_broken(line: str, root: Path, tree: Tree) -> list[str]:
+    """The damaged parts of `tree` (under `root`) that `line` names."""
+    return [name for name in tree.broken | tree.doubtful if str(root / name) in line]
+
+
+def check_one_line(result: subprocess.CompletedProcess[str], root: Path, tree: Tree) -> None:
+    """Exit 2 with one line, naming a damaged file (or the tree, whose manifest is missing)."""
+    assert result.returncode == 2, result
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("layerviz: error: ") and "_io." not in line
+    missing_manifest = "weightless/MANIFEST.json" not in tree.files
+    assert named_broken(line, root, tree) or (missing_manifest and str(root) in line), line
+
+
+def met(tree: Tree) -> set[str]:
+    """The damaged parts a reader of the whole tree meets: a case is found by its sidecar,
+    so a PNG without one is a stray file, not a case."""
+    def found(name: str) -> bool:
+        case = name.removesuffix(".png").removesuffix(".stats.json")
+        return name.endswith(baselines.MANIFEST) or f"{case}.stats.json" in tree.files
+
+    return {name for name in tree.broken if found(name)}
+
+
+def outside(entries: dict, folder: str) -> dict:
+    return {name: entry for name, entry in entries.items() if name != folder and not name.startswith(f"{folder}/")}
+
+
+@settings(max_examples=max(60, settings.default.max_examples))
+@given(tree=baseline_trees())
+def test_a_gallery_of_any_baseline_tree_is_made_or_refused_in_one_line_naming_the_file(tree):
+    with tempfile.TemporaryDirectory() as folder:
+        place = Path(folder)
+        root, out = place / "tree", place / "out"
+        tree.write(root)
+        before = snapshot(place)
+        result = run("gallery", "--from-baselines", str(root), "--out", str(out))
+        assert outside(snapshot(place), "out") == before  # nothing but the output folder changed
+        if result.returncode == 0:
+            assert not met(tree), result
+            assert (out / "index.html").is_file() and (out / "cheatsheet.png").is_file()
+        else:
+            check_one_line(result, root, tree)
+            assert tree.broken or tree.doubtful
+
+
+@settings(max_examples=max(60, settings.default.max_examples))
+@given(tree=baseline_trees())
+def test_a_diff_against_any_baseline_tree_reports_each_damaged_file_or_is_one_line(tree):
+    with tempfile.TemporaryDirectory() as folder:
+        place = Path(folder)
+        good, damaged, out = place / "good", place / "damaged", place / "out"
+        for case_id in tree.cases:  # the same cases, sound
+            stats, png = sidecar_and_png(case_id, 0, 8, 8)
+            baselines.write_atomic(baselines.png_path(good / "weightless", case_id), png)
+            baselines.write_atomic(baselines.stats_path(baselines.png_path(good / "weightless", case_id)), stats)
+        (good / "weightless" / baselines.MANIFEST).write_bytes(MANIFEST)
+        tree.write(damaged)
+        before = snapshot(place)
+        result = run("diff", str(good), str(damaged), "--out", str(out))
+        assert outside(snapshot(place), "out") == before
+        if result.returncode == 2:
+            check_one_line(result, damaged, tree)
+            return
+        assert result.returncode in (0, 1), result
+        cases = json.loads((out / "summary.json").read_text())["cases"]
+        for case in cases:
+            if case["status"] == "unreadable":
+                (problem,) = case["problems"]
+                assert "\n" not in problem and named_broken(problem, damaged, tree), problem
+        unreadable = {case["case_id"] for case in cases if case["status"] == "unreadable"}
+        parts = {name.removesuffix(".stats.json").removesuffix(".png") for name in tree.broken}
+        # Every case with a damaged part is reported, as unreadable or as only in the first tree.
+        reported = unreadable | {case["case_id"] for case in cases if case["status"] == "removed"}
+        assert parts - {"weightless/MANIFEST.json"} <= reported, (parts, cases)

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from odd_inputs import odd_files, png_bytes_header_only
+from odd_inputs import image_files, odd_files, png_bytes_header_only, snapshot
 
 from layerviz.images import (
     DEFAULT_PAIR,
@@ -135,6 +135,27 @@ def test_any_file_gives_an_image_or_a_clear_error(file, size):
             return
     assert image.shape == (size, size, 3) and image.dtype == np.float32
     assert np.isfinite(image).all() and image.min() >= 0.0 and image.max() <= 1.0
+
+
+@settings(max_examples=max(100, settings.default.max_examples))
+@given(file=image_files(), size=st.sampled_from([16, 128]))
+def test_any_image_file_of_any_mode_format_or_size_loads_or_is_refused_naming_it(file, size):
+    """Valid files of every mode (1 … CMYK), as PNG, JPEG or TIFF, from 1x1 to 300x300;
+    truncated, random, empty or bomb files: a picture, or one line naming the file; the
+    file itself is left as it was."""
+    data, suffix = file
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"photo.{suffix}"
+        path.write_bytes(data)
+        try:
+            image = load_image(path, size)
+        except ImageInputError as exc:
+            said = str(exc)
+            assert said.startswith(f"{path}: ") and "\n" not in said
+        else:
+            assert image.shape == (size, size, 3) and image.dtype == np.float32
+            assert np.isfinite(image).all() and image.min() >= 0.0 and image.max() <= 1.0
+        assert snapshot(Path(folder)) == {".": ("folder", None), path.name: ("file", data)}
 
 
 def test_arrays_are_taken_as_files_of_them_would_be(tmp_path):

@@ -30,6 +30,41 @@ def test_a_name_that_would_leave_the_root_is_refused_naming_it(name, why):
     assert str(error.value).startswith(f"name={name!r} would put its baseline outside the baseline root {ROOT} ({why})")
 
 
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [
+        ("a" * 256, f"its part {'a' * 20!r}… is 256 bytes long, over the 255 a folder name may have; shorten it"),
+        ("photos/" + "é" * 128, f"its part {'é' * 20!r}… is 256 bytes long, over the 255"),  # bytes, not characters
+        ("bad\0name", "it holds a NUL character, which no file name can"),
+        ("bad\nname", r"it holds the control character '\n'; use letters, digits, '-', '_' or '.'"),
+        ("tab\there", r"it holds the control character '\t'"),
+        ("del\x7f", r"it holds the control character '\x7f'"),
+        (".", "it has a '.' part, which names no folder; leave it out"),
+        ("photos/./cat", "it has a '.' part"),
+        ("photos//cat", "it has an empty part ('//', or '/' at an end); write each folder once, between single '/'"),
+        ("photos/", "it has an empty part"),
+    ],
+)
+def test_a_name_whose_folders_cannot_be_made_is_refused_saying_what_to_use(name, why):
+    with pytest.raises(location.BaselineNameError) as error:
+        location.key(name, None, "test_x.py::test_y", "rgb", ROOT)
+    said = str(error.value)
+    assert said.startswith(f"name={name!r} cannot name a baseline folder: {why}")
+    assert said.endswith("; nothing was written. Give a relative name, e.g. 'photos/cat'") and "\n" not in said
+
+
+def test_a_test_id_too_long_for_a_folder_says_to_shorten_the_parameters_id():
+    nodeid = f"t.py::test_y[{'x' * 300}]"
+    with pytest.raises(location.BaselineNameError) as error:
+        location.key(None, None, nodeid, "rgb", ROOT)
+    assert str(error.value) == (
+        f"the test id {nodeid!r} cannot name a baseline folder: its part 'test_y[xxxxxxxxxxxxx'… is 308 bytes long, "
+        "over the 255 a folder name may have; shorten it; nothing was written. Give its parameter a short id of "
+        "letters, digits, '-' and '_' (pytest.param(..., id=...)), or a name=."
+    )
+    assert location.key("a" * 255, None, "t.py::x", "rgb", ROOT) == f"{'a' * 255}/rgb"  # up to the limit
+
+
 def test_names_inside_the_root_make_folders():
     assert location.key("photos/cat", None, "t.py::x", "hsv", ROOT) == "photos/cat/hsv"
     assert location.key("odd..name", None, "t.py::x", "rgb", ROOT) == "odd..name/rgb"  # ".." inside a part is a name

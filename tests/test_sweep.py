@@ -97,6 +97,30 @@ def test_a_sweep_with_nothing_rendered_is_one_line(tmp_path, capsys):
     assert capsys.readouterr().err == f"layerviz: error: {tmp_path}: no stack rendered anything; nothing to compare\n"
 
 
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("not json", "unreadable (Expecting value: line 1 column 1 (char 0))"),
+        ('{"release": "3.1.0", "requirements"', "unreadable (Expecting ':' delimiter"),
+        ("[1, 2]", "a JSON list, not an object"),
+        ('{"release": "3.1.0"}', "no 'requirements'"),
+        ('{"release": "3.1.0", "requirements": [], "backend": "torch", "colour": "red"}', "unknown field 'colour'"),
+        ('{"release": 3, "requirements": [], "backend": "torch"}', "'release' is not a JSON string"),
+        ('{"release": "3.1.0", "requirements": "keras", "backend": "torch"}', "'requirements' is not a JSON array"),
+        ('{"release": "latest", "requirements": [], "backend": "torch"}', "the release 'latest' is not a version"),
+        ('{"release": "3.1.0", "requirements": [], "backend": "torch", "skipped": {"a": 1}}', "its requirements,"),
+    ],
+)
+def test_merging_a_damaged_stack_result_is_one_line_naming_it(merged, capsys, text, why):
+    result = merged / "stacks" / "keras-3.1.0" / sweep.RESULT
+    result.parent.mkdir()
+    result.write_text(text)
+    assert main(["sweep", "--merge", "--out", str(merged)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"layerviz: error: {result}: not a sweep's stack result: {why}") and err.count("\n") == 1
+    assert err.endswith(f"; delete its folder {result.parent} and sweep that release again\n")
+
+
 def test_sweep_needs_its_releases(tmp_path, capsys):
     assert main(["sweep", "--out", str(tmp_path)]) == 2
     assert "give the releases to sweep with --keras RANGE" in capsys.readouterr().err

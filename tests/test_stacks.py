@@ -1,0 +1,74 @@
+"""Stacks' cache of environments: a folder that cannot hold them is one line for the whole
+run (upgrade, bisect, sweep), and a cached stack is used without writing anything."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from layerviz import stacks
+from layerviz.cli import main
+
+
+@pytest.fixture
+def wheels(tmp_path):
+    """A --find-links folder listing two releases (their names are all a release list reads;
+    nothing is installed before the cache is refused)."""
+    folder = tmp_path / "wheels"
+    folder.mkdir()
+    for version in ("1.0", "1.1"):
+        (folder / f"lvbump-{version}-py3-none-any.whl").write_bytes(b"")
+    return folder
+
+
+def offline(wheels, cache) -> list[str]:
+    return ["--find-links", str(wheels), "--no-index", "--offline", "--cache", str(cache)]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["upgrade", "--from", "lvbump==1.0", "--to", "lvbump==1.1"],
+        ["bisect", "--package", "lvbump", "--good", "1.0", "--bad", "1.1"],
+    ],
+)
+def test_a_cache_that_is_a_file_is_one_line(wheels, tmp_path, capsys, command):
+    cache = tmp_path / "cache"
+    cache.write_text("not a folder")
+    assert main([*command, "--out", str(tmp_path / "out"), *offline(wheels, cache)]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"layerviz: error: {cache}: cannot keep environments there (a file, not a folder); give a writable folder "
+        "with --cache (or $LAYERVIZ_CACHE)\n"
+    )
+    assert cache.read_text() == "not a folder"
+
+
+def test_a_cache_inside_a_file_is_one_line(tmp_path):
+    (tmp_path / "afile").write_text("")
+    cache = tmp_path / "afile" / "stacks"
+    with pytest.raises(stacks.CacheError, match=r"afile/stacks: cannot keep environments there \(Not a directory\)"):
+        stacks.ensure(stacks.Stack(("lvbump==1.0",)), cache)
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="permissions stop no write of root's")
+def test_a_read_only_cache_is_one_line(tmp_path):
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    cache.chmod(0o500)
+    try:
+        with pytest.raises(stacks.CacheError, match=r"cannot keep environments there \(Permission denied\)"):
+            stacks.ensure(stacks.Stack(("lvbump==1.0",)), cache)
+    finally:
+        cache.chmod(0o700)
+
+
+def test_a_cached_stack_is_used_without_writing_to_the_cache(tmp_path):
+    """So a read-only cache (a CI cache restored read-only, say) serves what it holds."""
+    stack = stacks.Stack(("lvbump==1.0",))
+    folder = tmp_path / stack.key()
+    folder.mkdir()
+    (folder / "layerviz-stack.json").write_text('{"requirements": ["lvbump==1.0"]}\n')
+    assert stacks.ensure(stack, tmp_path) == (stacks.python_of(folder), False)
+    assert sorted(path.name for path in tmp_path.iterdir()) == [stack.key()]  # no lock file made
