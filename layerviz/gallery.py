@@ -334,104 +334,134 @@ def _input_path(index: int) -> str:
 
 
 def html_page(gallery: Gallery) -> str:
-    parts = [
-        f"<header><h1>{page.esc(gallery.title)}</h1>",
-        f"<p>{page.esc(gallery.about)}, in {len(gallery.colorspaces)} colour spaces: {len(gallery.items)} pictures."
-        + (
-            f" Weights: {page.esc(gallery.facts['weights'])} (Keras's default initializers with a seed per "
-            "case, or the same distributions drawn by NumPy: fixed)."
-            if "weights" in gallery.facts
-            else ""
-        )
-        + "</p></header>",
-        '<section id="inputs"><h2>Inputs</h2><div class="inputs">',
-    ]
+    inputs = []
     for index, (label, pixels) in enumerate(gallery.inputs):
         role = "first input" if index == 0 else "second input (merging layers)"
         height, width = pixels.shape[:2]
-        parts.append(page.figure(_input_path(index), label, width, height, f"{page.esc(label)}: {role}"))
-    parts.append("</div></section>")
-    beyond = False
-    for section in gallery.sections:
-        key = _section_key(section)
-        if key in SECTION_TITLES and key not in POST_SECTIONS and not beyond:
-            beyond = True
-            parts.append(
-                '<section id="beyond-the-post" class="part"><h2>Beyond the post</h2><p>Where Keras has changed: '
-                "edge cases between backends, then the atlas of Keras's other image layers and the conditions "
-                "they run under (docs/cases.md lists them all, with why each is checked as it is).</p></section>"
-            )
-        parts.append(_section_html(gallery, section))
-    parts.append(page.provenance(gallery.facts))
-    return page.document(gallery.title, "\n".join(parts))
+        inputs.append(page.Photo(page.picture(_input_path(index), label, width, height), label, role))
+    # The catalogue's sections beyond the post's get a heading of their own, before the first.
+    beyond = next(
+        (s for s in gallery.sections if _section_key(s) in SECTION_TITLES and _section_key(s) not in POST_SECTIONS),
+        None,
+    )
+    return page.render(
+        "gallery.html.j2",
+        title=gallery.title,
+        about=gallery.about,
+        colorspaces=gallery.colorspaces,
+        pictures=len(gallery.items),
+        weights=gallery.facts.get("weights"),
+        inputs=inputs,
+        sections=[_section(gallery, section, section == beyond) for section in gallery.sections],
+        facts=dict(gallery.facts),
+    )
 
 
-def _section_html(gallery: Gallery, section: str) -> str:
-    head = "".join(f'<th scope="col">{page.esc(space)}</th>' for space in gallery.colorspaces)
-    anchor = re.sub(r"[^a-z0-9]+", "-", section.lower()).strip("-")
-    parts = [f'<section id="{page.esc(anchor)}"><h2>{page.esc(section)}</h2>']
-    if note := atlas.SECTION_NOTES.get(_section_key(section)):
-        parts.append(f'<p class="note">{page.esc(note)}</p>')
-    if len(gallery.sections) > 1:
-        parts.append(f'<p class="note"><a href="{_sheet_path(section)}">This section as one picture</a></p>')
+# What gallery.html.j2 is given: plain data, which it escapes.
+
+
+@dataclass(frozen=True)
+class _Figure:
+    """A picture of the grid and its caption, or the exception its layers raised."""
+
+    shown_id: str
+    picture: page.Picture | None  # None: it raised
+    raised_type: str = ""
+    raised: str = ""  # the exception, as Raised says it
+    width: int = 0  # the picture's own pixels
+    height: int = 0
+    parameters: str = ""
+    quote: str = ""
+    description: str = ""
+    inputs: str = ""
+
+
+@dataclass(frozen=True)
+class _GridRow:
+    name: str
+    description: str
+    cells: list[_Figure | None]  # by colour space; None where the row has no picture in one
+
+
+@dataclass(frozen=True)
+class _SummaryLayer:
+    layer: str
+    shape: str
+    parameters: str
+
+
+@dataclass(frozen=True)
+class _Summary:
+    """A multi-layer configuration's model summary, as Keras prints it."""
+
+    shown_id: str
+    layers: list[_SummaryLayer]
+    total: str
+
+
+@dataclass(frozen=True)
+class _Section:
+    title: str
+    anchor: str
+    note: str
+    sheet: str  # its own cheat sheet, where the gallery has several sections; "" otherwise
+    summaries: list[_Summary]  # none: no summary table
+    rows: list[_GridRow]
+    beyond: bool  # the first section beyond the post's
+
+
+def _section(gallery: Gallery, section: str, beyond: bool) -> _Section:
     rows = gallery.rows(section)
     items = [item for row in rows for item in row if item]
+    summaries = []
     if any(len(getattr(gallery.renderings[item.key], "layers", ())) > 1 for item in items):
-        parts.append(_summary_table(gallery, items))
-    parts.append(f'<table class="grid"><thead><tr><th scope="col">configuration</th>{head}</tr></thead><tbody>')
+        summaries = _summaries(gallery, items)
+    shown = []
     for row in rows:
         first = next(item for item in row if item)
-        parts.append(
-            f'<tr><th scope="row"><code>{page.esc(first.row_name)}</code><br>{page.esc(first.row_description)}</th>'
-        )
-        for item in row:
-            parts.append(f"<td>{_cell_html(gallery, item) if item else ''}</td>")
-        parts.append("</tr>")
-    parts.append("</tbody></table></section>")
-    return "\n".join(parts)
+        figures = [_figure(gallery, item) if item else None for item in row]
+        shown.append(_GridRow(first.row_name, first.row_description, figures))
+    return _Section(
+        section,
+        re.sub(r"[^a-z0-9]+", "-", section.lower()).strip("-"),
+        atlas.SECTION_NOTES.get(_section_key(section), ""),
+        _sheet_path(section) if len(gallery.sections) > 1 else "",
+        summaries,
+        shown,
+        beyond,
+    )
 
 
-def _cell_html(gallery: Gallery, item: Item) -> str:
+def _figure(gallery: Gallery, item: Item) -> _Figure:
     rendering = gallery.renderings[item.key]
     if isinstance(rendering, Raised):
-        return (
-            f'<figure><div class="raised">raises {page.esc(rendering.type)}</div><figcaption><code>'
-            f"{page.esc(item.shown_id)}</code> &middot; {page.esc(rendering)}</figcaption></figure>"
-        )
+        return _Figure(item.shown_id, None, raised_type=rendering.type, raised=str(rendering))
     height, width = rendering.pixels.shape[:2]
-    caption = (
-        f"<code>{page.esc(item.shown_id)}</code> &middot; {width}&times;{height} &middot; {rendering.parameters:,} params"
+    return _Figure(
+        item.shown_id,
+        page.picture(item.path, item.alt, width, height),
+        width=width,
+        height=height,
+        parameters=f"{rendering.parameters:,}",
+        quote=item.quote,
+        description=item.description or rendering.description,
+        inputs=", ".join(item.inputs),
     )
-    if item.quote:
-        caption += f"<br>The post: <q>{page.esc(item.quote)}</q>"
-    description = item.description or rendering.description
-    if description:
-        caption += f"<br>{page.esc(description)}"
-    if item.inputs:
-        caption += f"<br>on {page.esc(', '.join(item.inputs))}"
-    return page.figure(item.path, item.alt, width, height, caption)
 
 
-def _summary_table(gallery: Gallery, items: list[Item]) -> str:
+def _summaries(gallery: Gallery, items: list[Item]) -> list[_Summary]:
     """Model summaries (as Keras prints them) of multi-layer configurations."""
-    rows = []
+    summaries = []
     for item in items:
         rendering = gallery.renderings[item.key]
         if isinstance(rendering, Raised):
             continue
-        for info in rendering.layers:
-            shape = ", ".join(["None", *map(str, info.output_shape)])
-            rows.append(
-                f"<tr><td>{page.esc(item.shown_id)}</td><td>{page.esc(info.layer)}</td>"
-                f"<td>({page.esc(shape)})</td><td>{info.parameters:,}</td></tr>"
-            )
-        rows.append(
-            f'<tr><td>{page.esc(item.shown_id)}</td><th colspan="2">Total params</th><th>{rendering.parameters:,}</th></tr>'
-        )
-    return (
-        '<table class="summary"><thead><tr><th>case</th><th>Layer (type)</th><th>Output Shape</th>'
-        f"<th>Param #</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
-    )
+        layers = [
+            _SummaryLayer(info.layer, ", ".join(["None", *map(str, info.output_shape)]), f"{info.parameters:,}")
+            for info in rendering.layers
+        ]
+        summaries.append(_Summary(item.shown_id, layers, f"{rendering.parameters:,}"))
+    return summaries
 
 
 # --- PNG sheet ----------------------------------------------------------------------

@@ -83,43 +83,57 @@ def write(loaded: Loaded, rendering: Rendering, photos: PhotoSet, out: Path) -> 
         path = f"inputs/input-{index + 1}.png"
         baselines.write_atomic(out / path, encode_png(quantize(centre(image, height, width)), level=3))
         role = "the input" if index == 0 else "the second input, of a model that takes two"
-        inputs.append(page.figure(path, label, width, height, f"{page.esc(label)}: {role}"))
+        inputs.append(page.Photo(page.picture(path, label, width, height), label, role))
     layers = rendering.trace or ()
     for number, layer in enumerate(layers, 1):
         assert layer.raw is not None
         pixels = feature_picture(layer.raw)
         path = f"layers/{number:03d}-{_file_part(layer.name)}.png"
         baselines.write_atomic(out / path, encode_png(pixels, level=3))
-        shape = ", ".join(["None", *map(str, layer.stats.shape)])
+        stats = layer.stats
         rows.append(
-            f"<tr><td>{number}</td><th scope=\"row\"><code>{page.esc(layer.name)}</code><br>{page.esc(layer.layer)}</th>"
-            f"<td>{page.image(path, f'{layer.name} output', pixels.shape[1], pixels.shape[0])}</td>"
-            f"<td>({page.esc(shape)})</td><td class=\"number\">{layer.parameters:,}</td>"
-            f"<td class=\"number\">{layer.stats.min[0]:.4g} &hellip; {layer.stats.max[0]:.4g}<br>"
-            f"mean {layer.stats.mean[0]:.4g}, std {layer.stats.std[0]:.4g}</td></tr>"
+            _Layer(
+                number,
+                layer.name,
+                layer.layer,
+                page.picture(path, f"{layer.name} output", pixels.shape[1], pixels.shape[0]),
+                ", ".join(["None", *map(str, stats.shape)]),
+                f"{layer.parameters:,}",
+                *(f"{value[0]:.4g}" for value in (stats.min, stats.max, stats.mean, stats.std)),
+            )
         )
     baselines.write_atomic(out / "output.png", encode_png(rendering.pixels, level=3))
     total = sum(layer.parameters for layer in layers if "[" not in layer.name)
-    body = "\n".join(
-        [
-            f"<header><h1>{page.esc(loaded.title)}</h1><p>What every layer of this model does to the photos: "
-            f"{len(layers)} layer outputs, input {'x'.join(map(str, rendering.input_shape))}, weights "
-            f"{page.esc(loaded.weights)}.</p></header>",
-            f'<section id="inputs"><h2>Inputs</h2><div class="inputs">{"".join(inputs)}</div></section>',
-            '<section id="output"><h2>Output</h2>'
-            + page.figure("output.png", "the model's output", rendering.pixels.shape[1], rendering.pixels.shape[0], "")
-            + "</section>",
-            '<section id="layers"><h2>Every layer</h2><table class="grid"><thead><tr><th scope="col">#</th>'
-            '<th scope="col">layer</th><th scope="col">output (a tile a channel)</th><th scope="col">shape</th>'
-            '<th scope="col">params</th><th scope="col">values</th></tr></thead><tbody>'
-            + "\n".join(rows)
-            + "</tbody></table></section>",
-            page.provenance({"model": loaded.title, "layers": len(layers), "parameters of its layers": f"{total:,}"}),
-        ]
+    output = page.picture("output.png", "the model's output", rendering.pixels.shape[1], rendering.pixels.shape[0])
+    html = page.render(
+        "model_sheet.html.j2",
+        title=loaded.title,
+        input_shape="x".join(map(str, rendering.input_shape)),
+        weights=loaded.weights,
+        inputs=inputs,
+        output=output,
+        layers=rows,
+        facts={"model": loaded.title, "layers": len(layers), "parameters of its layers": f"{total:,}"},
     )
     written = out / "index.html"
-    baselines.write_atomic(written, page.document(f"layerviz: {loaded.title}", body).encode())
+    baselines.write_atomic(written, html.encode())
     return written
+
+
+@dataclass(frozen=True)
+class _Layer:
+    """A layer's row of the sheet, as model_sheet.html.j2 shows it (escaping every field)."""
+
+    number: int
+    name: str
+    layer: str  # its class
+    picture: page.Picture
+    shape: str
+    parameters: str
+    low: str  # its output's minimum, maximum, mean and standard deviation
+    high: str
+    mean: str
+    std: str
 
 
 def _file_part(name: str) -> str:

@@ -383,47 +383,74 @@ def _html(
     failed = sum(counts.values())
     tally = ", ".join(f"{count} {status}" for status, count in counts.items())
     verdict = f"{failed} of {compared} checks did not pass ({tally})" if failed else "no differences"
-    parts = [f"<header><h1>{page.esc(title)}</h1><p>{compared} checks compared: {page.esc(verdict)}.</p></header>"]
-    if note:
-        parts.append(f'<p class="note"><strong>{page.esc(note)}</strong></p>')
-    if causes:
-        parts.append(_answer_html(causes))
-        parts.append(_rows_html(causes, labels))
-    parts.append(page.provenance(facts))
-    return page.document(title, "\n".join(parts))
+    return page.render(
+        "report.html.j2",
+        title=title,
+        compared=compared,
+        verdict=verdict,
+        note=note,
+        answer=[_answer(cause, groups) for cause, groups in causes],
+        heads=[labels.get(c, c) for c in COLUMNS] + list(NUMBER_COLUMNS),
+        groups=[_rows(cause, group, labels) for cause, groups in causes for group in groups],
+        facts=dict(facts),
+    )
 
 
-def _answer_html(causes: list[tuple[str, list[Group]]]) -> str:
-    items = []
-    for cause, groups in causes:
-        if len(groups) == 1:
-            (group,) = groups
-            items.append(
-                f'<li><a href="#{group.anchor}"><strong>{page.esc(group.title)}</strong></a>: '
-                f"{page.esc(cause)}, {page.esc(group.extent)}{_example_html(group)}</li>"
-            )
-            continue
-        links = [
-            f'<a href="#{g.anchor}">{page.esc(g.title)}</a> <span class="extent">({page.esc(g.extent)})</span>'
-            for g in groups
-        ]
-        inner = (
-            "<ul>" + "".join(f"<li>{link}{_example_html(g)}</li>" for link, g in zip(links, groups, strict=True)) + "</ul>"
-            if len(groups) <= LISTED_CONFIGURATIONS
-            else f'<p class="configurations">{", ".join(links)}</p>'
-        )
-        checks = sum(len(g.entries) for g in groups)
-        items.append(
-            f"<li><strong>{page.esc(cause)}</strong>: {_count(checks, 'check')} in {len(groups)} configurations{inner}</li>"
-        )
-    return f'<section id="answer"><h2>What changed</h2><ul class="answer">{"".join(items)}</ul></section>'
+# What report.html.j2 is given: plain data, which it escapes.
 
 
-def _example_html(group: Group) -> str:
+@dataclass(frozen=True)
+class _Link:
+    """A configuration of the answer, linking to its rows."""
+
+    anchor: str
+    title: str
+    extent: str
+    example: str  # the message, where the cause is an exception; "" otherwise
+
+
+@dataclass(frozen=True)
+class _Cause:
+    """A cause of the answer, with its configurations."""
+
+    cause: str
+    checks: str  # how many, e.g. "112 checks"
+    groups: list[_Link]
+    inline: bool  # too many configurations to list one a line
+
+
+@dataclass(frozen=True)
+class _Row:
+    """A check's row: its words, pictures (None where a side has none) and number cells."""
+
+    case_id: str
+    status: str
+    notes: list[str]
+    layers: list[page.Picture]  # a model's first differing layer
+    pictures: list[page.Picture | None]  # by COLUMNS
+    numbers: list[list[str]]  # by NUMBER_COLUMNS, a line each; [] where a number does not apply
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """A configuration's rows under one cause."""
+
+    anchor: str
+    title: str
+    group: str  # the configuration's id, where its title is not that
+    cause: str
+    rows: list[_Row]
+
+
+def _answer(cause: str, groups: Sequence[Group]) -> _Cause:
+    links = [_Link(g.anchor, g.title, g.extent, _example(g)) for g in groups]
+    checks = _count(sum(len(g.entries) for g in groups), "check")
+    return _Cause(cause, checks, links, len(groups) > LISTED_CONFIGURATIONS)
+
+
+def _example(group: Group) -> str:
     """The message, where the cause is an exception (the cause alone says too little)."""
-    if group.cause.startswith(("now raises", "raises differently", "test failed")) and group.example:
-        return f'<br><span class="example">{page.esc(group.example)}</span>'
-    return ""
+    return group.example if group.cause.startswith(("now raises", "raises differently", "test failed")) else ""
 
 
 # The images of a model's first differing layer, shown beside the words that name it: as a
@@ -437,74 +464,47 @@ LAYER_IMAGES = {
 NUMBER_COLUMNS = ("max Δ", "pixels changed", "where", "raw statistics moved")
 
 
-def _rows_html(causes: list[tuple[str, list[Group]]], labels: Mapping[str, str]) -> str:
-    head = "".join(f'<th scope="col">{page.esc(labels.get(c, c))}</th>' for c in COLUMNS)
-    head += "".join(f'<th scope="col">{page.esc(c)}</th>' for c in NUMBER_COLUMNS)
-    parts = [
-        '<section id="checks"><h2>Every check that did not pass</h2>'
-        f'<table class="checks"><thead><tr><th scope="col">check</th>{head}</tr></thead>'
-    ]
-    width = 1 + len(COLUMNS) + len(NUMBER_COLUMNS)
-    for cause, groups in causes:
-        for group in groups:
-            named = page.esc(group.title) + (f" <code>{page.esc(group.group)}</code>" if group.group != group.title else "")
-            parts.append(
-                f'<tbody id="{group.anchor}"><tr class="group"><th colspan="{width}" scope="rowgroup">'
-                f"{named}: {page.esc(cause)}</th></tr>"
-            )
-            parts += [_row_html(entry, labels) for entry in group.entries]
-            parts.append("</tbody>")
-    parts.append("</table></section>")
-    return "\n".join(parts)
+def _rows(cause: str, group: Group, labels: Mapping[str, str]) -> _Rows:
+    rows = [_row(entry, labels) for entry in group.entries]
+    return _Rows(group.anchor, group.title, group.group if group.group != group.title else "", cause, rows)
 
 
-def _row_html(entry: Entry, labels: Mapping[str, str]) -> str:
+def _row(entry: Entry, labels: Mapping[str, str]) -> _Row:
     # The numbers have their columns; the other problems (sizes, exceptions, notes) stay in words.
     words = [p for p in entry.problems if not p.startswith(("pixels:", "raw statistics moved"))]
-    notes = "".join(f"<li>{page.esc(p)}</li>" for p in words)
-    cells = [
-        f'<th scope="row"><code>{page.esc(entry.case_id)}</code> '
-        f'<span class="status-{page.esc(entry.status)}">{page.esc(entry.status)}</span>'
-        + (f'<ul class="problems">{notes}</ul>' if notes else "")
-        + "".join(
-            _image(entry, column, label) for column, label in LAYER_IMAGES.items() if column in entry.images
-        )
-        + "</th>"
-    ]
-    cells += [f"<td>{_image(entry, column, labels.get(column, column))}</td>" for column in COLUMNS]
-    cells += [f'<td class="number">{value}</td>' for value in _numbers(entry)]
-    return "<tr>" + "".join(cells) + "</tr>"
+    layers = [_image(entry, column, label) for column, label in LAYER_IMAGES.items() if column in entry.images]
+    pictures = [_image(entry, column, labels.get(column, column)) for column in COLUMNS]
+    return _Row(entry.case_id, entry.status, words, [p for p in layers if p], pictures, _numbers(entry))
 
 
-def _numbers(entry: Entry) -> list[str]:
-    """The NUMBER_COLUMNS cells of a row, escaped; a dash where a number does not apply."""
+def _numbers(entry: Entry) -> list[list[str]]:
+    """The NUMBER_COLUMNS cells of a row, a line each; [] (a dash) where a number does not apply."""
     numbers = entry.numbers
     if not numbers or numbers.get("total_pixels", 0) == 0 or numbers.get("shape_change"):
-        return ["&mdash;"] * len(NUMBER_COLUMNS)
+        return [[] for _ in NUMBER_COLUMNS]
     changed, total = int(numbers["changed_pixels"]), int(numbers["total_pixels"])
-    where = "&mdash;"
+    where = []
     if numbers.get("bbox"):
         top, left, bottom, right = numbers["bbox"]
-        where = f"rows {top}&ndash;{bottom}<br>columns {left}&ndash;{right}"
+        where = [f"rows {top}–{bottom}", f"columns {left}–{right}"]
     moves = numbers.get("stats_moved") or []
-    moved = "&mdash;"
-    if moves:
-        shown = [f"{m['name']}[{page.esc(m['channel'])}] {m['before']:.4g}&rarr;{m['after']:.4g}" for m in moves[:3]]
-        more = f"<br>and {len(moves) - 3} more" if len(moves) > 3 else ""
-        moved = "<br>".join(shown) + more
+    # Names and channels come from baselines (a user's activation, a .stats.json): the template escapes them.
+    moved = [f"{m['name']}[{m['channel']}] {m['before']:.4g}→{m['after']:.4g}" for m in moves[:3]]
+    if len(moves) > 3:
+        moved.append(f"and {len(moves) - 3} more")
     return [
-        str(numbers["max_diff"]),
-        f"{changed:,} ({100.0 * changed / total:.2f}%)" if changed else "0",
+        [str(numbers["max_diff"])],
+        [f"{changed:,} ({100.0 * changed / total:.2f}%)" if changed else "0"],
         where,
         moved,
     ]
 
 
-def _image(entry: Entry, column: str, label: str) -> str:
+def _image(entry: Entry, column: str, label: str) -> page.Picture | None:
     image = entry.images.get(column)
     if image is None:
-        return "&mdash;"
-    return page.image(
+        return None
+    return page.picture(
         str(image["path"]), f"{entry.case_id}: {label}", int(image["width"]), int(image["height"]), IMAGE_WIDTH
     )
 

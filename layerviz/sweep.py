@@ -260,48 +260,53 @@ def _html(data: dict) -> str:
         (row for row in data["rows"] if row["varies"]),
         key=lambda row: not any(cell["state"] in ("differs", "raises") for cell in row["cells"].values()),
     )
-    steady = len(data["rows"]) - len(varying)
-    title = f"layerviz sweep: {data['package']} on {data['backend']}"
-    head = "".join(
-        f'<th title="{page.esc(r["error"] or ", ".join(f"{k} {v}" for k, v in r["versions"].items()))}">'
-        f'{page.esc(r["release"])}{"<br>×" if r["error"] else ""}</th>'
+    columns = [
+        _Release(r["release"], r["error"] or ", ".join(f"{k} {v}" for k, v in r["versions"].items()), bool(r["error"]))
         for r in releases
-    )
-    body = []
-    for row in varying:
-        cells = []
-        for r in releases:
-            cell = row["cells"][r["release"]]
-            image = f'<img src="{page.esc(cell["picture"])}" alt="" loading="lazy">' if cell["picture"] else ""
-            cells.append(
-                f'<td class="{cell["state"]}" title="{page.esc(cell["state"] + (": " + cell["detail"] if cell["detail"] else ""))}">'
-                f'{image}<span>{_MARK[cell["state"]]}</span></td>'
-            )
-        body.append(f'<tr><th class="check">{page.esc(row["check"])}</th>{"".join(cells)}</tr>')
-    failed = [r for r in releases if r["error"]]
-    reseeded = [r["release"] for r in releases if r.get("note")]
-    parts = [
-        f"<header><h1>{page.esc(title)}</h1><p>{len(data['rows'])} checks on {len(releases)} releases, each compared with "
-        f"{page.esc(data['reference'])} (the newest that rendered): {len(varying)} vary, {steady} render the same on every "
-        f"release.</p></header>",
-        '<p class="legend">≠ differs · ! raises · – skipped · × the stack did not install or run; '
-        "a cell's tooltip says how.</p>",
     ]
-    if failed:
-        parts.append("<ul>" + "".join(f"<li>{page.esc(r['release'])}: {page.esc(r['error'])}</li>" for r in failed) + "</ul>")
-    if reseeded:
-        parts.append(f"<p><strong>Only the random stream changed</strong> in {page.esc(', '.join(reseeded))}: every deterministic "
-                     "check renders as the newest release does; only seeded random draws differ.</p>")
-    parts.append(f'<table class="matrix"><tr><th>check</th>{head}</tr>{"".join(body)}</table>')
-    style = (
-        "<style>table.matrix td{padding:2px;text-align:center;vertical-align:top}"
-        # Smoothly scaled: nearest-neighbour thumbnails of a striped picture alias differently
-        # in every column, so that identical renderings looked different.
-        "table.matrix img{width:64px;height:64px;display:block}"
-        "td.differs{background:#f6c343}td.raises{background:#e8776f}td.failed{background:#bbb}"
-        "td.skipped,td.absent{background:#eee}th.check{text-align:left;font-weight:normal;font-family:monospace}</style>"
+    rows = [_PageRow(row["check"], [_page_cell(row["cells"][r["release"]]) for r in releases]) for row in varying]
+    return page.render(
+        "sweep.html.j2",
+        title=f"layerviz sweep: {data['package']} on {data['backend']}",
+        checks=len(data["rows"]),
+        reference=data["reference"],
+        steady=len(data["rows"]) - len(varying),
+        releases=columns,
+        failed=[(r["release"], r["error"]) for r in releases if r["error"]],
+        reseeded=[r["release"] for r in releases if r.get("note")],
+        rows=rows,
     )
-    return page.document(title, style + "\n".join(parts))
+
+
+# What sweep.html.j2 is given: plain data, which it escapes.
+
+
+@dataclass(frozen=True)
+class _Release:
+    """A release's column: its tooltip says its stack, or why it has no tree."""
+
+    release: str
+    tooltip: str
+    failed: bool
+
+
+@dataclass(frozen=True)
+class _PageCell:
+    state: str  # its class: how it renders against the newest release's
+    tooltip: str
+    picture: str  # its rendering, relative to the page; "" where it has none
+    mark: str
+
+
+@dataclass(frozen=True)
+class _PageRow:
+    check: str
+    cells: list[_PageCell]  # by release
+
+
+def _page_cell(cell: dict) -> _PageCell:
+    tooltip = cell["state"] + (": " + cell["detail"] if cell["detail"] else "")
+    return _PageCell(cell["state"], tooltip, cell["picture"], _MARK[cell["state"]])
 
 
 # --- evidence for the divergence table ---------------------------------------------
