@@ -294,12 +294,25 @@ def test_output_to_a_reader_that_went_away_exits_quietly():
 
 @pytest.mark.slow  # a new interpreter
 def test_list_piped_into_head_prints_one_line_and_no_error():
+    """Whether `head` is gone before the list is written depends on the pipe's buffer and on
+    timing (exit 0 or 141); either way nothing but the one line is printed."""
     done = subprocess.run(
         f"{sys.executable} -m layerviz list | head -1; echo \"exit ${{PIPESTATUS[0]}}\"",
         shell=True, executable="/bin/bash", capture_output=True, text=True,
     )
-    assert done.stdout.splitlines() == [f"{CASES[0].id:40} {CASES[0].description}", "exit 141"]
+    first, status = done.stdout.splitlines()
+    assert first == f"{CASES[0].id:40} {CASES[0].description}" and status in ("exit 0", "exit 141")
     assert done.stderr == ""
+
+
+@pytest.mark.slow  # a new interpreter
+def test_a_reader_gone_before_the_first_line_is_exit_141_and_no_error():
+    # `true` exits long before a new interpreter has started: every write meets a closed pipe.
+    done = subprocess.run(
+        f"{sys.executable} -m layerviz list | true; echo \"exit ${{PIPESTATUS[0]}}\"",
+        shell=True, executable="/bin/bash", capture_output=True, text=True,
+    )
+    assert done.stdout == "exit 141\n" and done.stderr == ""
 
 
 # --- Fuzzing: baseline trees with missing or damaged parts, through the command -----------
