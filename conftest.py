@@ -95,7 +95,9 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_collection_finish(session: pytest.Session) -> None:
     hypothesis = sys.modules.get("hypothesis")
     if hypothesis is not None and hypothesis.settings.get_current_profile_name() == "default":
-        raise pytest.UsageError("hypothesis runs with its default profile: the suite's profiles did not load (conftest.py)")
+        raise pytest.UsageError(
+            "hypothesis runs with its default profile: the suite's profiles did not load (conftest.py)"
+        )
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -76,13 +76,20 @@ def before(revision: str, quick: bool) -> dict[str, float]:
         # The checkout's layerviz (not the installed one), timed by this file's render_all.
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(checkout), str(Path(__file__).parent)])}
         code = "import bench, statistics; print(statistics.median(bench.render_all()[0]))"
-        median = subprocess.run([sys.executable, "-c", code], cwd=checkout, env=env, check=True, capture_output=True, text=True)
+        median = subprocess.run(
+            [sys.executable, "-c", code], cwd=checkout, env=env, check=True, capture_output=True, text=True
+        )
         figures = {"render_median_before": float(median.stdout.split()[-1])}
         if not quick:
             named = "layerviz.pytest_plugin" in (checkout / "conftest.py").read_text()
             block = ["-p", "no:layerviz"] if named else []
             start = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *block], cwd=checkout, env=env, capture_output=True)
+            subprocess.run(
+                [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *block],
+                cwd=checkout,
+                env=env,
+                capture_output=True,
+            )
             figures["pytest_before_total"] = time.perf_counter() - start
         return figures
 

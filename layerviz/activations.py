@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterator, Sequence
 import keras
 import numpy as np
 
-
 Recorded = tuple[str, str, np.ndarray, int]
 
 
@@ -28,12 +27,12 @@ def recording(layers: Sequence[keras.layers.Layer]) -> Iterator[list[Recorded]]:
     wrapped = [layer for layer in layers if not isinstance(layer, keras.layers.InputLayer)]
     # A call the instance already has of its own (a wrapper of the user's) is kept, inside.
     own = [vars(layer).get("call") for layer in wrapped]
-    for layer, call in zip(wrapped, own):
+    for layer, call in zip(wrapped, own, strict=True):
         vars(layer)["call"] = _recorder(layer, call or type(layer).call.__get__(layer), seen)  # past __setattr__
     try:
         yield seen
     finally:
-        for layer, call in zip(wrapped, own):
+        for layer, call in zip(wrapped, own, strict=True):
             if call is None:
                 del vars(layer)["call"]
             else:

@@ -130,14 +130,24 @@ def _convolutions() -> Iterable[LayerConfig]:
             Step("DepthwiseConv2D", {"kernel_size": 3, "depth_multiplier": 2}),
             FIXED,
         ),
-        ("depthwise-s2", "DepthwiseConv2D kernel 3, strides 2", Step("DepthwiseConv2D", {"kernel_size": 3, "strides": 2}), FIXED),
+        (
+            "depthwise-s2",
+            "DepthwiseConv2D kernel 3, strides 2",
+            Step("DepthwiseConv2D", {"kernel_size": 3, "strides": 2}),
+            FIXED,
+        ),
         (
             "depthwise-d2",
             "DepthwiseConv2D kernel 3, dilation 2",
             Step("DepthwiseConv2D", {"kernel_size": 3, "dilation_rate": 2}),
             FIXED,
         ),
-        ("separable", "SeparableConv2D kernel 3", Step("SeparableConv2D", {"filters": CHANNELS, "kernel_size": 3}), both),
+        (
+            "separable",
+            "SeparableConv2D kernel 3",
+            Step("SeparableConv2D", {"filters": CHANNELS, "kernel_size": 3}),
+            both,
+        ),
         (
             "separable-s2",
             "SeparableConv2D kernel 3, strides 2",
@@ -150,8 +160,18 @@ def _convolutions() -> Iterable[LayerConfig]:
             Step("SeparableConv2D", {"filters": CHANNELS, "kernel_size": 3, "dilation_rate": 2}),
             FIXED,
         ),
-        ("conv-s2", "Conv2D kernel 3, strides 2", Step("Conv2D", {"filters": CHANNELS, "kernel_size": 3, "strides": 2}), FIXED),
-        ("conv-d2", "Conv2D kernel 3, dilation 2", Step("Conv2D", {"filters": CHANNELS, "kernel_size": 3, "dilation_rate": 2}), FIXED),
+        (
+            "conv-s2",
+            "Conv2D kernel 3, strides 2",
+            Step("Conv2D", {"filters": CHANNELS, "kernel_size": 3, "strides": 2}),
+            FIXED,
+        ),
+        (
+            "conv-d2",
+            "Conv2D kernel 3, dilation 2",
+            Step("Conv2D", {"filters": CHANNELS, "kernel_size": 3, "dilation_rate": 2}),
+            FIXED,
+        ),
         (
             "conv-s2-d2",
             "Conv2D kernel 3, strides 2 and dilation 2 together (Keras refuses them, a recorded error)",
@@ -259,7 +279,11 @@ def _resampling() -> Iterable[LayerConfig]:
                 f"resize-down-{interpolation}" + ("-antialias" if antialias else ""),
                 f"Resizing(48, 48, {interpolation}{', antialias' if antialias else ''}) down from 128 px",
                 # `antialias` is given only when on: Keras before 3.9.0 rejects the keyword.
-                Step("Resizing", {"height": 48, "width": 48, "interpolation": interpolation} | ({"antialias": True} if antialias else {})),
+                Step(
+                    "Resizing",
+                    {"height": 48, "width": 48, "interpolation": interpolation}
+                    | ({"antialias": True} if antialias else {}),
+                ),
                 size=128,
                 min_keras="3.9.0" if antialias else since,
             )
@@ -284,7 +308,10 @@ def _resampling() -> Iterable[LayerConfig]:
         min_keras="3.4.0",
     )
     yield _config(
-        "resampling", "zero-padding", "ZeroPadding2D((4, 8), (2, 10))", Step("ZeroPadding2D", {"padding": ((4, 8), (2, 10))})
+        "resampling",
+        "zero-padding",
+        "ZeroPadding2D((4, 8), (2, 10))",
+        Step("ZeroPadding2D", {"padding": ((4, 8), (2, 10))}),
     )
     yield _config(
         "resampling", "cropping", "Cropping2D((4, 8), (2, 10))", Step("Cropping2D", {"cropping": ((4, 8), (2, 10))})
@@ -305,7 +332,9 @@ BFLOAT16 = (1, 1e-2, 1e-3)
 
 
 def _normalization() -> Iterable[LayerConfig]:
-    yield _config("normalization", "batch-inference", "BatchNormalization, fresh, in inference", Step("BatchNormalization"))
+    yield _config(
+        "normalization", "batch-inference", "BatchNormalization, fresh, in inference", Step("BatchNormalization")
+    )
     yield _config(
         "normalization",
         "batch-training",
@@ -328,7 +357,9 @@ def _normalization() -> Iterable[LayerConfig]:
         Step("GroupNormalization", {"groups": 3}),
         tolerance=CENTRED,
     )
-    yield _config("normalization", "unit", "UnitNormalization: each pixel's colour to unit length", Step("UnitNormalization"))
+    yield _config(
+        "normalization", "unit", "UnitNormalization: each pixel's colour to unit length", Step("UnitNormalization")
+    )
     yield _config(
         "normalization",
         "adapted",
@@ -388,7 +419,9 @@ def _random(name: str, layer: str, description: str, min_keras: str = "", **opti
 def _augmentation() -> Iterable[LayerConfig]:
     yield _random("flip", "RandomFlip", "RandomFlip, horizontal and vertical")
     yield _random("rotation", "RandomRotation", "RandomRotation(0.2)", factor=0.2)
-    yield _random("translation", "RandomTranslation", "RandomTranslation(0.2, 0.2)", height_factor=0.2, width_factor=0.2)
+    yield _random(
+        "translation", "RandomTranslation", "RandomTranslation(0.2, 0.2)", height_factor=0.2, width_factor=0.2
+    )
     yield _random("zoom", "RandomZoom", "RandomZoom(0.3)", height_factor=0.3)
     # `value_range` came in Keras 3.8.0 (measured).
     yield _random("contrast", "RandomContrast", "RandomContrast(0.5)", "3.8.0", factor=0.5, value_range=UNIT)
@@ -408,20 +441,27 @@ def _augmentation() -> Iterable[LayerConfig]:
         hue_factor=0.1,
     )
     yield _random(
-        "gaussian-blur", "RandomGaussianBlur", "RandomGaussianBlur(kernel 5, sigma 0.8)", kernel_size=5, sigma=0.8, value_range=UNIT
+        "gaussian-blur",
+        "RandomGaussianBlur",
+        "RandomGaussianBlur(kernel 5, sigma 0.8)",
+        kernel_size=5,
+        sigma=0.8,
+        value_range=UNIT,
     )
     yield _random("sharpness", "RandomSharpness", "RandomSharpness(0.5)", factor=0.5, value_range=UNIT)
-    yield _random("posterization", "RandomPosterization", "RandomPosterization(4 bits)", factor=(4, 4), value_range=UNIT)
+    yield _random(
+        "posterization", "RandomPosterization", "RandomPosterization(4 bits)", factor=(4, 4), value_range=UNIT
+    )
     yield _random(
         "solarization", "Solarization", "Solarization(threshold 0.5)", threshold_factor=(0.5, 0.5), value_range=UNIT
     )
     yield _random("grayscale", "RandomGrayscale", "RandomGrayscale(1.0)", factor=1.0)
     yield _random("invert", "RandomInvert", "RandomInvert(1.0)", factor=1.0, value_range=UNIT)
     yield _random("perspective", "RandomPerspective", "RandomPerspective(scale 0.5)", scale=0.5)
+    yield _random("elastic", "RandomElasticTransform", "RandomElasticTransform(scale 0.5)", scale=0.5, value_range=UNIT)
     yield _random(
-        "elastic", "RandomElasticTransform", "RandomElasticTransform(scale 0.5)", scale=0.5, value_range=UNIT
+        "color-degeneration", "RandomColorDegeneration", "RandomColorDegeneration(0.5)", factor=0.5, value_range=UNIT
     )
-    yield _random("color-degeneration", "RandomColorDegeneration", "RandomColorDegeneration(0.5)", factor=0.5, value_range=UNIT)
     yield _random("erasing", "RandomErasing", "RandomErasing(scale 0.1-0.3)", scale=(0.1, 0.3), value_range=UNIT)
 
 
@@ -436,20 +476,38 @@ def _channels_first() -> Iterable[LayerConfig]:
             "Conv2DTranspose kernel 3, strides 2, same",
             Step("Conv2DTranspose", {"filters": CHANNELS, "kernel_size": 3, "strides": 2, "padding": "same", **first}),
         ),
-        ("maxpool-p3-s2-same", "MaxPooling2D(3, 2, same)", Step("MaxPooling2D", {"pool_size": 3, "strides": 2, "padding": "same", **first})),
+        (
+            "maxpool-p3-s2-same",
+            "MaxPooling2D(3, 2, same)",
+            Step("MaxPooling2D", {"pool_size": 3, "strides": 2, "padding": "same", **first}),
+        ),
         ("avgpool-p2", "AveragePooling2D(2)", Step("AveragePooling2D", {"pool_size": 2, **first})),
-        ("upsampling-bilinear", "UpSampling2D(2, bilinear)", Step("UpSampling2D", {"size": 2, "interpolation": "bilinear", **first})),
+        (
+            "upsampling-bilinear",
+            "UpSampling2D(2, bilinear)",
+            Step("UpSampling2D", {"size": 2, "interpolation": "bilinear", **first}),
+        ),
     )
     for name, description, step in layers:
         yield _config(
-            "channels-first", name, f"{description}, channels_first (transposed in and out)", to_first, step, to_last, modes=FIXED
+            "channels-first",
+            name,
+            f"{description}, channels_first (transposed in and out)",
+            to_first,
+            step,
+            to_last,
+            modes=FIXED,
         )
 
 
 def _odd_sizes() -> Iterable[LayerConfig]:
     shapes = (("64", (64, 64)), ("63", (63, 63)), ("63x48", (63, 48)))
     layers = (
-        ("conv-s2-valid", "Conv2D kernel 3, strides 2, valid", Step("Conv2D", {"filters": CHANNELS, "kernel_size": 3, "strides": 2})),
+        (
+            "conv-s2-valid",
+            "Conv2D kernel 3, strides 2, valid",
+            Step("Conv2D", {"filters": CHANNELS, "kernel_size": 3, "strides": 2}),
+        ),
         (
             "conv-s2-same",
             "Conv2D kernel 3, strides 2, same",
@@ -465,13 +523,26 @@ def _odd_sizes() -> Iterable[LayerConfig]:
             "Conv2DTranspose kernel 3, strides 2, same",
             Step("Conv2DTranspose", {"filters": CHANNELS, "kernel_size": 3, "strides": 2, "padding": "same"}),
         ),
-        ("maxpool-p3-s2-same", "MaxPooling2D(3, 2, same)", Step("MaxPooling2D", {"pool_size": 3, "strides": 2, "padding": "same"})),
-        ("avgpool-p3-s2-same", "AveragePooling2D(3, 2, same)", Step("AveragePooling2D", {"pool_size": 3, "strides": 2, "padding": "same"})),
+        (
+            "maxpool-p3-s2-same",
+            "MaxPooling2D(3, 2, same)",
+            Step("MaxPooling2D", {"pool_size": 3, "strides": 2, "padding": "same"}),
+        ),
+        (
+            "avgpool-p3-s2-same",
+            "AveragePooling2D(3, 2, same)",
+            Step("AveragePooling2D", {"pool_size": 3, "strides": 2, "padding": "same"}),
+        ),
     )
     for name, description, step in layers:
         for label, shape in shapes:
             yield _config(
-                "odd-sizes", f"{name}-{label}", f"{description}, {shape[0]}x{shape[1]} input", step, shape=shape, modes=FIXED
+                "odd-sizes",
+                f"{name}-{label}",
+                f"{description}, {shape[0]}x{shape[1]} input",
+                step,
+                shape=shape,
+                modes=FIXED,
             )
     yield _config(
         "odd-sizes",
@@ -485,7 +556,11 @@ def _odd_sizes() -> Iterable[LayerConfig]:
 def _integer_inputs() -> Iterable[LayerConfig]:
     layers = (
         ("resize-bilinear", "Resizing(48, 48, bilinear)", Step("Resizing", {"height": 48, "width": 48})),
-        ("resize-nearest", "Resizing(48, 48, nearest)", Step("Resizing", {"height": 48, "width": 48, "interpolation": "nearest"})),
+        (
+            "resize-nearest",
+            "Resizing(48, 48, nearest)",
+            Step("Resizing", {"height": 48, "width": 48, "interpolation": "nearest"}),
+        ),
         ("rescaling", "Rescaling(1/255): levels to [0, 1]", Step("Rescaling", {"scale": 1 / 255})),
         ("center-crop", "CenterCrop(40, 56)", Step("CenterCrop", {"height": 40, "width": 56})),
         ("flip", "RandomFlip (seeded, training)", Step("RandomFlip", {"seed": SEED}, call={"training": True})),

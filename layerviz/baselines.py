@@ -458,7 +458,7 @@ def write_manifest(root: Path, suite_seed: int, weights: str, running: dict[str,
     from layerviz.images import WORKING_SIZE
 
     data = environment(suite_seed, WORKING_SIZE, weights, running)
-    data["created"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    data["created"] = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     path = root / MANIFEST
     try:
         write_atomic(path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode())
@@ -557,9 +557,7 @@ def describe_tree(root: Path) -> str | None:
             by_stack.setdefault(describe_versions(manifest), []).append(name)
     if not by_stack:
         return None
-    return "; ".join(
-        stack if names == ["."] else f"{stack} ({', '.join(names)})" for stack, names in by_stack.items()
-    )
+    return "; ".join(stack if names == ["."] else f"{stack} ({', '.join(names)})" for stack, names in by_stack.items())
 
 
 def numeric_differences(root: Path, running: dict[str, Any]) -> dict[tuple[str, ...], list[str]]:

@@ -32,9 +32,25 @@ from layerviz.colorspaces import COLOR_SPACES
 
 # The data model is layerviz.cases; these names are the catalogue's vocabulary too.
 __all__ = [
-    "CASES", "CHANNELS", "CHECKS", "CONFIGS", "INPUT_SHAPE", "SECTIONS", "SECTION_TITLES", "SEED", "VOLUME",
-    "WEIGHT_MODES", "WEIGHTED_LAYERS", "Case", "Check", "LayerConfig", "LayerInfo", "Step", "UnknownNameError",
-    "get_case", "select",
+    "CASES",
+    "CHANNELS",
+    "CHECKS",
+    "CONFIGS",
+    "INPUT_SHAPE",
+    "SECTIONS",
+    "SECTION_TITLES",
+    "SEED",
+    "VOLUME",
+    "WEIGHT_MODES",
+    "WEIGHTED_LAYERS",
+    "Case",
+    "Check",
+    "LayerConfig",
+    "LayerInfo",
+    "Step",
+    "UnknownNameError",
+    "get_case",
+    "select",
 ]
 
 
@@ -124,9 +140,7 @@ POST_SECTIONS = ("merging", "pooling", "dense", "dense-flatten", "conv2d", "conv
 
 def _merging() -> Iterable[LayerConfig]:
     for layer, notes in _MERGING_NOTES.items():
-        yield LayerConfig(
-            "merging", layer.lower(), f"{layer} of two photos", (Step(layer),), inputs=2, notes=notes
-        )
+        yield LayerConfig("merging", layer.lower(), f"{layer} of two photos", (Step(layer),), inputs=2, notes=notes)
 
 
 def _pooling() -> Iterable[LayerConfig]:
@@ -272,22 +286,14 @@ def get_case(case_id: str) -> Case:
     try:
         return _BY_ID[case_id]
     except KeyError:
-        raise UnknownNameError(
-            f"unknown case {case_id!r}; `layerviz list` shows every case id"
-        ) from None
+        raise UnknownNameError(f"unknown case {case_id!r}; `layerviz list` shows every case id") from None
 
 
-def select(
-    sections: Iterable[str] | None = None, colorspaces: Iterable[str] | None = None
-) -> tuple[Case, ...]:
+def select(sections: Iterable[str] | None = None, colorspaces: Iterable[str] | None = None) -> tuple[Case, ...]:
     """Cases in catalogue order, optionally restricted to some sections / colour spaces."""
     wanted_sections = _checked(sections, SECTIONS, "section")
     wanted_spaces = _checked(colorspaces, tuple(COLOR_SPACES), "colour space")
-    return tuple(
-        case
-        for case in CASES
-        if case.section in wanted_sections and case.colorspace in wanted_spaces
-    )
+    return tuple(case for case in CASES if case.section in wanted_sections and case.colorspace in wanted_spaces)
 
 
 def _checked(values: Iterable[str] | None, known: tuple[str, ...], what: str) -> set[str]:

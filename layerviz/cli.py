@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import NoReturn
 
 from layerviz import catalogue, numerics, outputs, quiet, report, stacks
+from layerviz import upgrade as upgrades
 from layerviz.baselines import BACKENDS, MANIFEST, BaselineError
 from layerviz.catalogue import WEIGHT_MODES
 from layerviz.colorspaces import COLOR_SPACES
 from layerviz.images import MIN_SIDE, WORKING_SIZE, ImageInputError, PhotoSet
-from layerviz import upgrade as upgrades
 from layerviz.seeds import DEFAULT_SUITE_SEED
 
 
@@ -63,21 +63,36 @@ def _parser() -> argparse.ArgumentParser:
     def checks(command: argparse.ArgumentParser) -> None:
         command.add_argument("--section", action="append", metavar="SECTION", help="only this section (repeatable)")
         command.add_argument(
-            "-k", dest="keyword", action="append", metavar="WORD", help="only checks whose id contains WORD (repeatable: any)"
+            "-k",
+            dest="keyword",
+            action="append",
+            metavar="WORD",
+            help="only checks whose id contains WORD (repeatable: any)",
         )
 
     def stack_options(command: argparse.ArgumentParser) -> None:
-        command.add_argument("--backend", choices=BACKENDS, default="tensorflow", help="the Keras backend (default tensorflow)")
         command.add_argument(
-            "--with", dest="extra", action="append", default=[], metavar="REQ", help="another pin for every stack (repeatable)"
+            "--backend", choices=BACKENDS, default="tensorflow", help="the Keras backend (default tensorflow)"
+        )
+        command.add_argument(
+            "--with",
+            dest="extra",
+            action="append",
+            default=[],
+            metavar="REQ",
+            help="another pin for every stack (repeatable)",
         )
         command.add_argument("--index-url", default=stacks.DEFAULT_INDEX, metavar="URL", help="the package index")
-        command.add_argument("--find-links", action="append", default=[], metavar="DIR", help="a folder of wheels (repeatable)")
+        command.add_argument(
+            "--find-links", action="append", default=[], metavar="DIR", help="a folder of wheels (repeatable)"
+        )
         command.add_argument("--no-index", action="store_true", help="only --find-links, no index")
         command.add_argument(
             "--offline", action="store_true", help="no index: install from uv's cache, list releases from cached stacks"
         )
-        command.add_argument("--cache", type=Path, metavar="DIR", help="where environments are kept (default ~/.cache/layerviz/stacks)")
+        command.add_argument(
+            "--cache", type=Path, metavar="DIR", help="where environments are kept (default ~/.cache/layerviz/stacks)"
+        )
 
     def photos(command: argparse.ArgumentParser) -> None:
         command.add_argument(
@@ -89,7 +104,9 @@ def _parser() -> argparse.ArgumentParser:
         )
         command.add_argument("--seed", type=int, default=DEFAULT_SUITE_SEED, help="suite seed (default 0)")
 
-    gallery = commands.add_parser("gallery", help="render the cheat sheet: index.html, cheatsheet.png, one PNG per case")
+    gallery = commands.add_parser(
+        "gallery", help="render the cheat sheet: index.html, cheatsheet.png, one PNG per case"
+    )
     gallery.add_argument("--out", type=Path, default=Path("gallery"), metavar="DIR", help="default: ./gallery")
     selection(gallery)
     photos(gallery)
@@ -126,7 +143,11 @@ def _parser() -> argparse.ArgumentParser:
     shape.add_argument("--divergences", action="store_true", help="the known divergences, as a Markdown table")
     shape.add_argument("--options", action="store_true", help="the pytest options, as a Markdown table")
     listing.add_argument(
-        "--evidence", nargs="+", type=Path, default=[], metavar="FILE",
+        "--evidence",
+        nargs="+",
+        type=Path,
+        default=[],
+        metavar="FILE",
         help="with --divergences: sweep results (`layerviz sweep --evidence`) to name beside each range they cover",
     )
 
@@ -139,7 +160,9 @@ def _parser() -> argparse.ArgumentParser:
     model = commands.add_parser(
         "model", help="your model as a cheat sheet: every layer's output on photos (index.html under --out)"
     )
-    model.add_argument("spec", metavar="MODEL", help="a saved PATH.keras, or module:factory (called with the channel count)")
+    model.add_argument(
+        "spec", metavar="MODEL", help="a saved PATH.keras, or module:factory (called with the channel count)"
+    )
     model.add_argument("--out", type=Path, default=Path("model-sheet"), metavar="DIR", help="default: ./model-sheet")
     model.add_argument("--colorspace", choices=list(COLOR_SPACES), default="rgb", help="what the photos are given in")
     model.add_argument(
@@ -161,7 +184,8 @@ def _parser() -> argparse.ArgumentParser:
     running(obtain)
 
     upgrade = commands.add_parser(
-        "upgrade", help="render the same checks with two stacks on this machine and report what changed; exit 1 if anything did"
+        "upgrade",
+        help="render the same checks with two stacks on this machine and report what changed; exit 1 if anything did",
     )
     upgrade.add_argument("--from", dest="before", required=True, metavar="SPEC", help='e.g. "keras==3.14.1"')
     upgrade.add_argument("--to", dest="after", required=True, metavar="SPEC", help='e.g. "keras==3.15.0"')
@@ -171,16 +195,16 @@ def _parser() -> argparse.ArgumentParser:
     upgrade.add_argument("--tests", nargs="+", metavar="PATH", help="render your own test suite's checks instead")
     running(upgrade)
 
-    bisect = commands.add_parser(
-        "bisect", help="find the first release whose rendering of the checks changes"
-    )
+    bisect = commands.add_parser("bisect", help="find the first release whose rendering of the checks changes")
     bisect.add_argument("check", nargs="*", metavar="CHECK", help="check ids, or words in them (default: every check)")
     bisect.add_argument("--package", default="keras", help="the package whose releases are searched (default keras)")
     bisect.add_argument("--good", metavar="VERSION", help="a release that renders as before (default: the oldest)")
     bisect.add_argument("--bad", metavar="VERSION", help="a release that renders otherwise (default: the newest)")
     bisect.add_argument("--out", type=Path, default=Path("layerviz-bisect"), metavar="DIR")
     stack_options(bisect)
-    bisect.add_argument("--section", action="append", metavar="SECTION", help="only this catalogue section (repeatable)")
+    bisect.add_argument(
+        "--section", action="append", metavar="SECTION", help="only this catalogue section (repeatable)"
+    )
     bisect.add_argument("--tests", nargs="+", metavar="PATH", help="render your own test suite's checks instead")
     running(bisect)
 
@@ -189,11 +213,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     sweep.add_argument("--keras", metavar="RANGE", help="releases to sweep, e.g. 3.0.0..3.15.1 (or one version)")
     sweep.add_argument("--minor", action="store_true", help="only the newest patch of each minor release")
-    sweep.add_argument("--stack", metavar="VERSION", help="sweep this one release (one CI job); merge later with --merge")
+    sweep.add_argument(
+        "--stack", metavar="VERSION", help="sweep this one release (one CI job); merge later with --merge"
+    )
     sweep.add_argument("--merge", action="store_true", help="only build the matrix from the stacks already under --out")
     sweep.add_argument("--table", action="store_true", help="print the matrix's varying checks as a Markdown table")
     sweep.add_argument(
-        "--evidence", type=Path, metavar="FILE", help="also write the varying checks' runs of releases, small enough to commit"
+        "--evidence",
+        type=Path,
+        metavar="FILE",
+        help="also write the varying checks' runs of releases, small enough to commit",
     )
     sweep.add_argument("--jobs", type=int, metavar="N", help="stacks at a time (default: the machine's cores)")
     sweep.add_argument("--out", type=Path, default=Path("layerviz-sweep"), metavar="DIR")
@@ -294,7 +323,9 @@ def _render(args: argparse.Namespace) -> int:
     from layerviz.render import Rendering, encode_png
 
     # As the gallery renders it (uint8 cases shown in levels, a case Keras refuses recorded).
-    rendering, _ = subject.outcome(subject.of(case), case.id, case.colorspace, photos, None, "keras", case.id, args.seed)
+    rendering, _ = subject.outcome(
+        subject.of(case), case.id, case.colorspace, photos, None, "keras", case.id, args.seed
+    )
     if not isinstance(rendering, Rendering):
         raise CliError(f"{case.id} raises here, so there is no picture: {rendering.type}: {rendering.message}")
     with _writing(args.out):
@@ -407,7 +438,7 @@ def _source(args: argparse.Namespace) -> stacks.Source:
 def _stack(spec: str, args: argparse.Namespace) -> stacks.Stack:
     requirements = tuple(part for part in spec.replace(",", " ").split() if part)
     if not requirements:
-        raise CliError("a stack needs at least one requirement, e.g. --from \"keras==3.14.1\"")
+        raise CliError('a stack needs at least one requirement, e.g. --from "keras==3.14.1"')
     return stacks.Stack((*requirements, *args.extra), args.backend, _source(args))
 
 
@@ -470,14 +501,20 @@ def _bisect(args: argparse.Namespace) -> int:
     if found is None:
         print(f"{args.package} {bad} renders as {good} does: nothing changed in between")
         return 0
-    print(f"first changed in {args.package} {found.bad} ({found.good} renders as {good} does); {len(found.tried)} releases rendered")
+    print(
+        f"first changed in {args.package} {found.bad} ({found.good} renders as {good} does); "
+        f"{len(found.tried)} releases rendered"
+    )
     changes = found.changes
     if changes is not None:
         _print_changes(changes)
         if args.package == "keras" and not args.tests:
             print("Recorded divergences (layerviz/divergences.py, docs/baselines.md's table):")
             for group in sorted({entry.group for entry in changes.entries}):
-                print(*(f"  {line}" for line in upgrades.divergence_lines(group, args.backend, found.good, found.bad)), sep="\n")
+                print(
+                    *(f"  {line}" for line in upgrades.divergence_lines(group, args.backend, found.good, found.bad)),
+                    sep="\n",
+                )
     return 1
 
 
@@ -496,7 +533,9 @@ def _sweep(args: argparse.Namespace) -> int:
         versions = sweep.releases_in("keras", args.keras or args.stack, source, args.minor, args.cache)
         claimed = claim()
         print(f"sweeping {len(versions)} releases of keras on {args.backend} into {args.out}")
-        results = sweep.run("keras", versions, args.extra, args.backend, source, selection, args.out, args.cache, args.jobs)
+        results = sweep.run(
+            "keras", versions, args.extra, args.backend, source, selection, args.out, args.cache, args.jobs
+        )
         if args.stack:  # a CI job of one release: it fails when that release could not be swept
             claimed.seal()
             return 1 if any(result.error for result in results if result.release in versions) else 0
@@ -558,7 +597,12 @@ def _run(args: argparse.Namespace) -> int:
         return COMMANDS[args.command](args)
     # (A StackError: an unknown release, or an index that cannot be reached.)
     except (
-        CliError, ImageInputError, BaselineError, catalogue.UnknownNameError, stacks.StackError, outputs.OutputFolderError
+        CliError,
+        ImageInputError,
+        BaselineError,
+        catalogue.UnknownNameError,
+        stacks.StackError,
+        outputs.OutputFolderError,
     ) as exc:
         print(f"layerviz: error: {exc}", file=sys.stderr)
         return 2

@@ -114,9 +114,7 @@ class ColorSpace:
         """Bring a layer's output into the displayable range of this space."""
         values = _as_float64(values)
         if values.shape[-1] != self.depth:
-            raise ValueError(
-                f"{self.name} images have {self.depth} channel(s), got shape {values.shape}"
-            )
+            raise ValueError(f"{self.name} images have {self.depth} channel(s), got shape {values.shape}")
         shown = np.clip(values, 0.0, 1.0)  # a new array: the raw output stays as it was
         for axis in self.angular:
             shown[..., axis] = np.mod(values[..., axis], 1.0)
@@ -138,9 +136,7 @@ RGB = ColorSpace("rgb", ("R", "G", "B"), _identity, _identity)
 HSV = ColorSpace("hsv", ("H", "S", "V"), rgb_to_hsv, hsv_to_rgb, angular=(0,))
 YCBCR = ColorSpace("ycbcr", ("Y", "Cb", "Cr"), rgb_to_ycbcr, ycbcr_to_rgb)
 
-COLOR_SPACES: dict[str, ColorSpace] = {
-    space.name: space for space in (LUMINANCE, RGB, HSV, YCBCR)
-}
+COLOR_SPACES: dict[str, ColorSpace] = {space.name: space for space in (LUMINANCE, RGB, HSV, YCBCR)}
 
 
 def get(name: str) -> ColorSpace:

@@ -66,7 +66,7 @@ def first_changed_layer(baseline: Rendering, obtained: Rendering, tolerance: Tol
             "first differing layer: unknown, the baseline records no layer's output (made before layerviz "
             "recorded them): `--layerviz-rewrite` records them"
         )
-    for index, (old, new) in enumerate(zip(baseline.trace, obtained.trace)):
+    for index, (old, new) in enumerate(zip(baseline.trace, obtained.trace, strict=False)):
         if (old.layer, old.stats.shape) != (new.layer, new.stats.shape):
             what = f"was {old.layer} {_shape(old)}"
         else:
@@ -74,13 +74,17 @@ def first_changed_layer(baseline: Rendering, obtained: Rendering, tolerance: Tol
             if not moves:
                 continue
             what = ", ".join(f"{m.name} {m.before:.6g} -> {m.after:.6g}{_percent(m)}" for m in moves)
-        before = {0: "no layer before it", 1: "the layer before it matches"}.get(index, f"the {index} layers before it match")
+        before = {0: "no layer before it", 1: "the layer before it matches"}.get(
+            index, f"the {index} layers before it match"
+        )
         return LayerChange(
             f"first differing layer: `{new.name}` ({new.layer}), output {_shape(new)}: {what}; {before}", new, index
         )
     old_count, new_count = len(baseline.trace), len(obtained.trace)
     if old_count != new_count:
-        return LayerChange(f"layers: {new_count} now, {old_count} in the baseline; the first {min(old_count, new_count)} match")
+        return LayerChange(
+            f"layers: {new_count} now, {old_count} in the baseline; the first {min(old_count, new_count)} match"
+        )
     return LayerChange(f"every layer's output matches ({new_count} layers): only the rendering differs")
 
 
@@ -108,7 +112,6 @@ class Comparison:
     # (rows, columns) the obtained picture is moved by, when that explains the change.
     shift: tuple[int, int] | None = None
     layer_change: LayerChange | None = None  # a model's: where a failure starts
-
 
     @property
     def case_id(self) -> str:
@@ -170,8 +173,7 @@ class Comparison:
             problems.append(
                 f"pixels: max difference {self.max_diff} levels (tolerance {self.tolerance.levels}); "
                 f"{count} of {total} pixels ({100.0 * count / total:.2f}%) changed, "
-                f"in rows {top}-{bottom}, columns {left}-{right}"
-                + self._uniform()
+                f"in rows {top}-{bottom}, columns {left}-{right}" + self._uniform()
             )
         if self.shift:
             problems.append(f"moved {_describe_shift(self.shift)}, the baseline matches the obtained picture")
@@ -179,8 +181,8 @@ class Comparison:
             problems.append(self.raw_shape_change)
         if self.stats_moved:
             problems.append(
-                f"raw statistics moved (rtol {self.tolerance.rtol:g}, atol {self.tolerance.atol:g} × the largest |value|): "
-                + "; ".join(map(str, self.stats_moved))
+                f"raw statistics moved (rtol {self.tolerance.rtol:g}, atol {self.tolerance.atol:g} "
+                "× the largest |value|): " + "; ".join(map(str, self.stats_moved))
             )
         if self.layer_change:
             problems.append(str(self.layer_change))
@@ -365,7 +367,8 @@ def _compare_pre_activation(baseline: Rendering, obtained: Rendering, tolerance:
     records = [(r.layer, r.activation) for r in baseline.pre_activation]
     if records != [(r.layer, r.activation) for r in obtained.pre_activation]:
         result.pre_activation_change = (
-            f"pre-activation record changed: baseline {_describe_records(baseline)}, obtained {_describe_records(obtained)}"
+            f"pre-activation record changed: baseline {_describe_records(baseline)}, "
+            f"obtained {_describe_records(obtained)}"
             + ("; a baseline made before layerviz recorded it: regenerate it" if not records else "")
         )
     else:

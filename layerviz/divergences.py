@@ -37,8 +37,9 @@ class Condition:
 # oneDNN's CPU kernels, and GPUs', compute what TensorFlow's own CPU kernels refuse.
 TENSORFLOW_OWN_CPU_KERNELS = Condition(
     "TensorFlow's own CPU kernels (oneDNN off, no GPU)",
-    lambda numerics: numerics.get("tensorflow", {}).get("onednn") is False
-    and str(numerics.get("device", "")).startswith("CPU"),
+    lambda numerics: (
+        numerics.get("tensorflow", {}).get("onednn") is False and str(numerics.get("device", "")).startswith("CPU")
+    ),
 )
 
 
@@ -142,24 +143,39 @@ KNOWN: tuple[Divergence, ...] = (
         ("torch",),
         ("3.0.0", "3.5.0"),
         "keras-team/keras#18452",
-        "uneven \"same\" padding: the last pooled row and column count zero padding in the average (up to 107 levels)",
+        'uneven "same" padding: the last pooled row and column count zero padding in the average (up to 107 levels)',
     ),
     *_each(
         ("pooling-strides/average-p3-s2-same", "odd-sizes/avgpool-p3-s2-same-64", "odd-sizes/avgpool-p3-s2-same-63x48"),
         ("torch",),
         ("3.5.0", None),
         "keras-team/keras#18452, fixed by keras-team/keras#23233",
-        "uneven \"same\" padding: the last pooled row and column average a repeated border",
+        'uneven "same" padding: the last pooled row and column average a repeated border',
     ),
     *_each(
-        ("channels-first/transpose-s2-same", "odd-sizes/transpose-s2-same-64", "odd-sizes/transpose-s2-same-63", "odd-sizes/transpose-s2-same-63x48"),
+        (
+            "channels-first/transpose-s2-same",
+            "odd-sizes/transpose-s2-same-64",
+            "odd-sizes/transpose-s2-same-63",
+            "odd-sizes/transpose-s2-same-63x48",
+        ),
         ("torch",),
         ("3.0.0", "3.15.0"),
         "keras-team/keras#22876",
         "values shifted one row up and one column left (every pixel changes, up to 198 levels)",
     ),
     *_each(
-        tuple(f"resampling/resize-{name}" for name in ("up-lanczos3", "down-lanczos3", "down-lanczos3-antialias", "up-lanczos5", "down-lanczos5", "down-lanczos5-antialias")),
+        tuple(
+            f"resampling/resize-{name}"
+            for name in (
+                "up-lanczos3",
+                "down-lanczos3",
+                "down-lanczos3-antialias",
+                "up-lanczos5",
+                "down-lanczos5",
+                "down-lanczos5-antialias",
+            )
+        ),
         ("torch",),
         ("3.0.0", None),
         "keras-team/keras-core#220",
@@ -215,7 +231,12 @@ KNOWN: tuple[Divergence, ...] = (
         "the input is rounded to the compute dtype before normalising (up to 3 levels)",
     ),
     *_each(
-        ("mixed-precision/conv-relu-bfloat16", "mixed-precision/dense-tanh-bfloat16", "mixed-precision/batch-norm-bfloat16", "mixed-precision/layer-norm-bfloat16"),
+        (
+            "mixed-precision/conv-relu-bfloat16",
+            "mixed-precision/dense-tanh-bfloat16",
+            "mixed-precision/batch-norm-bfloat16",
+            "mixed-precision/layer-norm-bfloat16",
+        ),
         ("torch",),
         ("3.0.0", "3.0.5"),  # every release swept: docs/sweeps/torch.json
         "pytorch/pytorch#110285 (NumPy has no bfloat16)",
@@ -256,7 +277,7 @@ KNOWN: tuple[Divergence, ...] = (
         BACKENDS_ALL,
         ("3.0.0", "3.2.1"),
         "fixed by keras-team/keras#19468",
-        "raises ValueError: the initializer \"identity\" cannot be found by name",
+        'raises ValueError: the initializer "identity" cannot be found by name',
     ),
     *_each(
         ("resampling/resize-crop-aspect-strip",),
@@ -312,7 +333,7 @@ KNOWN: tuple[Divergence, ...] = (
         ("torch",),
         ("3.0.0", "3.9.0"),
         "fixed by keras-team/keras#20774",
-        "raises RuntimeError: torch's \"same\" padding came with height and width swapped, or negative",
+        'raises RuntimeError: torch\'s "same" padding came with height and width swapped, or negative',
     ),
     *_each(
         ("channels-first/depthwise",),

@@ -9,10 +9,9 @@ import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
-
-import keras
 
 from layerviz import baselines, colorspaces, divergences, gallery, location, numerics, report
 from layerviz import subject as subjects
@@ -28,7 +27,6 @@ from layerviz.session import CASE_PROPERTY, ENTRY_PROPERTY, LayerSession
 from layerviz.subject import Subject
 from layerviz.tolerance import Tolerance
 from layerviz.verdict import FIXED_UPSTREAM, Found, Verdict, Write, decide
-
 
 # layerviz's errors that say what the check itself got wrong (its subject, photos, name),
 # or where its baseline cannot be written (a full disk, a read-only folder, a symbolic link).
@@ -131,7 +129,9 @@ class LayerRegression:
         # A user's check that raises what it does not declare is broken, never a baseline:
         # against a picture it fails as "now raises" (naming what differs in the numeric
         # environment), and else with the exception itself.
-        broken = bool(caught) and isinstance(obtained, Raised) and not isinstance(obtained.error, (*expected, ImportError))
+        broken = (
+            bool(caught) and isinstance(obtained, Raised) and not isinstance(obtained.error, (*expected, ImportError))
+        )
         if broken and not where.target.png.is_file():
             raise obtained.error  # type: ignore[union-attr, misc]
         if where.skip:
@@ -179,7 +179,9 @@ class LayerRegression:
         """Into the run's gallery, if one is asked for (what was built says more than a factory's name)."""
         if self.session.settings.gallery_dir is not None:
             built = " → ".join(info.layer for info in getattr(obtained, "layers", ())) or title
-            gallery.save_check(self.session.settings.gallery_dir, obtained, self.request.node.nodeid, built, description, inputs)
+            gallery.save_check(
+                self.session.settings.gallery_dir, obtained, self.request.node.nodeid, built, description, inputs
+            )
 
     def _locate(self, spec: Subject, key: str, weighted: bool, weights: str) -> Location:
         backend = keras.backend.backend()
@@ -200,7 +202,9 @@ class LayerRegression:
         """The outcome named as the check is (its set, then its case), once per test."""
         label = target.label(self.root)
         if label in self._checked:
-            raise subjects.SubjectError(f"this test already checked {label}; give each check in a test its own name= or colorspace=")
+            raise subjects.SubjectError(
+                f"this test already checked {label}; give each check in a test its own name= or colorspace="
+            )
         self._checked.add(label)
         self.request.node.user_properties.append((CASE_PROPERTY, label))
         obtained = dataclasses.replace(obtained, case_id=label)
@@ -230,7 +234,9 @@ class LayerRegression:
             found = Found.MATCHES if comparison.ok else Found.DIFFERS
         else:
             found = Found.UNREADABLE if unreadable else Found.MISSING
-        shared_matches = found is Found.DIFFERS and where.divergence is not None and _matches(obtained, where.shared, tolerance)
+        shared_matches = (
+            found is Found.DIFFERS and where.divergence is not None and _matches(obtained, where.shared, tolerance)
+        )
         verdict = decide(found, settings.mode, where.divergence is not None, shared_matches)
         if not recordable and found is not Found.MATCHES:
             verdict = Verdict(Write.NOTHING, True, "changed", None, UNDECLARED)
@@ -248,7 +254,12 @@ class LayerRegression:
             self.session.written[target.folder] = target.weights
 
     def _fail(
-        self, verdict: Verdict, obtained: Outcome, where: Location, comparison: Comparison | None, unreadable: str | None
+        self,
+        verdict: Verdict,
+        obtained: Outcome,
+        where: Location,
+        comparison: Comparison | None,
+        unreadable: str | None,
     ) -> None:
         """Report the failing check (every failure saves its entry) and fail it, saying
         what was found, what was done and what to do."""

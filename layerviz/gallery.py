@@ -75,7 +75,9 @@ class Gallery:
         """The section's rows, each its items by colour space."""
         items = [item for item in self.items if item.section == section]
         by_place = {(item.row, item.column): item for item in items}
-        return [[by_place.get((row, space)) for space in self.colorspaces] for row in dict.fromkeys(i.row for i in items)]
+        return [
+            [by_place.get((row, space)) for space in self.colorspaces] for row in dict.fromkeys(i.row for i in items)
+        ]
 
 
 def _safe(key: str) -> str:
@@ -156,7 +158,7 @@ def from_keras(
             progress.advance(case.id)
     facts = baselines.describe_environment(baselines.environment(suite_seed, size, weights, running))
     facts["inputs"] = ", ".join(photos.labels)
-    facts["rendered"] = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    facts["rendered"] = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     return Gallery(tuple(case_item(case) for case in cases), renderings, _input_pixels(photos, size), facts)
 
 
@@ -222,7 +224,7 @@ def from_checks(out: Path) -> Gallery:
     gallery.title, gallery.about = "layerviz: the checks of a test run", "What each checked subject does to photos"
     gallery.facts = {
         "running": baselines.describe_versions({"versions": baselines.running_versions()}),
-        "rendered": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "rendered": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }
     gallery.inputs = _input_pixels(PhotoSet.bundled(DEFAULT_PAIR), WORKING_SIZE)
     return gallery

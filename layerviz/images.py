@@ -26,9 +26,7 @@ class ImageInputError(ValueError):
 
 def sample_path(name: str) -> Path:
     if name not in SAMPLE_NAMES:
-        raise ImageInputError(
-            f"no bundled sample photo named {name!r}; choose one of: {', '.join(SAMPLE_NAMES)}"
-        )
+        raise ImageInputError(f"no bundled sample photo named {name!r}; choose one of: {', '.join(SAMPLE_NAMES)}")
     return Path(str(resources.files("layerviz") / "samples" / f"{name}.png"))
 
 
@@ -47,9 +45,7 @@ def box_downsample(image: np.ndarray, factor: int) -> np.ndarray:
     height, width, channels = image.shape
     if height % factor or width % factor:
         raise ValueError(f"{height}x{width} is not divisible by {factor}")
-    blocks = np.asarray(image, dtype=np.float64).reshape(
-        height // factor, factor, width // factor, factor, channels
-    )
+    blocks = np.asarray(image, dtype=np.float64).reshape(height // factor, factor, width // factor, factor, channels)
     return blocks.mean(axis=(1, 3)).astype(np.float32)
 
 
@@ -133,9 +129,7 @@ def array_image(array: np.ndarray, size: int = WORKING_SIZE, label: str = "array
     (RGB) or H x W x 4 (RGBA, over white); uint8 is 0-255, floats are 0-1."""
     values = np.asarray(array)
     if values.ndim not in (2, 3) or (values.ndim == 3 and values.shape[-1] not in (1, 3, 4)):
-        raise ImageInputError(
-            f"{label}: an image array is H x W, H x W x 3 or H x W x 4, got shape {values.shape}"
-        )
+        raise ImageInputError(f"{label}: an image array is H x W, H x W x 3 or H x W x 4, got shape {values.shape}")
     scaled = values.astype(np.float64) / (255.0 if values.dtype == np.uint8 else 1.0)
     if scaled.ndim == 2 or scaled.shape[-1] == 1:
         scaled = np.repeat(scaled.reshape(*scaled.shape[:2], 1), 3, axis=-1)

@@ -17,7 +17,6 @@ import numpy as np
 from layerviz.cases import CHANNELS, INPUT_SHAPE, SEED, VOLUME, Step
 from layerviz.seeds import DEFAULT_SUITE_SEED, derive_seed
 
-
 # Activations with options, named in the catalogue as "<name>-<variant>".
 ACTIVATION_VARIANTS = {
     "gelu-approximate": ("gelu", {"approximate": True}),
@@ -160,7 +159,9 @@ def _attribute_for(weight: str, attributes: Iterable[str]) -> str | None:
     return others[0] if weight == "kernel" and len(others) == 1 else None
 
 
-def seed_initializers(layers: Sequence[keras.layers.Layer], seed_name: str, suite_seed: int = DEFAULT_SUITE_SEED) -> None:
+def seed_initializers(
+    layers: Sequence[keras.layers.Layer], seed_name: str, suite_seed: int = DEFAULT_SUITE_SEED
+) -> None:
     """Seed every default random initializer of `layers` (a walk), by position."""
     for index, layer in enumerate(layers):
         _seed_initializers(layer, seed_name, index, suite_seed)
@@ -221,5 +222,3 @@ def fix_weights(
             draw = NUMPY_INITIALIZERS[kind](rng, tuple(int(d) for d in variable.shape))
             variable.assign(np.asarray(draw, dtype=np.float32))  # a user's twin may draw float64
             assigned.add(id(variable))
-
-

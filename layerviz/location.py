@@ -60,7 +60,9 @@ def key(name: str | None, default: str | None, nodeid: str, colorspace: str, roo
     where it came from."""
     __tracebackhide__ = True
     if name:
-        return f"{_inside(name, f'name={name!r}', root, 'Give a relative name, e.g. ' + repr('photos/cat'))}/{colorspace}"
+        return (
+            f"{_inside(name, f'name={name!r}', root, 'Give a relative name, e.g. ' + repr('photos/cat'))}/{colorspace}"
+        )
     if default:
         return f"{default}/{colorspace}"
     fix = "Give its parameter an id without '..' (pytest.param(..., id=...)), or the check a name=."

@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from layerviz import baselines, page
-from layerviz.images import PhotoSet
-from layerviz.images import centre
+from layerviz.images import PhotoSet, centre
 from layerviz.render import Rendering, encode_png, feature_picture, quantize
 
 
@@ -52,7 +51,9 @@ def load(spec: str) -> Loaded:
     try:
         module = importlib.import_module(module_name)
     except ImportError as error:
-        raise ModelSpecError(f"{spec}: cannot import {module_name} ({error}); run from the folder that holds it") from None
+        raise ModelSpecError(
+            f"{spec}: cannot import {module_name} ({error}); run from the folder that holds it"
+        ) from None
     finally:
         sys.path.remove(here)  # the module may have changed sys.path itself
     factory = getattr(module, name, None)

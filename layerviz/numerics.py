@@ -157,7 +157,11 @@ def _read_torch() -> tuple[dict[str, Any], list[str]]:
     except RuntimeError:  # torch >= 2.9 refuses the legacy getters once its fp32_precision API was used
         tf32 = "tf32" in (torch.backends.cuda.matmul.fp32_precision, torch.backends.cudnn.conv.fp32_precision)
         precision = torch.backends.cuda.matmul.fp32_precision
-    return {"cpu_capability": torch.backends.cpu.get_cpu_capability(), "tf32": tf32, "matmul_precision": precision}, gpus
+    return {
+        "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+        "tf32": tf32,
+        "matmul_precision": precision,
+    }, gpus
 
 
 def _read_jax() -> tuple[dict[str, Any], list[str]]:

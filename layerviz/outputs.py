@@ -59,9 +59,7 @@ def claim(
         raise OutputFolderError(f"{option} {folder}: layerviz does not write into {where}; give a folder of its own")
     tree = _baseline_tree(where, trees)
     if tree is not None:
-        raise OutputFolderError(
-            f"{option} {folder}: this is inside the baseline tree {tree}; give a folder outside it"
-        )
+        raise OutputFolderError(f"{option} {folder}: this is inside the baseline tree {tree}; give a folder outside it")
     if where.exists() and not where.is_dir():
         raise OutputFolderError(f"{option} {folder}: this is a file; give a folder")
     present = _files(where) if where.is_dir() else set()
@@ -129,8 +127,7 @@ def _read_record(where: Path, option: str, folder: Path) -> dict[str, set[str]] 
             raise ValueError("neither 'written' nor 'foreign'")
     except (OSError, ValueError, TypeError) as error:
         raise OutputFolderError(
-            f"{option} {folder}: its record {RECORD} is unreadable ({error}); delete the folder "
-            f"or give another"
+            f"{option} {folder}: its record {RECORD} is unreadable ({error}); delete the folder or give another"
         ) from None
     return record
 

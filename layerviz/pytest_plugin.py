@@ -78,7 +78,11 @@ SETTINGS = {
         _Setting("levels", "N", "largest per-pixel 8-bit level difference tolerated", int, MAX_LEVEL_DIFF),
         _Setting("rtol", "X", "relative tolerance of the raw-output statistics", float, STATS_RTOL),
         _Setting(
-            "atol", "X", "absolute tolerance of the raw-output statistics, times the output's largest |value|", float, STATS_ATOL
+            "atol",
+            "X",
+            "absolute tolerance of the raw-output statistics, times the output's largest |value|",
+            float,
+            STATS_ATOL,
         ),
         _Setting(
             "numerics",
@@ -208,7 +212,10 @@ def environment_lines(session: LayerSession) -> list[str]:
     if not made:
         return []
     running = session.numerics()
-    lines = [f"layerviz: baselines: {made}; running: {session.running()}", f"layerviz: numerics: {numerics.summary(running)}"]
+    lines = [
+        f"layerviz: baselines: {made}; running: {session.running()}",
+        f"layerviz: numerics: {numerics.summary(running)}",
+    ]
     for sets, said in baselines.numeric_differences(session.settings.root, running).items():
         lines.append(f"layerviz: {', '.join(sets)}: {'; '.join(said)}")
     return lines
@@ -226,5 +233,7 @@ def layer_regression(request: pytest.FixtureRequest, tmp_path_factory: pytest.Te
 
     nodeid = request.node.nodeid
     # Made only when a failure writes into it: 400 empty folders a run cost time to make and clean.
-    folder = f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', request.node.name)[:60]}-{hashlib.sha1(nodeid.encode()).hexdigest()[:8]}"
+    folder = (
+        f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', request.node.name)[:60]}-{hashlib.sha1(nodeid.encode()).hexdigest()[:8]}"
+    )
     return LayerRegression(request, _session(request.config), tmp_path_factory.getbasetemp() / "layerviz" / folder)

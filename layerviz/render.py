@@ -158,7 +158,9 @@ class Rendering:
         )
         lines.append(f'  "layers": [\n{layers}\n  ]' if self.layers else '  "layers": []')
         if self.pre_activation:
-            records = ",\n".join("    " + json.dumps(record.record(self.stats.channels)) for record in self.pre_activation)
+            records = ",\n".join(
+                "    " + json.dumps(record.record(self.stats.channels)) for record in self.pre_activation
+            )
             lines.append(f'  "pre_activation": [\n{records}\n  ]')
         if self.trace:
             # [name, class, shape, min, max, mean, std]: a line a layer.
@@ -179,7 +181,9 @@ def read_sidecar(data: dict[str, Any]) -> dict[str, Any]:
     stats = _read_stats(data, tuple(data["shape"]), tuple(data["channels"]))
     pre_activation = tuple(
         PreActivation(
-            int(item["layer"]), str(item["activation"]), _read_stats(item, (), tuple(item.get("channels", stats.channels)))
+            int(item["layer"]),
+            str(item["activation"]),
+            _read_stats(item, (), tuple(item.get("channels", stats.channels))),
         )
         for item in data.get("pre_activation", ())
     )

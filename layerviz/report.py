@@ -557,7 +557,9 @@ class TreeDiff:
     index: Path  # the report page
 
 
-def write_tree_diff(before: Path, after: Path, out: Path, *, title: str, labels: Mapping[str, str], facts: Mapping[str, str]) -> TreeDiff:
+def write_tree_diff(
+    before: Path, after: Path, out: Path, *, title: str, labels: Mapping[str, str], facts: Mapping[str, str]
+) -> TreeDiff:
     """Compare two trees, explain what changed (twins, random draws) and write the report
     under `out` (a folder its caller claimed: `layerviz.outputs`)."""
     entries, compared = diff_trees(before, after, out)

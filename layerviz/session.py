@@ -224,7 +224,9 @@ class LayerSession:
             shown = ", ".join(str(path.relative_to(self.settings.root)) for path in unused[:5])
             more = f" and {len(unused) - 5} more" if len(unused) > 5 else ""
             if pruning:
-                terminalreporter.write_line(f"layerviz: deleted {len(unused)} baseline files no check used: {shown}{more}")
+                terminalreporter.write_line(
+                    f"layerviz: deleted {len(unused)} baseline files no check used: {shown}{more}"
+                )
             else:
                 terminalreporter.write_line(
                     f"layerviz: {len(unused)} baseline files no check used: {shown}{more}; "

@@ -31,7 +31,14 @@ from layerviz.baselines import write_atomic
 
 DEFAULT_INDEX = "https://pypi.org/simple"
 # What uv says when it cannot reach an index (its messages, lower-cased).
-_OFFLINE = ("failed to fetch", "dns error", "connection refused", "could not connect", "network is unreachable", "offline")
+_OFFLINE = (
+    "failed to fetch",
+    "dns error",
+    "connection refused",
+    "could not connect",
+    "network is unreachable",
+    "offline",
+)
 _MARKER = "layerviz-stack.json"
 
 
@@ -247,7 +254,9 @@ def _index_versions(name: str, index_url: str) -> set[str]:
         raise StackError(f"cannot list {name}'s releases at {index_url} (HTTP {exc.code})") from None
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise StackError(f"cannot reach the package index {index_url} ({reason}); cached stacks work with --offline") from None
+        raise StackError(
+            f"cannot reach the package index {index_url} ({reason}); cached stacks work with --offline"
+        ) from None
     if "versions" in data:
         return set(data["versions"])
     return {file["filename"].split("-")[1] for file in data.get("files", []) if "-" in file["filename"]}

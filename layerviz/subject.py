@@ -278,7 +278,9 @@ def run(
     thing = subject.make(shape)
     if subject.config_id is None:
         shape = _input_shape(subject, thing, shape, sized)
-    steps = list(thing) if isinstance(thing, list) else (thing.layers if isinstance(thing, keras.Sequential) else [thing])
+    steps = (
+        list(thing) if isinstance(thing, list) else (thing.layers if isinstance(thing, keras.Sequential) else [thing])
+    )
     walked = keras_layers.walk(thing)
     # as-is: weights already there. A layer built only now (a user's weightless layer
     # beside a trained model is) must come out without any.
@@ -433,7 +435,9 @@ def outcome(
     layerviz's own errors (a bad photo, a subject it cannot run, a default initializer
     fixed weights cannot draw) always propagate.
     """
-    recorded: tuple[type[BaseException], ...] = (Exception,) if subject.config_id is not None else (*raises, ImportError)
+    recorded: tuple[type[BaseException], ...] = (
+        (Exception,) if subject.config_id is not None else (*raises, ImportError)
+    )
     try:
         output = trace(subject, colorspace, photos, size, weights, seed_name, suite_seed)
     except (ImageInputError, SubjectError, FixedWeightsError):

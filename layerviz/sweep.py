@@ -43,7 +43,9 @@ class StackResult:
     skipped: dict[str, str] = field(default_factory=dict)
 
 
-def releases_in(package: str, span: str, source: stacks.Source, minor: bool = False, cache: Path | None = None) -> list[str]:
+def releases_in(
+    package: str, span: str, source: stacks.Source, minor: bool = False, cache: Path | None = None
+) -> list[str]:
     """The releases of `span` ("3.0.0..3.15.1", or one version), oldest first; with
     `minor`, the newest patch of each minor release only."""
     first, _, last = span.partition("..")
@@ -233,7 +235,9 @@ def _cell(result: StackResult, check: str, files: dict[str, Path], reference: ob
     picture = path.relative_to(out).as_posix() if isinstance(outcome, Rendering) else ""
     if reference is None:
         state = "raises" if isinstance(outcome, Raised) else "differs"
-        return Cell(state, outcome.type if isinstance(outcome, Raised) else "the newest release does not render it", picture)
+        return Cell(
+            state, outcome.type if isinstance(outcome, Raised) else "the newest release does not render it", picture
+        )
     comparison = compare(reference, outcome, report.check_tolerance(check))
     if comparison.ok:
         return Cell("same", "", picture)
@@ -323,7 +327,9 @@ def evidence(data: dict) -> dict:
         runs: list[list[str]] = []
         for release in (r["release"] for r in data["releases"]):
             cell = row["cells"][release]
-            said = cell["state"] + (f": {cell['detail']}" if cell["state"] in ("differs", "raises") and cell["detail"] else "")
+            said = cell["state"] + (
+                f": {cell['detail']}" if cell["state"] in ("differs", "raises") and cell["detail"] else ""
+            )
             if runs and runs[-1][2] == said:
                 runs[-1][1] = release
             else:

@@ -65,7 +65,10 @@ def divergences_markdown(evidence: Sequence[tuple[str, Mapping]] = ()) -> str:
     for (keras_from, keras_before, what, upstream, when, names), backends in rows.items():
         versions = f"≥ {keras_from}, " + (f"< {keras_before}" if keras_before else "open")
         cases = "<br>".join(f"`{name}/*`" for name in names)
-        row = f"| {cases} | {', '.join(backends)} | {_cell(when) or 'always'} | {versions} | {_cell(what)} | {_cell(upstream)} |"
+        row = (
+            f"| {cases} | {', '.join(backends)} | {_cell(when) or 'always'} | {versions} "
+            f"| {_cell(what)} | {_cell(upstream)} |"
+        )
         if evidence:
             covering = [
                 name

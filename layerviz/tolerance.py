@@ -10,10 +10,11 @@ from dataclasses import astuple, dataclass
 
 # One 8-bit level absorbs float round-off that moves a value across a rounding
 # boundary; the raw statistics (float64 reductions of float32 outputs) get rtol 1e-4,
-# with atol 1e-5 for statistics near zero, times the output's largest |value| (compare). Measured against the committed baselines
-# (keras 3.15.1): TensorFlow with oneDNN off, and the fixed and weightless checks on
-# JAX and PyTorch, differ by at most 1 level (in 15, 26 and 18 checks) and use at most
-# 1.7% of the statistics tolerance; a real change moves many pixels by far more.
+# with atol 1e-5 for statistics near zero, times the output's largest |value| (compare).
+# Measured against the committed baselines (keras 3.15.1): TensorFlow with oneDNN off,
+# and the fixed and weightless checks on JAX and PyTorch, differ by at most 1 level (in
+# 15, 26 and 18 checks) and use at most 1.7% of the statistics tolerance; a real change
+# moves many pixels by far more.
 MAX_LEVEL_DIFF = 1
 STATS_RTOL = 1e-4
 STATS_ATOL = 1e-5

@@ -54,7 +54,16 @@ def render(stack: Stack, tree: Path, selection: Selection, cache: Path | None = 
         return Rendered(stack, tree, error=str(exc))
     shutil.rmtree(tree, ignore_errors=True)  # nothing left from an earlier or interrupted run
     if selection.tests:
-        command = [str(python), "-m", "pytest", *selection.tests, f"--layerviz-obtained={tree}", "-q", "-p", "no:cacheprovider"]
+        command = [
+            str(python),
+            "-m",
+            "pytest",
+            *selection.tests,
+            f"--layerviz-obtained={tree}",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+        ]
         # Baselines of the suite's own stay untouched: each side compares with a scratch tree.
         scratch = tree.with_name(f"{tree.name}-baselines")
         shutil.rmtree(scratch, ignore_errors=True)
@@ -67,7 +76,11 @@ def render(stack: Stack, tree: Path, selection: Selection, cache: Path | None = 
         command = [str(python), "-m", "layerviz", "obtain", "--out", str(tree), "--numerics", selection.numerics]
         command += [f"--section={s}" for s in selection.sections] + [f"-k={k}" for k in selection.keywords]
         fine = (0,)
-    env = {**os.environ, "KERAS_BACKEND": stack.backend, "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")}
+    env = {
+        **os.environ,
+        "KERAS_BACKEND": stack.backend,
+        "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"),
+    }
     env.pop("CI", None)  # under CI a missing scratch baseline would fail instead of being made
     done = subprocess.run(command, capture_output=True, text=True, env=env)
     if done.returncode not in fine or not tree.is_dir():
@@ -168,7 +181,9 @@ def stack_facts(*rendered: Rendered) -> dict[str, str]:
     return facts
 
 
-def upgrade(before: Stack, after: Stack, selection: Selection, out: Path, cache: Path | None = None) -> tuple[report.TreeDiff | None, list[Rendered]]:
+def upgrade(
+    before: Stack, after: Stack, selection: Selection, out: Path, cache: Path | None = None
+) -> tuple[report.TreeDiff | None, list[Rendered]]:
     """Render `selection` with both stacks here and compare them; the report goes to
     `out/report`, the trees to `out/trees`. None when a stack could not render."""
     check_releases([before, after], cache)
@@ -269,17 +284,26 @@ def divergence_lines(config: str, backend: str, good: str, bad: str) -> list[str
     ending = next((k for k in recorded if covers(k, good)), None)
     starting = next((k for k in recorded if covers(k, bad)), None)
     if ending is not None and ending is starting:
-        return [f"{config} on {backend}: the divergence recorded for {ending.versions} covers {good} and {bad}, "
-                f"which render differently: its range should end at {bad} (keras_before={bad!r})"]
+        return [
+            f"{config} on {backend}: the divergence recorded for {ending.versions} covers {good} and {bad}, "
+            f"which render differently: its range should end at {bad} (keras_before={bad!r})"
+        ]
     lines = []
     for known, at, edge in ((ending, good, "keras_before"), (starting, bad, "keras_from")):
         if known is None:
             continue
         matches = (known.keras_before == bad) if edge == "keras_before" else (known.keras_from == bad)
-        verdict = "as recorded" if matches else f"recorded with {edge}={getattr(known, edge)!r}; the releases say {bad!r}"
-        lines.append(f"{config} on {backend}: the divergence covering {at} ({known.versions}) {'ends' if edge == 'keras_before' else 'starts'} at {bad}: {verdict}")
+        verdict = (
+            "as recorded" if matches else f"recorded with {edge}={getattr(known, edge)!r}; the releases say {bad!r}"
+        )
+        lines.append(
+            f"{config} on {backend}: the divergence covering {at} ({known.versions}) "
+            f"{'ends' if edge == 'keras_before' else 'starts'} at {bad}: {verdict}"
+        )
     if not lines:
-        lines.append(f"{config} on {backend}: no recorded divergence; if {backend} computes something else from {bad} on:")
+        lines.append(
+            f"{config} on {backend}: no recorded divergence; if {backend} computes something else from {bad} on:"
+        )
         lines.append(
             f'    Divergence(config="{config}", backend="{backend}", keras_from="{bad}", keras_before=None,\n'
             f'               upstream="TODO: the Keras issue or pull request", what="TODO: what {backend} computes")'

@@ -96,7 +96,9 @@ def decide(found: Found, mode: Mode, divergence: bool = False, shared_matches: b
             return Verdict(Write.ALL, True, "unreadable", None, _REWROTE)
         return Verdict(Write.NOTHING, True, "unreadable")
     if mode.force_regen:
-        return Verdict(Write.ALL, True, "missing", None, "--force-regen set, wrote its baseline {png}; run again to confirm")
+        return Verdict(
+            Write.ALL, True, "missing", None, "--force-regen set, wrote its baseline {png}; run again to confirm"
+        )
     if mode.ci:
         return Verdict(
             Write.NOTHING,
@@ -106,4 +108,6 @@ def decide(found: Found, mode: Mode, divergence: bool = False, shared_matches: b
             "Nothing was written under {root} because CI is set. Run `{hint}` on your machine, look at the new "
             "picture and commit it.",
         )
-    return Verdict(Write.ALL, True, "missing", None, "No baseline existed; {made}. Look at it and commit it (or run `{hint}`).")
+    return Verdict(
+        Write.ALL, True, "missing", None, "No baseline existed; {made}. Look at it and commit it (or run `{hint}`)."
+    )

@@ -13,9 +13,18 @@ from PIL import Image
 
 EXECUTABLE = shutil.which("chromium")
 FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
 ]
+
+
 def needed(test):  # noqa: ANN001, ANN201
     """A test that looks at a page in Chromium: slow (a browser starts), and skipped
     without it outside CI (.ci/run installs it)."""
@@ -33,7 +42,9 @@ def screenshot(page: Path, width: int, height: int, profile: Path) -> np.ndarray
     shot = profile.with_name(profile.name + "-screenshot.png")
     subprocess.run(
         [*_command(profile), f"--window-size={width},{height}", f"--screenshot={shot}", page.as_uri()],
-        check=True, capture_output=True, timeout=120,
+        check=True,
+        capture_output=True,
+        timeout=120,
     )
     return np.asarray(Image.open(shot).convert("RGB"))
 
@@ -43,11 +54,24 @@ def probe(page: Path, script: str, profile: Path, width: int = 1300, height: int
     relative image paths resolve); the script records what it measures as
     attributes of <body>."""
     copy = page.with_name(page.stem + ".probe.html")
-    copy.write_text(page.read_text().replace("</body>", f"<script>window.addEventListener('load', () => {{ {script} }});</script></body>"))
+    copy.write_text(
+        page.read_text().replace(
+            "</body>", f"<script>window.addEventListener('load', () => {{ {script} }});</script></body>"
+        )
+    )
     try:
         return subprocess.run(
-            [*_command(profile), f"--window-size={width},{height}", "--virtual-time-budget=20000", "--dump-dom", copy.as_uri()],
-            check=True, capture_output=True, text=True, timeout=120,
+            [
+                *_command(profile),
+                f"--window-size={width},{height}",
+                "--virtual-time-budget=20000",
+                "--dump-dom",
+                copy.as_uri(),
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=120,
         ).stdout
     finally:
         copy.unlink()

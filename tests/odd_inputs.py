@@ -179,7 +179,7 @@ def _damaged_json(draw, valid: bytes, kind: str) -> bytes:
     if kind == "truncated":
         return valid[: draw(st.integers(0, len(valid) - 1))]
     if kind == "not-json":
-        return draw(st.sampled_from([b"", b"not json", b"\xff\xfe\x00", b"{'single': 'quotes'}", b"{\"a\": 1,}"]))
+        return draw(st.sampled_from([b"", b"not json", b"\xff\xfe\x00", b"{'single': 'quotes'}", b'{"a": 1,}']))
     if kind == "without-a-field":
         data = json.loads(valid)
         data.pop(draw(st.sampled_from(sorted(data))))
@@ -203,8 +203,19 @@ def baseline_cases(draw, case_id: str = CASE_IDS[0]) -> Tree:
     valid_stats, valid_png = sidecar_and_png(case_id, draw(st.integers(0, 2**16)), height, width)
     stats_kind = draw(
         st.sampled_from(
-            ["valid", "valid", "valid", "raises", "missing", "folder", "truncated", "not-json", "wrong-shape",
-             "without-a-field", "a-field-of-another-type"]
+            [
+                "valid",
+                "valid",
+                "valid",
+                "raises",
+                "missing",
+                "folder",
+                "truncated",
+                "not-json",
+                "wrong-shape",
+                "without-a-field",
+                "a-field-of-another-type",
+            ]
         )
     )
     png_kind = draw(st.sampled_from(["valid", "valid", "missing", "folder", "image-file"]))

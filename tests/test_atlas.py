@@ -58,13 +58,16 @@ def test_every_atlas_section_has_a_title_and_says_why_it_is_checked_as_it_is():
         assert config.input_size() <= 128, config.id
         # RGB only, unless colour makes a difference the section note gives.
         assert config.colorspaces == ("rgb",) or "all four colour spaces" in atlas.SECTION_NOTES[config.section]
-        assert config.random == any(step.layer.startswith("Random") or step.layer == "Solarization" for step in config.steps)
+        assert config.random == any(
+            step.layer.startswith("Random") or step.layer == "Solarization" for step in config.steps
+        )
     assert set(SECTION_TITLES) >= set(atlas.SECTION_TITLES)
 
 
 def test_every_activation_keras_exports_is_checked_or_said_why_not():
     exported = {
-        name for name in dir(keras.activations)
+        name
+        for name in dir(keras.activations)
         if not name.startswith("_") and name not in ("get", "serialize", "deserialize")
     }
     checked = {name.split("-")[0] for name in atlas.ACTIVATIONS}
@@ -119,7 +122,11 @@ NUMPY_ACTIVATIONS = {
     "hard_tanh": lambda x: np.clip(x, -1, 1),
     "leaky_relu": lambda x: np.where(x >= 0, x, 0.2 * x),
     "log_sigmoid": lambda x: -_softplus(-x),
-    "log_softmax": lambda x: x - x.max(axis=-1, keepdims=True) - np.log(np.exp(x - x.max(axis=-1, keepdims=True)).sum(axis=-1, keepdims=True)),
+    "log_softmax": lambda x: (
+        x
+        - x.max(axis=-1, keepdims=True)
+        - np.log(np.exp(x - x.max(axis=-1, keepdims=True)).sum(axis=-1, keepdims=True))
+    ),
     "mish": lambda x: x * np.tanh(_softplus(x)),
     "relu6": lambda x: np.clip(x, 0, 6),
     "selu": lambda x: SELU_SCALE * np.where(x > 0, x, SELU_ALPHA * np.expm1(np.minimum(x, 0))),
@@ -183,7 +190,8 @@ def _assert_equals_numpy(name: str, values: np.ndarray) -> None:
 def test_activation_aliases_compute_the_same(alias, name):
     x = keras.ops.convert_to_tensor(np.linspace(-6, 6, 97, dtype=np.float32))
     np.testing.assert_array_equal(
-        keras.ops.convert_to_numpy(keras.activations.get(alias)(x)), keras.ops.convert_to_numpy(keras.activations.get(name)(x))
+        keras.ops.convert_to_numpy(keras.activations.get(alias)(x)),
+        keras.ops.convert_to_numpy(keras.activations.get(name)(x)),
     )
 
 
@@ -195,7 +203,9 @@ def _correlate(image: np.ndarray, kernel: np.ndarray, stride: int = 1, dilation:
     out = np.zeros((rows, cols))
     for i in range(kernel.shape[0]):
         for j in range(kernel.shape[1]):
-            window = image[i * dilation :, j * dilation :][: (rows - 1) * stride + 1 : stride, : (cols - 1) * stride + 1 : stride]
+            window = image[i * dilation :, j * dilation :][
+                : (rows - 1) * stride + 1 : stride, : (cols - 1) * stride + 1 : stride
+            ]
             out += kernel[i, j] * window
     return out
 
@@ -207,7 +217,16 @@ def atlas_layer(config_id: str, shape: tuple[int, ...]) -> keras.layers.Layer:
     return make_layer(step, 0, shape, shape, config_id)
 
 
-@pytest.mark.parametrize("config_id", ["convolutions/depthwise", "convolutions/depthwise-m2", "convolutions/depthwise-s2", "convolutions/depthwise-d2", "convolutions/conv-groups3"])
+@pytest.mark.parametrize(
+    "config_id",
+    [
+        "convolutions/depthwise",
+        "convolutions/depthwise-m2",
+        "convolutions/depthwise-s2",
+        "convolutions/depthwise-d2",
+        "convolutions/conv-groups3",
+    ],
+)
 def test_depthwise_and_grouped_convolutions_are_per_channel_convolutions(config_id):
     """Rejects a depthwise convolution that mixes channels, multiplies them in the wrong
     order, ignores its stride or dilation; groups=3 on three channels is the same."""
@@ -221,7 +240,9 @@ def test_depthwise_and_grouped_convolutions_are_per_channel_convolutions(config_
         for m in range(multiplier):
             out = channel * multiplier + m
             k = kernel[:, :, channel, m] if kernel.shape[2] == 3 else kernel[:, :, 0, channel]
-            np.testing.assert_allclose(output[..., out], _correlate(image[..., channel], k, stride, dilation) + bias[out], rtol=1e-4, atol=1e-5)
+            np.testing.assert_allclose(
+                output[..., out], _correlate(image[..., channel], k, stride, dilation) + bias[out], rtol=1e-4, atol=1e-5
+            )
 
 
 def test_separable_convolution_is_depthwise_then_pointwise():
@@ -237,18 +258,26 @@ def test_resampling_by_index_arithmetic():
     """Nearest upsampling repeats; nearest resizing picks the pixel whose centre is
     nearest (half-pixel centres); padding, cropping and rescaling move or scale values."""
     small = photo(32)
-    np.testing.assert_array_equal(call(atlas_layer("resampling/upsampling-nearest", small.shape), small), small.repeat(2, 0).repeat(2, 1))
+    np.testing.assert_array_equal(
+        call(atlas_layer("resampling/upsampling-nearest", small.shape), small), small.repeat(2, 0).repeat(2, 1)
+    )
     image = photo(48)
-    np.testing.assert_array_equal(call(atlas_layer("resampling/resize-up-nearest", image.shape), image), image.repeat(2, 0).repeat(2, 1))
+    np.testing.assert_array_equal(
+        call(atlas_layer("resampling/resize-up-nearest", image.shape), image), image.repeat(2, 0).repeat(2, 1)
+    )
     big = photo(128)
     index = np.floor((np.arange(48) + 0.5) * 128 / 48).astype(int)
-    np.testing.assert_array_equal(call(atlas_layer("resampling/resize-down-nearest", big.shape), big), big[index][:, index])
+    np.testing.assert_array_equal(
+        call(atlas_layer("resampling/resize-down-nearest", big.shape), big), big[index][:, index]
+    )
     image = photo(64)
     padded = call(atlas_layer("resampling/zero-padding", image.shape), image)
     np.testing.assert_array_equal(padded, np.pad(image, ((4, 8), (2, 10), (0, 0))))
     np.testing.assert_array_equal(call(atlas_layer("resampling/cropping", image.shape), image), image[4:-8, 2:-10])
     np.testing.assert_array_equal(call(atlas_layer("resampling/center-crop", image.shape), image), image[12:52, 4:60])
-    np.testing.assert_allclose(call(atlas_layer("resampling/rescaling", image.shape), image), image * 2 - 0.5, atol=1e-6)
+    np.testing.assert_allclose(
+        call(atlas_layer("resampling/rescaling", image.shape), image), image * 2 - 0.5, atol=1e-6
+    )
 
 
 def test_normalizations_equal_their_formulas():
@@ -271,7 +300,9 @@ def test_global_pooling_and_preprocessing_oracles():
     image = photo(32)
     average = keras.layers.GlobalAveragePooling2D(keepdims=True)
     np.testing.assert_allclose(call(average, image)[0, 0], image.mean(axis=(0, 1)), rtol=1e-5)
-    np.testing.assert_array_equal(call(keras.layers.GlobalMaxPooling2D(keepdims=True), image)[0, 0], image.max(axis=(0, 1)))
+    np.testing.assert_array_equal(
+        call(keras.layers.GlobalMaxPooling2D(keepdims=True), image)[0, 0], image.max(axis=(0, 1))
+    )
     contrast = call(atlas_layer("preprocessing/auto-contrast", image.shape), image)
     low, high = image.min(axis=(0, 1)), image.max(axis=(0, 1))
     np.testing.assert_allclose(contrast, (image - low) / (high - low), rtol=1e-4, atol=1e-5)
@@ -281,8 +312,8 @@ def test_global_pooling_and_preprocessing_oracles():
     batch = np.stack([photo(32, 0), photo(32, 1)] * 4)
     for seed in range(4):
         invert = keras.layers.RandomInvert(factor=1.0, value_range=(0, 1), seed=seed)
-        for given, out in zip(batch, keras.ops.convert_to_numpy(invert(batch, training=True)), strict=True):
-            assert np.allclose(out, 1 - given, atol=1e-6) or np.array_equal(out, given)
+        for before, out in zip(batch, keras.ops.convert_to_numpy(invert(batch, training=True)), strict=True):
+            assert np.allclose(out, 1 - before, atol=1e-6) or np.array_equal(out, before)
 
 
 # --- conditions -------------------------------------------------------------------------
@@ -341,7 +372,9 @@ MIXED_BOUND = {"mixed_float16": 2e-3, "mixed_bfloat16": 2.3e-2}
 def test_mixed_precision_stays_within_its_measured_distance_of_float32(config):
     (step,) = config.steps
     policy = step.options["dtype"]
-    plain = dataclasses.replace(config, steps=(Step(step.layer, {k: v for k, v in step.options.items() if k != "dtype"}, call=step.call),))
+    plain = dataclasses.replace(
+        config, steps=(Step(step.layer, {k: v for k, v in step.options.items() if k != "dtype"}, call=step.call),)
+    )
     mode = "fixed" if config.has_weights else "keras"
     case = Case(config, "rgb")
     mixed = subject.trace(subject.of(case), "rgb", weights=mode, seed_name=case.id).raw
@@ -386,7 +419,9 @@ TENSORFLOW_SEED_COLLISION = pytest.mark.xfail(
 )
 
 
-@pytest.mark.parametrize("seed", [pytest.param(s, marks=TENSORFLOW_SEED_COLLISION) if s in (1, 2**31 - 1) else s for s in SEEDS])
+@pytest.mark.parametrize(
+    "seed", [pytest.param(s, marks=TENSORFLOW_SEED_COLLISION) if s in (1, 2**31 - 1) else s for s in SEEDS]
+)
 def test_seeds_at_their_edges_give_the_same_numbers_twice_and_others_elsewhere(seed):
     """An initializer and a random preprocessing layer given seed 0, 1 or the largest
     int32: two constructions with the same seed agree, different seeds do not."""
@@ -433,7 +468,8 @@ def test_the_keras_fixes_page_names_only_cases_the_catalogue_has():
 @pytest.mark.xfail(
     divergences.version(keras.version()) < divergences.version("3.11.0"),
     strict=True,
-    reason="keras-team/keras#21456, fixed in Keras 3.11.0: the resize used the global data format on the transposed photo",
+    reason="keras-team/keras#21456, fixed in Keras 3.11.0: "
+    "the resize used the global data format on the transposed photo",
 )
 def test_bilinear_upsampling_follows_the_global_channels_first_setting():
     """keras-team/keras#21456 (fixed in Keras 3.11.0): with the process-wide image data format

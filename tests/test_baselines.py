@@ -12,14 +12,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 from hypothesis import given, settings
-from odd_inputs import baseline_cases, png_bytes_header_only, snapshot
 from PIL import Image
 
 from layerviz import baselines, divergences
-from layerviz.raised import Raised
 from layerviz.images import DEFAULT_PAIR, WORKING_SIZE, sample_path
+from layerviz.raised import Raised
 from layerviz.render import Rendering, decode_png, encode_png, render
 from layerviz.seeds import DEFAULT_SUITE_SEED
+
+from odd_inputs import baseline_cases, png_bytes_header_only, snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "baselines"
@@ -84,7 +85,9 @@ def test_written_files_get_the_mode_the_umask_gives_as_open_would(tmp_path, umas
 def test_missing_or_corrupt_baselines_name_the_file_and_the_fix(tmp_path, rendering):
     png = baselines.png_path(tmp_path, rendering.case_id)
     hint = "pytest --regen-all 'tests/test_visual.py::test_case[conv2d/k3-relu/hsv]'"
-    with pytest.raises(baselines.BaselineError, match=r"hsv\.png is missing; regenerate it with `pytest --regen-all 'tests"):
+    with pytest.raises(
+        baselines.BaselineError, match=r"hsv\.png is missing; regenerate it with `pytest --regen-all 'tests"
+    ):
         baselines.load(png, rendering.case_id, hint)
     # A tree read outside its tests (layerviz diff, upgrade): no command that would select nothing.
     with pytest.raises(baselines.BaselineError, match="is missing; make the tree again with the command that made it$"):
@@ -140,7 +143,13 @@ def test_hygiene_finds_obsolete_and_missing_files(tmp_path, rendering):
     baselines.save(rendering, stray[1])
     stray[2].write_text("x")
     obsolete = baselines.obsolete_files(root)
-    assert set(obsolete) == {stray[0], baselines.stats_path(stray[0]), stray[1], baselines.stats_path(stray[1]), stray[2]}
+    assert set(obsolete) == {
+        stray[0],
+        baselines.stats_path(stray[0]),
+        stray[1],
+        baselines.stats_path(stray[1]),
+        stray[2],
+    }
     missing = baselines.missing_files(root)
     assert root / "fixed" / "MANIFEST.json" in missing
     assert good not in missing and baselines.png_path(root / "fixed", "conv2d/k3-relu/rgb") in missing
@@ -173,9 +182,22 @@ def test_an_interrupted_regeneration_leaves_each_file_old_or_new(tmp_path):
             old[path] = new[path].replace(b'"case": "', b'"case": "old/')
         path.write_bytes(old[path])
     process = subprocess.Popen(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_visual.py",
-         "--regen-all", "-k", "not keras", f"--layerviz-baselines={tree}"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "tests/test_visual.py",
+            "--regen-all",
+            "-k",
+            "not keras",
+            f"--layerviz-baselines={tree}",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     watched = sorted(new)
     deadline = time.monotonic() + 120
@@ -200,7 +222,9 @@ def test_describe_tree_names_the_stack_of_each_set(tmp_path):
         (root / name).mkdir(parents=True)
         data = {"versions": {"keras": "3.15.1", "backend": backend, backend: version}}
         (root / name / baselines.MANIFEST).write_text(json.dumps(data))
-    assert baselines.describe_tree(root) == "keras 3.15.1/tensorflow 2.21.0 (fixed); keras 3.15.1/jax 0.10.2 (keras/jax)"
+    assert (
+        baselines.describe_tree(root) == "keras 3.15.1/tensorflow 2.21.0 (fixed); keras 3.15.1/jax 0.10.2 (keras/jax)"
+    )
     assert baselines.describe_tree(root / "keras" / "jax") == "keras 3.15.1/jax 0.10.2"
     assert baselines.describe_tree(tmp_path) is None
 
@@ -241,14 +265,20 @@ def test_hygiene_expects_each_divergence_set_beside_the_set_it_stands_in_for(tmp
     root = tmp_path / "baselines"
     (root / "fixed").mkdir(parents=True)
     missing = {p.relative_to(root).as_posix() for p in baselines.missing_files(root)}
-    expected = {f"divergences/jax/from-3.1.0-before-3.2.0/fixed/edge/conv2d-k3-same/{space}{suffix}"
-                for space in ("luminance", "rgb", "hsv", "ycbcr") for suffix in (".png", ".stats.json")}
+    expected = {
+        f"divergences/jax/from-3.1.0-before-3.2.0/fixed/edge/conv2d-k3-same/{space}{suffix}"
+        for space in ("luminance", "rgb", "hsv", "ycbcr")
+        for suffix in (".png", ".stats.json")
+    }
     assert expected | {"divergences/jax/from-3.1.0-before-3.2.0/fixed/MANIFEST.json"} <= missing
     assert not any("keras/jax" in path for path in missing)  # that set is not present here
     (root / "keras" / "jax").mkdir(parents=True)
-    assert any("from-3.1.0-before-3.2.0/keras/jax/edge/conv2d-k3-same/rgb.png" in str(p) for p in baselines.missing_files(root))
+    assert any(
+        "from-3.1.0-before-3.2.0/keras/jax/edge/conv2d-k3-same/rgb.png" in str(p) for p in baselines.missing_files(root)
+    )
     assert baselines.split_label("divergences/jax/from-3.1.0-before-3.2.0/keras/jax/edge/conv2d-k3-same/rgb") == (
-        "divergences/jax/from-3.1.0-before-3.2.0/keras/jax", "edge/conv2d-k3-same/rgb"
+        "divergences/jax/from-3.1.0-before-3.2.0/keras/jax",
+        "edge/conv2d-k3-same/rgb",
     )
 
 
@@ -274,13 +304,18 @@ def test_every_check_can_fail_unless_marked_blind_with_a_reason():
             if isinstance(outcome, Rendering) and constant(outcome):
                 blind.add(case_id)
     marked = {case.id for case in CASES if case.config.blind}
-    assert blind == marked, f"blind but unmarked: {sorted(blind - marked)}; marked but not blind: {sorted(marked - blind)}"
+    assert blind == marked, (
+        f"blind but unmarked: {sorted(blind - marked)}; marked but not blind: {sorted(marked - blind)}"
+    )
     assert all(len(case.config.blind) > 20 for case in CASES if case.config.blind)  # a reason, not a flag
 
 
 def test_delete_removes_the_files_and_the_folders_they_leave_empty(tmp_path):
-    kept, gone, emptied = (tmp_path / "fixed" / "a" / "kept.png", tmp_path / "fixed" / "a" / "gone.png",
-                           tmp_path / "fixed" / "b" / "c" / "only.png")
+    kept, gone, emptied = (
+        tmp_path / "fixed" / "a" / "kept.png",
+        tmp_path / "fixed" / "a" / "gone.png",
+        tmp_path / "fixed" / "b" / "c" / "only.png",
+    )
     for path in (kept, gone, emptied):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(b"png")
@@ -446,7 +481,10 @@ def test_a_symbolic_link_to_a_folder_inside_the_tree_is_refused_naming_it(tmp_pa
         ("[]", "a JSON list, not an object"),
         ('{"weights": "fixed"}', "without the versions that made the set"),
         ('{"versions": {"backend": "jax", "keras": "3.15.1"}}', "without the keras and jax versions"),
-        ('{"versions": {"backend": "jax", "keras": "3", "jax": "0"}, "working_size": "2"}', "damaged: its working_size"),
+        (
+            '{"versions": {"backend": "jax", "keras": "3", "jax": "0"}, "working_size": "2"}',
+            "damaged: its working_size",
+        ),
     ],
 )
 def test_a_damaged_manifest_is_one_line_naming_it_and_summaries_carry_on(tmp_path, text, why):
@@ -489,4 +527,3 @@ def test_any_baseline_files_load_or_are_refused_in_one_line_naming_the_broken_on
             else:
                 assert isinstance(outcome, Raised)
         assert snapshot(root) == before  # reading changes nothing
-

@@ -45,8 +45,13 @@ def test_transpose_and_two_layer_configurations_match_the_post():
         for s in c.steps
     }
     assert transposes == {
-        (2, 2, "relu"), (2, 2, "sigmoid"), (2, 4, "tanh"), (4, 2, "relu"),
-        (4, 2, "tanh"), (8, 2, "relu"), (8, 2, "tanh"),
+        (2, 2, "relu"),
+        (2, 2, "sigmoid"),
+        (2, 4, "tanh"),
+        (4, 2, "relu"),
+        (4, 2, "tanh"),
+        (8, 2, "relu"),
+        (8, 2, "tanh"),
     }
     stacks = {tuple(s.options["activation"] for s in c.steps) for c in CONFIGS if c.section == "conv2d-two"}
     assert stacks == {("relu", "relu"), ("relu", "tanh"), ("tanh", "relu"), ("tanh", "tanh")}
@@ -73,8 +78,18 @@ def test_select_filters_and_rejects_unknown_names():
 def test_sections_follow_the_post_order_then_go_beyond_it():
     assert catalogue.SECTIONS[:8] == (*POST_SECTIONS, "edge")
     assert catalogue.SECTIONS[8:] == (
-        "activations", "initializers", "convolutions", "pooling-strides", "resampling", "normalization", "preprocessing",
-        "augmentation", "channels-first", "odd-sizes", "integer-inputs", "mixed-precision",
+        "activations",
+        "initializers",
+        "convolutions",
+        "pooling-strides",
+        "resampling",
+        "normalization",
+        "preprocessing",
+        "augmentation",
+        "channels-first",
+        "odd-sizes",
+        "integer-inputs",
+        "mixed-precision",
     )
 
 
@@ -85,7 +100,9 @@ def test_every_section_has_a_title_and_notes_name_real_colour_spaces():
     # The post comments every merging and pooling picture, in every colour space.
     for case in select(sections=["merging", "pooling"]):
         assert case.note, case.id
-    assert get_case("merging/maximum/ycbcr").note == "Max for YCbCr likewise biases toward purple (red and blue) pixels."
+    assert (
+        get_case("merging/maximum/ycbcr").note == "Max for YCbCr likewise biases toward purple (red and blue) pixels."
+    )
 
 
 def test_checks_cover_the_weight_modes_a_configuration_has():

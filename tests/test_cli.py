@@ -18,12 +18,13 @@ import keras
 import numpy as np
 import pytest
 from hypothesis import given, settings
-from odd_inputs import MANIFEST, Tree, baseline_trees, odd_files, png_bytes_header_only, sidecar_and_png, snapshot
 
 from layerviz import baselines
 from layerviz.catalogue import CASES, POST_SECTIONS
 from layerviz.images import sample_path
 from layerviz.render import decode_png, encode_png
+
+from odd_inputs import MANIFEST, Tree, baseline_trees, odd_files, png_bytes_header_only, sidecar_and_png, snapshot
 
 COMMITTED = Path(__file__).resolve().parents[1] / "baselines"
 
@@ -76,7 +77,9 @@ def test_render_draws_what_the_baselines_hold_and_a_case_that_raises_is_one_line
     assert out.read_bytes() == png.read_bytes()
     said = run("render", "convolutions/conv-s2-d2/rgb", "--out", str(tmp_path / "conv.png"))  # Keras refuses it
     assert said.returncode == 2 and said.stderr.count("\n") == 1, said.stderr
-    assert said.stderr.startswith("layerviz: error: convolutions/conv-s2-d2/rgb raises here, so there is no picture: ValueError: ")
+    assert said.stderr.startswith(
+        "layerviz: error: convolutions/conv-s2-d2/rgb raises here, so there is no picture: ValueError: "
+    )
     assert not (tmp_path / "conv.png").exists()
 
 
@@ -115,7 +118,8 @@ def test_env_prints_the_running_environment_beside_each_set_and_what_differs(tmp
     ]
     nowhere = run("env", "--baselines", str(tmp_path / "nowhere"))
     assert nowhere.returncode == 2
-    assert nowhere.stderr == f"layerviz: error: {tmp_path / 'nowhere'}: not a folder; give the folder of a baseline tree with --baselines\n"
+    said = f"{tmp_path / 'nowhere'}: not a folder; give the folder of a baseline tree with --baselines"
+    assert nowhere.stderr == f"layerviz: error: {said}\n"
 
 
 def test_gallery_from_user_photos(tmp_path):
@@ -126,8 +130,20 @@ def test_gallery_from_user_photos(tmp_path):
     Image.open(sample_path("coffee")).convert("RGB").save(first, quality=90)
     out = tmp_path / "my gallery"
     result = run(
-        "gallery", "--images", str(first), str(second), "--size", "64",
-        "--section", "merging", "--section", "pooling", "--colorspace", "rgb", "--out", str(out),
+        "gallery",
+        "--images",
+        str(first),
+        str(second),
+        "--size",
+        "64",
+        "--section",
+        "merging",
+        "--section",
+        "pooling",
+        "--colorspace",
+        "rgb",
+        "--out",
+        str(out),
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == str(out / "index.html")
@@ -220,8 +236,17 @@ def bad_inputs(tmp_path: Path) -> dict[str, tuple[list[str], str]]:
 @pytest.mark.parametrize(
     "name",
     [
-        "missing file", "directory", "text named .png", "truncated png", "decompression bomb", "unknown case",
-        "unknown colour space", "unknown section", "unwritable output", "too small size", "three images",
+        "missing file",
+        "directory",
+        "text named .png",
+        "truncated png",
+        "decompression bomb",
+        "unknown case",
+        "unknown colour space",
+        "unknown section",
+        "unwritable output",
+        "too small size",
+        "three images",
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(tmp_path, name):
@@ -297,8 +322,11 @@ def test_list_piped_into_head_prints_one_line_and_no_error():
     """Whether `head` is gone before the list is written depends on the pipe's buffer and on
     timing (exit 0 or 141); either way nothing but the one line is printed."""
     done = subprocess.run(
-        f"{sys.executable} -m layerviz list | head -1; echo \"exit ${{PIPESTATUS[0]}}\"",
-        shell=True, executable="/bin/bash", capture_output=True, text=True,
+        f'{sys.executable} -m layerviz list | head -1; echo "exit ${{PIPESTATUS[0]}}"',
+        shell=True,
+        executable="/bin/bash",
+        capture_output=True,
+        text=True,
     )
     first, status = done.stdout.splitlines()
     assert first == f"{CASES[0].id:40} {CASES[0].description}" and status in ("exit 0", "exit 141")
@@ -309,8 +337,11 @@ def test_list_piped_into_head_prints_one_line_and_no_error():
 def test_a_reader_gone_before_the_first_line_is_exit_141_and_no_error():
     # `true` exits long before a new interpreter has started: every write meets a closed pipe.
     done = subprocess.run(
-        f"{sys.executable} -m layerviz list | true; echo \"exit ${{PIPESTATUS[0]}}\"",
-        shell=True, executable="/bin/bash", capture_output=True, text=True,
+        f'{sys.executable} -m layerviz list | true; echo "exit ${{PIPESTATUS[0]}}"',
+        shell=True,
+        executable="/bin/bash",
+        capture_output=True,
+        text=True,
     )
     assert done.stdout == "exit 141\n" and done.stderr == ""
 
@@ -335,6 +366,7 @@ def check_one_line(result: subprocess.CompletedProcess[str], root: Path, tree: T
 def met(tree: Tree) -> set[str]:
     """The damaged parts a reader of the whole tree meets: a case is found by its sidecar,
     so a PNG without one is a stray file, not a case."""
+
     def found(name: str) -> bool:
         case = name.removesuffix(".png").removesuffix(".stats.json")
         return name.endswith(baselines.MANIFEST) or f"{case}.stats.json" in tree.files

@@ -1,13 +1,13 @@
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-import pytest
 
 from layerviz.catalogue import LayerInfo
 from layerviz.compare import compare, heat_map, side_by_side
-from layerviz.tolerance import Tolerance
 from layerviz.raised import Raised
 from layerviz.render import Rendering, render
+from layerviz.tolerance import Tolerance
 
 
 @pytest.fixture
@@ -180,7 +180,10 @@ def test_an_exception_on_either_side_is_a_change(baseline):
     assert now_raises.image_failed and now_raises.sidecar_failed
     now_works = compare(raised, baseline)
     assert now_works.cause == "now works"
-    assert "now works: obtained a 48x64 RGB picture (baseline: raises ValueError: cannot pad unevenly)" in now_works.message()
+    assert (
+        "now works: obtained a 48x64 RGB picture (baseline: raises ValueError: cannot pad unevenly)"
+        in now_works.message()
+    )
     assert compare(raised, Raised("other/label", "ValueError", "cannot pad unevenly")).ok
     reworded = compare(raised, Raised(baseline.case_id, "ValueError", "padding must be even"))
     assert reworded.cause == "raises differently"

@@ -1,16 +1,21 @@
+import itertools
 import json
 from pathlib import Path
 
 import pytest
 
 from layerviz import divergences, report, tables
-from layerviz.cli import main
 from layerviz.baselines import BACKENDS
 from layerviz.catalogue import CONFIGS
+from layerviz.cli import main
 from layerviz.divergences import TENSORFLOW_OWN_CPU_KERNELS, Divergence
 
 # Numeric environments as `layerviz.numerics.record()` describes them.
-CPU = {"device": "CPU Intel(R) Xeon(R) Processor", "backend": "tensorflow", "tensorflow": {"onednn": False, "tf32": False}}
+CPU = {
+    "device": "CPU Intel(R) Xeon(R) Processor",
+    "backend": "tensorflow",
+    "tensorflow": {"onednn": False, "tf32": False},
+}
 CPU_ONEDNN = {**CPU, "tensorflow": {"onednn": True, "tf32": False}}
 GPU = {**CPU, "device": "GPU NVIDIA A100-SXM4-40GB"}
 ANY = CPU
@@ -81,7 +86,9 @@ def test_the_documented_table_is_the_generated_one(capsys):
     documented = readme[start : readme.index("<!-- end -->", start)]
     assert documented == capsys.readouterr().out
     assert "| `edge/conv2d-transpose-k3-s2-same/*` | torch | always | ≥ 3.0.0, < 3.15.0 |" in documented
-    assert documented.splitlines()[[r.startswith("| `edge/conv2d-transpose-k3-s2-same/*`") for r in documented.splitlines()].index(True)].endswith(" torch |")
+    assert documented.splitlines()[
+        [r.startswith("| `edge/conv2d-transpose-k3-s2-same/*`") for r in documented.splitlines()].index(True)
+    ].endswith(" torch |")
     rows = tables.divergences_markdown().splitlines()[2:]
     # Every divergence is in exactly one row: its configurations times its backends.
     cells = [row.split(" | ") for row in rows]
@@ -103,7 +110,7 @@ def edges(evidence: dict) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
     for row in evidence["varying"]:
         config = report.describe(row["check"])[0]
         runs = [run for run in row["runs"] if run[2] != "failed"]
-        for before, after in zip(runs, runs[1:]):
+        for before, after in itertools.pairwise(runs):
             kind = skips if "skipped" in (before[2], after[2]) else changes
             kind.setdefault(config, set()).add(after[0])
     return changes, skips
@@ -124,12 +131,16 @@ def test_every_recorded_range_on_a_swept_backend_is_where_the_sweep_saw_a_change
             continue
         if known.when is not None and not known.when.holds(found["numerics"]):
             continue  # it does not hold in the environment the sweep ran in
-        inside = {v for v in (known.keras_from, known.keras_before) if v and swept[0] < divergences.version(v) <= swept[-1]}
+        inside = {
+            v for v in (known.keras_from, known.keras_before) if v and swept[0] < divergences.version(v) <= swept[-1]
+        }
         recorded.setdefault(known.config, set()).update(inside)
     assert recorded, "the sweep's backend has no recorded divergence to check"
     for config, versions in recorded.items():
         seen = changes.get(config, set())
-        assert versions - skips.get(config, set()) == seen, f"{config}: recorded edges {sorted(versions)}, the sweep saw {sorted(seen)}"
+        assert versions - skips.get(config, set()) == seen, (
+            f"{config}: recorded edges {sorted(versions)}, the sweep saw {sorted(seen)}"
+        )
 
 
 def test_the_sweeps_page_is_generated_from_the_committed_evidence():
@@ -137,11 +148,16 @@ def test_the_sweeps_page_is_generated_from_the_committed_evidence():
 
     page = (SWEEPS.parent / "sweeps.md").read_text()
     for path in sorted(SWEEPS.glob("*.json")):
-        assert sweep.evidence_markdown(json.loads(path.read_text())) in page, f"regenerate docs/sweeps.md from {path.name}"
+        assert sweep.evidence_markdown(json.loads(path.read_text())) in page, (
+            f"regenerate docs/sweeps.md from {path.name}"
+        )
 
 
 def test_evidence_that_is_no_sweep_is_one_line(tmp_path, capsys):
     junk = tmp_path / "notes.json"
     junk.write_text('{"hello": 1}')
     assert main(["list", "--divergences", "--evidence", str(junk)]) == 2
-    assert capsys.readouterr().err == f"layerviz: error: {junk}: not a sweep's evidence; make one with `layerviz sweep --evidence FILE`\n"
+    assert (
+        capsys.readouterr().err
+        == f"layerviz: error: {junk}: not a sweep's evidence; make one with `layerviz sweep --evidence FILE`\n"
+    )

@@ -12,11 +12,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import chromium
 from layerviz import baselines, gallery
 from layerviz.catalogue import CASES, POST_SECTIONS, SECTION_TITLES, SECTIONS, select
 from layerviz.images import PhotoSet, sample_path
 from layerviz.render import decode_png
+
+import chromium
 
 COMMITTED = Path(__file__).resolve().parents[1] / "baselines"
 
@@ -53,12 +54,18 @@ def test_every_picture_is_there_with_a_caption(built):
     assert '<div class="raised">raises ValueError</div><figcaption><code>convolutions/conv-s2-d2/rgb</code>' in text
     assert text.count(' alt="') == len(sources)
     # Small pictures are enlarged without smoothing; large ones are not marked so.
-    assert 'src="cases/dense-flatten/s32/rgb.png" alt="Flatten -&gt; Dense(H*W*C) -&gt; Reshape, 32x32 input, in rgb" width="256" height="256" class="pixelated"' in text
+    assert (
+        'src="cases/dense-flatten/s32/rgb.png" alt="Flatten -&gt; Dense(H*W*C) -&gt; Reshape, 32x32 input, in rgb" '
+        'width="256" height="256" class="pixelated"' in text
+    )
     assert re.search(r'src="cases/conv2d-transpose/k2-s4-tanh/rgb.png"[^>]*height="256">', text)
 
 
 def test_committed_pictures_are_copied_unchanged(built):
-    for set_name, case_id in (("weightless", "merging/maximum/ycbcr"), ("keras/tensorflow", "conv2d-transpose/k8-s2-relu/luminance")):
+    for set_name, case_id in (
+        ("weightless", "merging/maximum/ycbcr"),
+        ("keras/tensorflow", "conv2d-transpose/k8-s2-relu/luminance"),
+    ):
         ours, _ = decode_png((built / "cases" / f"{case_id}.png").read_bytes())
         committed, _ = decode_png((COMMITTED / set_name / f"{case_id}.png").read_bytes())
         np.testing.assert_array_equal(ours, committed)

@@ -7,8 +7,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from odd_inputs import image_files, odd_files, png_bytes_header_only, snapshot
-
 from layerviz.images import (
     DEFAULT_PAIR,
     ImageInputError,
@@ -19,6 +17,8 @@ from layerviz.images import (
     load_sample,
     sample_path,
 )
+
+from odd_inputs import image_files, odd_files, png_bytes_header_only, snapshot
 
 
 def test_box_downsample_is_the_exact_block_mean():
@@ -34,7 +34,7 @@ def test_samples_at_working_size_average_each_2x2_block(name):
     full = np.asarray(Image.open(sample_path(name)).convert("RGB"), dtype=np.float64) / 255.0
     small = load_sample(name)
     assert small.shape == (128, 128, 3) and small.dtype == np.float32
-    assert 0.0 <= small.min() and small.max() <= 1.0
+    assert small.min() >= 0.0 and small.max() <= 1.0
     np.testing.assert_allclose(small[5, 7], full[10:12, 14:16].mean(axis=(0, 1)), rtol=1e-6)
     assert load_sample(name, 32).shape == (32, 32, 3)
 
@@ -63,7 +63,7 @@ def test_user_images_in_other_modes_become_rgb(tmp_path, mode):
     Image.open(sample_path("coffee")).convert(mode).save(path)
     image = load_image(path)
     assert image.shape == (128, 128, 3) and image.dtype == np.float32
-    assert 0.0 <= image.min() and image.max() <= 1.0
+    assert image.min() >= 0.0 and image.max() <= 1.0
 
 
 def test_bad_inputs_are_named_with_a_fix(tmp_path):
@@ -89,7 +89,9 @@ def test_bad_inputs_are_named_with_a_fix(tmp_path):
 def test_decompression_bombs_are_refused(tmp_path, side):
     path = tmp_path / "bomb.png"
     path.write_bytes(png_bytes_header_only(side, side))
-    with pytest.raises(ImageInputError, match=r"bomb\.png: refused, more pixels than Pillow's decompression-bomb limit"):
+    with pytest.raises(
+        ImageInputError, match=r"bomb\.png: refused, more pixels than Pillow's decompression-bomb limit"
+    ):
         load_image(path)
 
 
@@ -171,7 +173,9 @@ def test_arrays_are_taken_as_files_of_them_would_be(tmp_path):
     rgba = np.concatenate([rgb, np.zeros(rgb.shape[:2] + (1,), np.uint8)], axis=-1)
     assert (array_image(rgba, 32) == 1.0).all()  # fully transparent: white, as for files
     assert PhotoSet.files([rgb]).labels == ("array 1", "coffee")
-    with pytest.raises(ImageInputError, match=r"array: an image array is H x W, H x W x 3 or H x W x 4, got shape \(4, 4, 2\)"):
+    with pytest.raises(
+        ImageInputError, match=r"array: an image array is H x W, H x W x 3 or H x W x 4, got shape \(4, 4, 2\)"
+    ):
         array_image(np.zeros((4, 4, 2)), 32)
     with pytest.raises(ImageInputError, match="array: 8x8 px is too small"):
         array_image(np.zeros((8, 8, 3)), 32)

@@ -184,13 +184,13 @@ def check_activation_range(activation: str, output: np.ndarray, linear: np.ndarr
     if activation == "relu":
         assert (output >= 0).all()
     elif activation == "sigmoid":
-        assert ((0 <= output) & (output <= 1)).all()
+        assert ((output >= 0) & (output <= 1)).all()
         moderate = np.abs(linear) < 10
-        assert ((0 < output[moderate]) & (output[moderate] < 1)).all()
+        assert ((output[moderate] > 0) & (output[moderate] < 1)).all()
     elif activation == "tanh":
-        assert ((-1 <= output) & (output <= 1)).all()
+        assert ((output >= -1) & (output <= 1)).all()
         moderate = np.abs(linear) < 7
-        assert ((-1 < output[moderate]) & (output[moderate] < 1)).all()
+        assert ((output[moderate] > -1) & (output[moderate] < 1)).all()
     elif activation == "softplus":
         assert (output >= 0).all() and (output[linear > -60] > 0).all()
 

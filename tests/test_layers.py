@@ -6,9 +6,9 @@ from PIL import Image
 from layerviz.catalogue import CASES, POST_SECTIONS, LayerInfo, Step, get_case
 from layerviz.images import PhotoSet, load_sample, sample_path
 from layerviz.layers import make_layer
+from layerviz.seeds import derive_seed
 from layerviz.subject import case_inputs, parameter_count, run_case, summary, trace_case
 from layerviz.subject import of as subject_of
-from layerviz.seeds import derive_seed
 
 
 def test_seeds_are_stable_distinct_int32():

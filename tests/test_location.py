@@ -80,7 +80,14 @@ def test_a_test_id_that_would_leave_the_root_names_the_parameter_fix():
 def test_a_divergence_has_its_own_set_and_a_hint_naming_its_backend(tmp_path):
     known = Divergence("edge/x", "torch", "3.0.0", "3.5.0", "upstream#1", "what")
     where = location.locate(
-        tmp_path, "edge/x/rgb", "t.py::y", weighted=True, weights="fixed", backend="torch", divergence=known, regenerating=False
+        tmp_path,
+        "edge/x/rgb",
+        "t.py::y",
+        weighted=True,
+        weights="fixed",
+        backend="torch",
+        divergence=known,
+        regenerating=False,
     )
     assert where.shared.folder == tmp_path / "fixed"
     assert where.target.folder == tmp_path / "divergences/torch/from-3.0.0-before-3.5.0/fixed"
@@ -91,7 +98,14 @@ def test_a_divergence_has_its_own_set_and_a_hint_naming_its_backend(tmp_path):
 def test_without_its_backends_set_a_keras_mode_check_says_why_it_cannot_run(tmp_path):
     def locate(regenerating=False):
         return location.locate(
-            tmp_path, "a/rgb", "t.py::y", weighted=True, weights="keras", backend="jax", divergence=None, regenerating=regenerating
+            tmp_path,
+            "a/rgb",
+            "t.py::y",
+            weighted=True,
+            weights="keras",
+            backend="jax",
+            divergence=None,
+            regenerating=regenerating,
         )
 
     assert locate().skip == ""  # a new tree: this backend's set gets made
@@ -105,7 +119,7 @@ def test_without_its_backends_set_a_keras_mode_check_says_why_it_cannot_run(tmp_
 
 HOSTILE_IDS = [
     "t.py::test_v[x';touch PWNED;']",
-    't.py::test_v[$(touch PWNED)]',
+    "t.py::test_v[$(touch PWNED)]",
     "t.py::test_v[`touch PWNED`]",
     't.py::test_v[" ; touch PWNED ; "]',
     "t.py::test_v[x\\';touch PWNED;#]",
@@ -117,7 +131,13 @@ HOSTILE_IDS = [
 def test_the_regeneration_hint_runs_only_pytest_with_the_test_id_when_pasted(tmp_path, nodeid):
     """The hint, pasted into bash, runs pytest with exactly that id, and nothing else."""
     where = location.locate(
-        tmp_path / "baselines", "a/rgb", nodeid, weighted=False, weights="keras", backend="jax", divergence=None,
+        tmp_path / "baselines",
+        "a/rgb",
+        nodeid,
+        weighted=False,
+        weights="keras",
+        backend="jax",
+        divergence=None,
         regenerating=False,
     )
     # A `pytest` of our own first on PATH: it writes down the arguments it was given.

@@ -2,6 +2,7 @@
 first layer that changed, and a check that raises is a failing test unless it says so."""
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -20,7 +21,9 @@ SIX_LAYERS = """
         widths = [8, 8, 16, 8, 4, channels]
         model = keras.Sequential(
             [
-                keras.layers.Conv2D(width, 3, padding="same", activation="sigmoid" if i == 5 else "relu", name=f"conv_{i}")
+                keras.layers.Conv2D(
+                    width, 3, padding="same", activation="sigmoid" if i == 5 else "relu", name=f"conv_{i}"
+                )
                 for i, width in enumerate(widths)
             ]
         )
@@ -62,9 +65,11 @@ def test_a_gain_in_a_middle_layer_fails_naming_that_layer_first_with_its_picture
     named = re.findall(r"first differing layer: `(\w+)` \((\w+)\), output \(([\d, ]+)\): .*; (.*)", output)
     assert named == [("conv_3", "Conv2D", "32, 32, 8", "the 3 layers before it match")], output
     [summary] = [line for line in output.splitlines() if line.startswith("FAILED ")]
-    assert summary.startswith("FAILED test_cnn.py::test_six_layers - AssertionError: keras/") and "/…/rgb" in summary, summary
+    assert summary.startswith("FAILED test_cnn.py::test_six_layers - AssertionError: keras/") and "/…/rgb" in summary, (
+        summary
+    )
     [picture] = re.findall(r"that layer:\s+(\S+) \(obtained\)", output)
-    pixels, _ = decode_png(open(picture, "rb").read())
+    pixels, _ = decode_png(Path(picture).read_bytes())
     assert pixels.shape == (3 * 33 - 1, 3 * 33 - 1)  # a mosaic of its 8 channels, 3 to a row
 
 
@@ -95,7 +100,8 @@ def test_a_users_check_that_raises_fails_as_it_is_and_records_nothing(pytester, 
     assert "ValueError" in output and "test_broken" in output
     result.stdout.fnmatch_lines(
         [
-            "*test_declared_but_renders/rgb: expected ValueError, but it rendered a 30x30x3 output; nothing was written*",
+            "*test_declared_but_renders/rgb: expected ValueError, but it rendered a 30x30x3 output; "
+            "nothing was written*",
             "*small_model takes 64x64 inputs (its input shape), not the 32x32 asked for: leave the size out*",
         ]
     )
@@ -110,7 +116,8 @@ def test_a_run_from_a_subfolder_without_an_ini_file_finds_the_projects_baselines
     (pytester.path / ".git").mkdir()  # a project's root, as git marks it
     (pytester.path / "checks").mkdir()
     (pytester.path / "checks" / "test_mine.py").write_text(
-        "import keras\n\ndef test_identity(layer_regression):\n    layer_regression.check(keras.layers.Identity(), size=32)\n"
+        "import keras\n\n"
+        "def test_identity(layer_regression):\n    layer_regression.check(keras.layers.Identity(), size=32)\n"
     )
     options = ["-p", "no:hypothesispytest", "-p", "no:xdist", "-p", "no:randomly", "-p", "no:cacheprovider"]
     monkeypatch.chdir(pytester.path / "checks")
@@ -148,6 +155,9 @@ def test_a_check_with_a_picture_that_starts_raising_fails_as_now_raises_and_writ
         result = project.runpytest(*flags)
         result.assert_outcomes(failed=1)
         result.stdout.fnmatch_lines(
-            ["*now raises: ValueError: broken on purpose*", "*Nothing was written: a check records an exception only where it declares it*"]
+            [
+                "*now raises: ValueError: broken on purpose*",
+                "*Nothing was written: a check records an exception only where it declares it*",
+            ]
         )
         assert {p: p.read_bytes() for p in (project.path / "baselines").rglob("*") if p.is_file()} == made

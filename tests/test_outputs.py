@@ -101,7 +101,9 @@ def test_the_root_the_home_folder_a_file_and_baseline_trees_are_refused(tmp_path
     assert not (tree / "cases").exists()
 
 
-@pytest.mark.parametrize("record", ['{"written": ["../outside.txt"]}', '{"written": ["/etc/passwd"]}', "{not json", "{}"])
+@pytest.mark.parametrize(
+    "record", ['{"written": ["../outside.txt"]}', '{"written": ["/etc/passwd"]}', "{not json", "{}"]
+)
 def test_a_record_that_points_outside_or_cannot_be_read_is_refused(tmp_path, record):
     write(tmp_path / "outside.txt", "the user's")
     out = tmp_path / "out"
@@ -158,7 +160,9 @@ def test_a_pytest_gallery_or_report_in_a_users_folder_is_refused_and_deletes_not
         result = project.runpytest(option)
         assert result.ret == pytest.ExitCode.USAGE_ERROR
         [said] = [line for line in result.stderr.lines if "layerviz" in line]
-        assert said.startswith("ERROR: --layerviz-") and ("this folder holds files" in said or "inside the baseline tree" in said)
+        assert said.startswith("ERROR: --layerviz-") and (
+            "this folder holds files" in said or "inside the baseline tree" in said
+        )
     assert (project.path / "inputs" / "my_photo.txt").read_text() == "the user's"
     assert (project.path / "cases" / "README.txt").read_text() == "the user's"
     # A folder of its own: made, then cleared of only its own files on the next run.

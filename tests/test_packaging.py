@@ -34,7 +34,7 @@ class Sharpen(keras.layers.Layer):
         return keras.ops.depthwise_conv(x, kernel, padding="same")
 '''
 
-TESTS = '''
+TESTS = """
 import keras
 import pytest
 
@@ -46,7 +46,9 @@ def test_sharpen(layer_regression):
 
 
 def test_small_cnn(layer_regression):
-    layer_regression.check(keras.Sequential([keras.layers.Conv2D(3, 3, activation="relu"), keras.layers.MaxPooling2D(2)]))
+    layer_regression.check(
+        keras.Sequential([keras.layers.Conv2D(3, 3, activation="relu"), keras.layers.MaxPooling2D(2)])
+    )
 
 
 def test_feature_maps(layer_regression):
@@ -55,7 +57,7 @@ def test_feature_maps(layer_regression):
 
 def test_my_photo(layer_regression):
     layer_regression.check(Sharpen(), images=["photo.jpg"], colorspace="luminance")
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +67,9 @@ def wheel(tmp_path_factory) -> Path:
     dist = tmp_path_factory.mktemp("dist")
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(ROOT)],
-        check=True, capture_output=True, timeout=600,
+        check=True,
+        capture_output=True,
+        timeout=600,
     )
     (built,) = dist.glob("layerviz-*.whl")
     with zipfile.ZipFile(built) as archive:
@@ -80,7 +84,9 @@ def wheel(tmp_path_factory) -> Path:
     site = tmp_path_factory.mktemp("site")
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site), str(built)],
-        check=True, capture_output=True, timeout=600,
+        check=True,
+        capture_output=True,
+        timeout=600,
     )
     return site
 
@@ -102,7 +108,11 @@ def run(project: Path, site: Path, *args: str, ci: bool = False) -> subprocess.C
     unused = [f"-pno:{name}" for name in ("cacheprovider", "hypothesispytest", "xdist", "reverse", "randomly")]
     return subprocess.run(
         [sys.executable, "-m", "pytest", *unused, *args],
-        cwd=project, env=env, capture_output=True, text=True, timeout=600,
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
 
 
@@ -132,7 +142,10 @@ def test_a_project_without_conftest_uses_the_installed_plugin(project, wheel):
         "fixed/test_my_layers/test_feature_maps/rgb.png",
         "weightless/test_my_layers/test_my_photo/luminance.png",
     } <= baseline_files(project)
-    assert "a fixed sharpening kernel" in (project / "visual/weightless/test_my_layers/test_sharpen/rgb.stats.json").read_text()
+    assert (
+        "a fixed sharpening kernel"
+        in (project / "visual/weightless/test_my_layers/test_sharpen/rgb.stats.json").read_text()
+    )
     # 64 channels: an 8 x 8 mosaic of 30 px tiles, with a statistic per channel.
     mosaic = Image.open(project / "visual/fixed/test_my_layers/test_feature_maps/rgb.png")
     assert mosaic.size == (8 * 31 - 1, 8 * 31 - 1) and mosaic.mode == "L"
@@ -159,7 +172,8 @@ def test_a_project_without_conftest_uses_the_installed_plugin(project, wheel):
     summary = json.loads((report / "summary.json").read_text())
     assert summary["compared"] == 4 and summary["failed"] == 2
     assert {case["case_id"] for case in summary["cases"]} == {
-        "weightless/test_my_layers/test_sharpen/rgb", "weightless/test_my_layers/test_my_photo/luminance",
+        "weightless/test_my_layers/test_sharpen/rgb",
+        "weightless/test_my_layers/test_my_photo/luminance",
     }
     assert "values changed" in summary["summary"][0]["cause"]
 

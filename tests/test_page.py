@@ -79,8 +79,7 @@ FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthChe
 
 
 def report_page(values: list[str]) -> str:
-    (case_id, group, title, cause, problem, before, activation, channel, example, label, fact, note,
-     heading) = values
+    (case_id, group, title, cause, problem, before, activation, channel, example, label, fact, note, heading) = values
     numbers = {
         "total_pixels": 256,
         "changed_pixels": 3,
@@ -109,8 +108,23 @@ def test_the_report_shows_every_field_as_text(values):
 
 
 def gallery_page(values: list[str]) -> str:
-    (section, row_name, row_description, shown_id, alt, quote, description, photo, raised_type, raised,
-     layer, label, fact, title, about) = values
+    (
+        section,
+        row_name,
+        row_description,
+        shown_id,
+        alt,
+        quote,
+        description,
+        photo,
+        raised_type,
+        raised,
+        layer,
+        label,
+        fact,
+        title,
+        about,
+    ) = values
     pixels = np.zeros((16, 16, 3), np.uint8)
     picture = render("a", "rgb", np.zeros((8, 8, 3), np.float32), layers=(LayerInfo(layer, (8, 8, 3), 12),) * 2)
     items = (

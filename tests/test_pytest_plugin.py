@@ -8,16 +8,17 @@ import shutil
 import textwrap
 from pathlib import Path
 
-import pytest
-from odd_inputs import png_bytes_header_only
-
 import keras
+import pytest
 
 import layerviz.fixture  # noqa: F401  pytester restores sys.modules after each in-process
+
 # run: what the fixture imports (Keras, TensorFlow, which cannot be imported a second time)
 # is imported once, out here, not again (and assertion-rewritten again) in every inner run.
 from layerviz import baselines, numerics
 from layerviz.render import decode_png, encode_png
+
+from odd_inputs import png_bytes_header_only
 
 CASE_ID = "merging/add/luminance"  # cheap: no weights
 BACKEND = keras.backend.backend()
@@ -61,7 +62,10 @@ def test_missing_baseline_in_ci_fails_and_writes_nothing(project, monkeypatch):
     result = project.runpytest()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
-        [f"*weightless/{CASE_ID}: no baseline at *luminance.png*", "*Run `pytest --regen-all test_layer.py::test_case`*"]
+        [
+            f"*weightless/{CASE_ID}: no baseline at *luminance.png*",
+            "*Run `pytest --regen-all test_layer.py::test_case`*",
+        ]
     )
     assert not (project.path / "baselines").exists()
 
@@ -69,7 +73,12 @@ def test_missing_baseline_in_ci_fails_and_writes_nothing(project, monkeypatch):
 def test_missing_baseline_is_created_with_provenance_then_passes(project):
     result = project.runpytest()
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines([f"*weightless/{CASE_ID}: no baseline at *luminance.png; obtained: *", "*No baseline existed; created *luminance.png*"])
+    result.stdout.fnmatch_lines(
+        [
+            f"*weightless/{CASE_ID}: no baseline at *luminance.png; obtained: *",
+            "*No baseline existed; created *luminance.png*",
+        ]
+    )
     assert baseline_png(project).is_file()
     assert baselines.stats_path(baseline_png(project)).is_file()
     manifest = baselines.read_manifest(project.path / "baselines" / "weightless")
@@ -88,9 +97,9 @@ def test_a_changed_row_fails_precisely_and_leaves_pictures(project):
     paths = dict(re.findall(r"(obtained|diff map|side by side):\s+(\S+)", output))
     assert set(paths) == {"obtained", "diff map", "side by side"}
     for path in paths.values():
-        pixels, _ = decode_png(open(path, "rb").read())
+        pixels, _ = decode_png(Path(path).read_bytes())
         assert pixels.size
-    side_by_side, _ = decode_png(open(paths["side by side"], "rb").read())
+    side_by_side, _ = decode_png(Path(paths["side by side"]).read_bytes())
     assert side_by_side.shape == (128, 3 * 128 + 2 * 4, 3)
 
 
@@ -112,7 +121,9 @@ def test_a_subject_needing_a_missing_module_is_skipped_naming_it(pytester, monke
     project = make_project(pytester, monkeypatch, "test_module", source)
     result = project.runpytest("-rs", "--regen-all")
     result.assert_outcomes(passed=1, skipped=1)
-    result.stdout.fnmatch_lines(["*needs a module that is not installed here: No module named 'layerviz_no_such_module'*"])
+    result.stdout.fnmatch_lines(
+        ["*needs a module that is not installed here: No module named 'layerviz_no_such_module'*"]
+    )
     written = {p.relative_to(project.path).as_posix() for p in (project.path / "baselines").rglob("*.png")}
     assert written == {"baselines/weightless/test_module/test_plain/rgb.png"}
 
@@ -137,7 +148,10 @@ def test_force_regen_reports_a_changed_check_as_changed_and_rewritten(project):
     project.runpytest("--force-regen", f"--layerviz-report={out}").assert_outcomes(failed=1)
     (entry,) = summary_of(out)["cases"]
     assert (entry["case_id"], entry["status"], entry["cause"]) == (f"weightless/{CASE_ID}", "changed", "values changed")
-    assert entry["problems"][-1] == f"--force-regen set, rewrote its baseline {baseline_png(project)}; run again to confirm"
+    assert (
+        entry["problems"][-1]
+        == f"--force-regen set, rewrote its baseline {baseline_png(project)}; run again to confirm"
+    )
 
 
 def test_force_regen_rewrites_an_unreadable_baseline(project):
@@ -166,7 +180,9 @@ def test_tolerance_options_loosen_the_check(project):
 def test_options_in_the_ini_file_and_the_command_line_winning(project):
     project.runpytest("--regen-all").assert_outcomes(passed=1)
     tamper_first_row(baseline_png(project))
-    project.makeini("[pytest]\naddopts = -p no:hypothesispytest -p no:xdist\nlayerviz_levels = 255\nlayerviz_report = ini-report\n")
+    project.makeini(
+        "[pytest]\naddopts = -p no:hypothesispytest -p no:xdist\nlayerviz_levels = 255\nlayerviz_report = ini-report\n"
+    )
     project.runpytest().assert_outcomes(passed=1)
     project.runpytest("--layerviz-levels=1").assert_outcomes(failed=1)
     # Folders in the ini file are relative to it.
@@ -187,24 +203,28 @@ def test_report_header_names_the_baseline_stack(project):
     result.stdout.fnmatch_lines(["layerviz: baselines: keras */* * (weightless); running: keras */*"])
 
 
-
 def test_report_lists_failed_cases_with_pictures(project):
     project.runpytest("--regen-all").assert_outcomes(passed=1)
     tamper_first_row(baseline_png(project))
     out = project.path / "report"
     result = project.runpytest(f"--layerviz-report={out}")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines([
-        f"layerviz report: {out / 'index.html'} (1 of 1 visual checks did not pass)",
-        "  Add: values changed, 1 colour space",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            f"layerviz report: {out / 'index.html'} (1 of 1 visual checks did not pass)",
+            "  Add: values changed, 1 colour space",
+        ]
+    )
     summary = json.loads((out / "summary.json").read_text())
     assert summary["compared"] == 1 and summary["counts"] == {"changed": 1}
     (case,) = summary["cases"]
     assert case["case_id"] == f"weightless/{CASE_ID}" and case["numbers"]["changed_pixels"] == 128
     assert set(case["images"]) == {"before", "after", "diff"}
     html = (out / "index.html").read_text()
-    assert '<td class="number">128 (0.78%)</td>' in html and 'src="cases/weightless/merging/add/luminance/diff.png"' in html
+    assert (
+        '<td class="number">128 (0.78%)</td>' in html
+        and 'src="cases/weightless/merging/add/luminance/diff.png"' in html
+    )
     # A later clean run leaves a report that says so, not the old entries.
     project.runpytest("--regen-all")
     project.runpytest(f"--layerviz-report={out}").assert_outcomes(passed=1)
@@ -251,7 +271,9 @@ def test_xdist_workers_each_add_their_entries(pytester, monkeypatch):
     assert summary["compared"] == 5
     assert sorted(case["case_id"] for case in summary["cases"]) == [
         "test_inner_cases.py::test_kills_its_worker",
-        "weightless/merging/add/luminance", "weightless/merging/maximum/luminance", "weightless/merging/minimum/luminance",
+        "weightless/merging/add/luminance",
+        "weightless/merging/maximum/luminance",
+        "weightless/merging/minimum/luminance",
     ]
     crashed = next(case for case in summary["cases"] if case["case_id"].endswith("worker"))
     assert crashed["cause"] == "test failed: worker crashed"
@@ -259,7 +281,9 @@ def test_xdist_workers_each_add_their_entries(pytester, monkeypatch):
     assert summary["provenance"]["numerics"] == numerics.summary(numerics.record("strict"))
     header = result.stdout.str().split("created: 2/2 workers")[0]
     assert "layerviz: baselines" not in header
-    result.stdout.fnmatch_lines([f"layerviz: baselines: *; running: keras {keras.version()}/{BACKEND} *", "layerviz: numerics: strict; *"])
+    result.stdout.fnmatch_lines(
+        [f"layerviz: baselines: *; running: keras {keras.version()}/{BACKEND} *", "layerviz: numerics: strict; *"]
+    )
 
 
 @pytest.fixture
@@ -290,12 +314,17 @@ def test_keras_mode_skips_without_baselines_for_the_backend(weighted):
     result = weighted.runpytest("-rs")
     result.assert_outcomes(passed=1, skipped=1)
     result.stdout.fnmatch_lines(
-        [f"*no keras-mode baselines for the {BACKEND} backend*KERAS_BACKEND={BACKEND} pytest --regen-all` (which writes only what no longer matches)*"]
+        [
+            f"*no keras-mode baselines for the {BACKEND} backend*KERAS_BACKEND={BACKEND} pytest --regen-all` "
+            "(which writes only what no longer matches)*"
+        ]
     )
     shutil.rmtree(keras_sets)
     result = weighted.runpytest()
     result.assert_outcomes(passed=1, failed=1)
-    result.stdout.fnmatch_lines([f"*keras/{BACKEND}/conv2d/k3-relu/luminance: no baseline at *", "*No baseline existed; created*"])
+    result.stdout.fnmatch_lines(
+        [f"*keras/{BACKEND}/conv2d/k3-relu/luminance: no baseline at *", "*No baseline existed; created*"]
+    )
 
 
 def test_report_says_when_only_initial_weights_changed(weighted):
@@ -316,14 +345,21 @@ def test_report_says_when_only_initial_weights_changed(weighted):
 def test_prune_removes_only_what_no_check_of_a_whole_run_used(weighted):
     weighted.runpytest("--regen-all").assert_outcomes(passed=2)
     root = weighted.path / "baselines"
-    stray = [root / "fixed" / "conv2d" / "k5-relu" / "luminance.png", root / "weightless" / "conv2d" / "k3-relu" / "rgb.png"]
+    stray = [
+        root / "fixed" / "conv2d" / "k5-relu" / "luminance.png",
+        root / "weightless" / "conv2d" / "k3-relu" / "rgb.png",
+    ]
     for path in stray:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(weighted_png(weighted, "fixed").read_bytes())
     result = weighted.runpytest()
     result.assert_outcomes(passed=2)
-    result.stdout.fnmatch_lines(["layerviz: 2 baseline files no check used: fixed/conv2d/k5-relu/luminance.png, "
-                                 "weightless/conv2d/k3-relu/rgb.png; `pytest --regen-all --layerviz-prune` deletes them"])
+    result.stdout.fnmatch_lines(
+        [
+            "layerviz: 2 baseline files no check used: fixed/conv2d/k5-relu/luminance.png, "
+            "weightless/conv2d/k3-relu/rgb.png; `pytest --regen-all --layerviz-prune` deletes them"
+        ]
+    )
     assert all(path.is_file() for path in stray)  # never without being asked
     # A run that deselected a check cannot tell what it would have used: nothing goes.
     result = weighted.runpytest("--regen-all", "--layerviz-prune", "-k", "fixed")
@@ -352,7 +388,7 @@ KEPT = (
     ("merging/maximum/rgb", "weightless"),
     ("pooling/average/hsv", "weightless"),
     ("fixed/conv2d/k3-relu/rgb", "fixed"),
-    (f"keras/conv2d/k3-tanh/ycbcr", f"keras/{BACKEND}"),
+    ("keras/conv2d/k3-tanh/ycbcr", f"keras/{BACKEND}"),
 )
 
 
@@ -436,7 +472,9 @@ def test_regeneration_completes_a_manifest_that_lacks_the_numeric_environment(py
     result.assert_outcomes(passed=len(KEPT))
     result.stdout.fnmatch_lines(["layerviz: weightless: numeric environment not recorded"])
     after = snapshot(tree)
-    assert {path.relative_to(tree).as_posix() for path in after if after[path] != before[path]} == {"weightless/MANIFEST.json"}
+    assert {path.relative_to(tree).as_posix() for path in after if after[path] != before[path]} == {
+        "weightless/MANIFEST.json"
+    }
     recorded = baselines.read_manifest(tree / "weightless")["numerics"]
     assert recorded["mode"] == "strict" and recorded["backend"] == BACKEND and recorded["device"]
 
@@ -563,7 +601,9 @@ def test_a_recorded_exception_fails_as_now_works_when_the_layer_works_again(upgr
     out = upgradable.path / "report"
     result = upgradable.runpytest("-k", "maximum", f"--layerviz-report={out}")
     result.assert_outcomes(failed=2)
-    result.stdout.fnmatch_lines(["*now works: obtained a 128x128 RGB picture (baseline: raises ValueError: maximum at 0x… cannot*"])
+    result.stdout.fnmatch_lines(
+        ["*now works: obtained a 128x128 RGB picture (baseline: raises ValueError: maximum at 0x… cannot*"]
+    )
     assert [group["headline"] for group in summary_of(out)["summary"]] == ["Maximum: now works, 2 colour spaces"]
 
 
@@ -643,7 +683,9 @@ def loose_precision():
 
 
 @pytest.mark.parametrize(("option", "expected"), [((), STRICT), (("-o", "layerviz_numerics=native"), LOOSE)])
-def test_numerics_are_pinned_as_a_session_starts_unless_native(pytester, monkeypatch, loose_precision, option, expected):
+def test_numerics_are_pinned_as_a_session_starts_unless_native(
+    pytester, monkeypatch, loose_precision, option, expected
+):
     """Strict by default: TF32 off once a session that uses the fixture starts, before
     its first check; `layerviz_numerics = native` leaves the flags as they were."""
     source = f"""
@@ -694,13 +736,15 @@ def test_baselines_made_with_onednn_on_name_it_when_a_run_has_it_off(pytester, m
     result = project.runpytest_subprocess(f"--layerviz-report={project.path / 'report'}")
     result.assert_outcomes(failed=1)
     difference = "the baselines were made with oneDNN on; this run has oneDNN off"
-    result.stdout.fnmatch_lines([
-        "layerviz: numerics: strict; CPU *; oneDNN off; TF32 off",
-        f"layerviz: fixed: {difference}",
-        "*fixed/…/rgb: differs from its baseline",
-        "*now raises: UnimplementedError: *NHWC* (baseline: a 128x128 RGB picture)",
-        f"*numeric environment: {difference}",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "layerviz: numerics: strict; CPU *; oneDNN off; TF32 off",
+            f"layerviz: fixed: {difference}",
+            "*fixed/…/rgb: differs from its baseline",
+            "*now raises: UnimplementedError: *NHWC* (baseline: a 128x128 RGB picture)",
+            f"*numeric environment: {difference}",
+        ]
+    )
     summary = summary_of(project.path / "report")
     assert f"numeric environment: {difference}" in summary["cases"][0]["problems"]
     assert summary["provenance"]["numerics of fixed"] == difference
@@ -709,10 +753,20 @@ def test_baselines_made_with_onednn_on_name_it_when_a_run_has_it_off(pytester, m
 @pytest.mark.parametrize(
     ("argument", "message"),
     [
-        ("name='../../escaped/evil'", "name='../../escaped/evil' would put its baseline outside the baseline root * (it climbs out with '..')*"),
-        ("name=ABSOLUTE", "name='/*/escaped/evil' would put its baseline outside the baseline root * (it is an absolute path)*"),
+        (
+            "name='../../escaped/evil'",
+            "name='../../escaped/evil' would put its baseline outside the baseline root * (it climbs out with '..')*",
+        ),
+        (
+            "name=ABSOLUTE",
+            "name='/*/escaped/evil' would put its baseline outside the baseline root * (it is an absolute path)*",
+        ),
         ("name='C:/escaped/evil'", "name='C:/escaped/evil' would put its baseline outside *"),
-        ("", "the test id 'test_names.py::test_named[[]../../escaped/evil]' would put its baseline outside * (it climbs out with '..')"),
+        (
+            "",
+            "the test id 'test_names.py::test_named[[]../../escaped/evil]' would put its baseline outside * "
+            "(it climbs out with '..')",
+        ),
     ],
 )
 def test_a_name_that_would_leave_the_baseline_root_is_refused(pytester, monkeypatch, argument, message):
@@ -721,7 +775,7 @@ def test_a_name_that_would_leave_the_baseline_root_is_refused(pytester, monkeypa
         import keras
         import pytest
 
-        ABSOLUTE = {str(escaped / 'evil')!r}
+        ABSOLUTE = {str(escaped / "evil")!r}
 
         @pytest.mark.parametrize("photo", [pytest.param("x", id="../../escaped/evil")])
         def test_named(layer_regression, photo):
@@ -730,7 +784,11 @@ def test_a_name_that_would_leave_the_baseline_root_is_refused(pytester, monkeypa
     project = make_project(pytester, monkeypatch, "test_names", source)
     result = project.runpytest("--regen-all", f"--layerviz-obtained={project.path / 'obtained'}")
     result.assert_outcomes(failed=1)
-    fix = "Give its parameter an id without '..' (pytest.param(..., id=...))*" if not argument else "Give a relative name*"
+    fix = (
+        "Give its parameter an id without '..' (pytest.param(..., id=...))*"
+        if not argument
+        else "Give a relative name*"
+    )
     result.stdout.fnmatch_lines([f"*BaselineNameError: {message}; nothing was written. {fix}"])
     assert not escaped.exists() and not (project.path / "escaped").exists()
     assert not (project.path / "baselines").exists() and not (project.path / "obtained").exists()
@@ -758,8 +816,10 @@ def test_a_decompression_bomb_baseline_fails_the_check_naming_the_png(project):
     result = project.runpytest()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
-        [f"E * weightless/{CASE_ID}: baseline file *luminance.png is unreadable (more pixels than Pillow's "
-         "decompression-bomb limit); restore it from git or regenerate it with *"]
+        [
+            f"E * weightless/{CASE_ID}: baseline file *luminance.png is unreadable (more pixels than Pillow's "
+            "decompression-bomb limit); restore it from git or regenerate it with *"
+        ]
     )
     assert "DecompressionBombError" not in result.stdout.str()
     no_layerviz_traceback(result)
@@ -866,9 +926,11 @@ def test_a_full_disk_fails_each_check_in_one_line_and_loses_nothing(pytester, mo
     result = project.runpytest("--regen-all")
     result.assert_outcomes(failed=2)
     result.stdout.fnmatch_lines(
-        ["BaselineWriteError: weightless/merging/add/*: cannot write */merging/add/*.png (No space left on "
-         "device): the disk is full; free some space and run again (nothing was lost: the files already there "
-         "are whole)"]
+        [
+            "BaselineWriteError: weightless/merging/add/*: cannot write */merging/add/*.png (No space left on "
+            "device): the disk is full; free some space and run again (nothing was lost: the files already there "
+            "are whole)"
+        ]
     )
     assert len(re.findall("the disk is full", result.stdout.str())) == 2  # once a failure
     no_layerviz_traceback(result)
@@ -911,9 +973,11 @@ def test_a_damaged_manifest_is_one_header_line_and_a_regeneration_rewrites_it(pr
     result = project.runpytest()
     result.assert_outcomes(passed=1)  # provenance only: the check itself is what decides
     result.stdout.fnmatch_lines(
-        ["layerviz: baselines: unreadable MANIFEST.json (weightless); running: *",
-         f"layerviz: weightless: {manifest}: the set's manifest is unreadable (Expecting value: *); restore it "
-         "from git, or regenerate the set (`pytest --regen-all` writes it again)"]
+        [
+            "layerviz: baselines: unreadable MANIFEST.json (weightless); running: *",
+            f"layerviz: weightless: {manifest}: the set's manifest is unreadable (Expecting value: *); restore it "
+            "from git, or regenerate the set (`pytest --regen-all` writes it again)",
+        ]
     )
     project.runpytest("--regen-all").assert_outcomes(passed=1)
     assert baselines.read_manifest(manifest.parent)["versions"]["backend"] == BACKEND

@@ -18,7 +18,9 @@ FEATURES = (
     b"To enable the following instructions: AVX2 AVX512F FMA, in other operations, rebuild TensorFlow with the "
     b"appropriate compiler flags.\n"
 )
-ERROR = b"E0000 00:00:1796066605.784054    2339 mkl_util.h:613] oneDNN supports DT_INT32 only on platforms with AVX-512.\n"
+ERROR = (
+    b"E0000 00:00:1796066605.784054    2339 mkl_util.h:613] oneDNN supports DT_INT32 only on platforms with AVX-512.\n"
+)
 OLDER = b"2024-01-31 12:00:00.123456: W tensorflow/core/util/port.cc:113] an older TensorFlow's warning\n"
 OWN = b"a line some library printed that is no log line\n"
 

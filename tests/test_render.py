@@ -50,7 +50,9 @@ def test_stats_are_per_channel_on_the_raw_values():
     assert rendering.parameters == 6
     read = read_sidecar(json.loads(rendering.sidecar()))
     read_stats = read["stats"]
-    assert read["description"] == "" and read["pre_activation"] == () and "\"description\"" not in rendering.sidecar()  # only when given
+    assert (
+        read["description"] == "" and read["pre_activation"] == () and '"description"' not in rendering.sidecar()
+    )  # only when given
     assert read["trace"] == () and read["input_shape"] == () and "trace" not in rendering.sidecar()
     assert read["layers"] == layers and read_stats.shape == stats.shape
     # Stored with the precision of the float32 output: sqrt(2) keeps 8 digits, not 17.

@@ -6,12 +6,13 @@ import html5lib
 import numpy as np
 import pytest
 
-import chromium
 from layerviz import baselines, report
 from layerviz.catalogue import CHECKS, POST_SECTIONS
 from layerviz.compare import compare
 from layerviz.raised import Raised
-from layerviz.render import Rendering, decode_png, render
+from layerviz.render import decode_png, render
+
+import chromium
 
 
 def rendering(case_id: str, value: float = 0.5, size: int = 16):
@@ -74,10 +75,18 @@ def test_diff_trees_finds_every_kind_of_difference(trees, tmp_path):
 def test_report_answers_first_then_lists_rows_by_cause(trees, tmp_path):
     out = tmp_path / "report"
     entries, compared = report.diff_trees(*trees, out)
-    index = report.write(out, entries, title="a <b> test", labels={"before": "A", "after": "B"}, compared=compared, facts={"keras": "3"})
+    index = report.write(
+        out, entries, title="a <b> test", labels={"before": "A", "after": "B"}, compared=compared, facts={"keras": "3"}
+    )
     summary = json.loads((out / "summary.json").read_text())
     causes = [group["cause"] for group in summary["summary"]]
-    assert causes == ["baseline unreadable", "now works", "values changed", "only in the first tree", "only in the second tree"]
+    assert causes == [
+        "baseline unreadable",
+        "now works",
+        "values changed",
+        "only in the first tree",
+        "only in the second tree",
+    ]
     values = summary["summary"][2]
     assert values["headline"] == "values changed: 2 checks in 2 configurations"
     # The configuration changed everywhere comes before the one changed in a corner.
@@ -85,8 +94,12 @@ def test_report_answers_first_then_lists_rows_by_cause(trees, tmp_path):
     assert summary["summary"][1]["headline"] == "Conv2DTranspose(k4, s1, same): now works, 1 colour space"
     order = [case["case_id"] for case in summary["cases"]]
     assert order == [
-        "dense/relu/rgb", "edge/conv2d-transpose-k4-s1-same/rgb", "dense/tanh/rgb", "conv2d/k3-relu/rgb",
-        "pooling/max/rgb", "edge/new/rgb",
+        "dense/relu/rgb",
+        "edge/conv2d-transpose-k4-s1-same/rgb",
+        "dense/tanh/rgb",
+        "conv2d/k3-relu/rgb",
+        "pooling/max/rgb",
+        "edge/new/rgb",
     ]
     assert summary["compared"] == 7 and summary["failed"] == 6
     assert summary["counts"] == {"unreadable": 1, "changed": 3, "added": 1, "removed": 1}
@@ -108,15 +121,27 @@ def test_one_cause_in_many_configurations_is_one_line_with_compact_links(tmp_pat
     cause hitting one configuration in every colour space and mode as another."""
     shifted_config = "edge/conv2d-transpose-k3-s2-same"
     keras_checks = [
-        c for c in CHECKS if c.weights == "keras" and c.case.section in (*POST_SECTIONS, "edge") and c.case.config.id != shifted_config
+        c
+        for c in CHECKS
+        if c.weights == "keras" and c.case.section in (*POST_SECTIONS, "edge") and c.case.config.id != shifted_config
     ]
     entries = [
-        report.Entry(f"keras/tensorflow/{c.case.id}", "changed", ["initial weights changed"], cause="initial weights changed, layer maths unchanged")
+        report.Entry(
+            f"keras/tensorflow/{c.case.id}",
+            "changed",
+            ["initial weights changed"],
+            cause="initial weights changed, layer maths unchanged",
+        )
         for c in keras_checks
     ]
     shifted = [c for c in CHECKS if c.case.config.id == shifted_config]
     entries += [
-        report.Entry(f"{'fixed' if c.weights == 'fixed' else 'keras/tensorflow'}/{c.case.id}", "changed", ["moved"], cause="values shifted 1 row down")
+        report.Entry(
+            f"{'fixed' if c.weights == 'fixed' else 'keras/tensorflow'}/{c.case.id}",
+            "changed",
+            ["moved"],
+            cause="values shifted 1 row down",
+        )
         for c in shifted
     ]
     out = tmp_path / "report"
@@ -131,7 +156,7 @@ def test_one_cause_in_many_configurations_is_one_line_with_compact_links(tmp_pat
     assert report.summary_lines(entries)[-1] == "  … and 22 more configurations"
     text = (out / "index.html").read_text()
     assert text.count('<p class="configurations">') == 1  # 28 links inline, not 28 lines
-    assert "Conv2D(k3, relu) → Conv2D(k3, tanh)</a> <span class=\"extent\">(4 colour spaces × keras weights)" in text
+    assert 'Conv2D(k3, relu) → Conv2D(k3, tanh)</a> <span class="extent">(4 colour spaces × keras weights)' in text
 
 
 def test_an_exception_is_shown_with_its_message(tmp_path):
@@ -156,7 +181,9 @@ def test_entries_written_apart_are_assembled(trees, tmp_path):
         report.save_entry(entry, out)
     loaded = report.load_entries(out)
     assert sorted(e.case_id for e in loaded) == sorted(e.case_id for e in entries)
-    assert {e.case_id: (e.cause, e.severity, e.group) for e in loaded} == {e.case_id: (e.cause, e.severity, e.group) for e in entries}
+    assert {e.case_id: (e.cause, e.severity, e.group) for e in loaded} == {
+        e.case_id: (e.cause, e.severity, e.group) for e in entries
+    }
 
 
 def test_identical_trees_report_no_differences(trees, tmp_path):
@@ -178,12 +205,13 @@ def test_chromium_shows_the_answer_first_at_laptop_width(trees, tmp_path):
     (no sideways scrolling) and every picture loads."""
     out = tmp_path / "report"
     entries, compared = report.diff_trees(*trees, out)
-    index = report.write(out, entries, title="layerviz diff", labels={"before": "A", "after": "B"}, compared=compared, facts={})
+    index = report.write(
+        out, entries, title="layerviz diff", labels={"before": "A", "after": "B"}, compared=compared, facts={}
+    )
     pixels = chromium.screenshot(index, 1366, 768, tmp_path / "profile")
     assert pixels.shape[:2] == (768, 1366) and pixels.std() > 20
     script = (
-        chromium.IMAGES_LOADED
-        + " const answer = document.getElementById('answer').getBoundingClientRect();"
+        chromium.IMAGES_LOADED + " const answer = document.getElementById('answer').getBoundingClientRect();"
         " document.body.dataset.answerBottom = Math.round(answer.bottom);"
         " document.body.dataset.scrollWidth = document.documentElement.scrollWidth;"
     )

@@ -34,7 +34,7 @@ def photos() -> tuple[np.ndarray, np.ndarray]:
 
 
 def test_max_in_monochrome_selects_the_brighter_pixel():
-    """"Max in monochrome selects the brighter pixel." Every pixel is one of the
+    """ "Max in monochrome selects the brighter pixel." Every pixel is one of the
     two inputs' (a selection, not a blend), and the brighter one."""
     a, b = case_inputs(get_case("merging/maximum/luminance"))
     output = run_case(get_case("merging/maximum/luminance"))
@@ -43,7 +43,7 @@ def test_max_in_monochrome_selects_the_brighter_pixel():
 
 
 def test_minimum_selects_the_darker_pixels():
-    """"Minimum, of course, selects the darker pixels." """
+    """ "Minimum, of course, selects the darker pixels." """
     a, b = case_inputs(get_case("merging/minimum/luminance"))
     output = run_case(get_case("merging/minimum/luminance"))
     assert ((output == a) | (output == b)).all()
@@ -51,7 +51,7 @@ def test_minimum_selects_the_darker_pixels():
 
 
 def test_multiply_makes_things_darker():
-    """"Multiply, I guess, makes things darker by the amount of darkness being
+    """ "Multiply, I guess, makes things darker by the amount of darkness being
     multiplied (0.0-1.0 values)." Never brighter than either input."""
     a, b = case_inputs(get_case("merging/multiply/luminance"))
     output = run_case(get_case("merging/multiply/luminance"))
@@ -68,7 +68,7 @@ def green(image: np.ndarray) -> float:
 
 
 def test_max_for_ycbcr_biases_toward_purple(photos):
-    """"Max for YCbCr likewise biases toward purple (red and blue) pixels." Max
+    """ "Max for YCbCr likewise biases toward purple (red and blue) pixels." Max
     picks the larger Cb (blue) and Cr (red) offsets from 0.5 independently."""
     output = shown("merging/maximum/ycbcr")
     assert purple(output) > max(purple(photo) for photo in photos)
@@ -76,7 +76,7 @@ def test_max_for_ycbcr_biases_toward_purple(photos):
 
 
 def test_ycbcr_minimum_looks_for_dark_greenish_pixels(photos):
-    """"YCbCr looks for dark, greenish pixels." Low Cb and Cr both mean green."""
+    """ "YCbCr looks for dark, greenish pixels." Low Cb and Cr both mean green."""
     output = shown("merging/minimum/ycbcr")
     assert green(output) > max(green(photo) for photo in photos)
     assert output.mean() < min(photo.mean() for photo in photos)
@@ -89,7 +89,7 @@ def mean_hue_shift(image: np.ndarray, reference: np.ndarray) -> float:
 
 
 def test_add_shifts_hue_and_ycbcr_shifts_it_more():
-    """"Add in HSV gives you a hue shift." and "Adding the Cb and Cr channels gives
+    """ "Add in HSV gives you a hue shift." and "Adding the Cb and Cr channels gives
     this color space even more of a hue shift." Measured against RGB Add: about
     0.04 turn for HSV and 0.25 turn for YCbCr, the order the post states."""
     rgb = shown("merging/add/rgb")
@@ -99,14 +99,14 @@ def test_add_shifts_hue_and_ycbcr_shifts_it_more():
 
 
 def test_average_ycbcr_works_like_rgb():
-    """"Average YCbCr works like RGB." The transform is affine, so averaging
+    """ "Average YCbCr works like RGB." The transform is affine, so averaging
     commutes with it: the pictures agree within two 8-bit levels."""
     difference = levels(shown("merging/average/ycbcr")) - levels(shown("merging/average/rgb"))
     assert np.abs(difference).max() <= 2
 
 
 def test_max_pooling_makes_dark_details_disappear():
-    """"In monochrome images you can see the dark details disappear as pooling
+    """ "In monochrome images you can see the dark details disappear as pooling
     selects the brightest pixels." Against average pooling, the mean brightness
     and the darkest percentile both rise."""
     maximum, average = shown("pooling/max/luminance"), shown("pooling/average/luminance")
@@ -124,7 +124,7 @@ def with_activation(case: Case, activation: str) -> Case:
 
 
 def test_tanh_pushes_toward_black_not_white():
-    """"tanh pushed everything to black and white" is only half borne out.
+    """ "tanh pushed everything to black and white" is only half borne out.
 
     With the same kernel, tanh contracts the linear output toward zero
     (|tanh x| <= |x|, same sign). In RGB, where display clips each channel on its

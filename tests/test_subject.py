@@ -97,8 +97,11 @@ def test_a_catalogue_case_seeds_every_draw_itself(section):
     """So a check need not reseed Keras's global generator (which empties TensorFlow's
     kernel cache): the global generator's state changes no catalogue case with weights or
     random draws, in its first colour space."""
-    cases = [next(c for c in catalogue.CASES if c.config is config) for config in catalogue.CONFIGS
-             if config.section == section and (config.has_weights or config.random)]
+    cases = [
+        next(c for c in catalogue.CASES if c.config is config)
+        for config in catalogue.CONFIGS
+        if config.section == section and (config.has_weights or config.random)
+    ]
     for case, first, second in _in_two_global_states(subject.of, cases):
         np.testing.assert_array_equal(first, second, err_msg=case.id)
 
@@ -106,8 +109,9 @@ def test_a_catalogue_case_seeds_every_draw_itself(section):
 def test_the_global_state_shows_through_a_subject_claiming_seeds_it_lacks():
     """The check above can fail: an unseeded random layer marked seeded draws from the global generator."""
     case = next(c for c in catalogue.CASES if c.config.random)
-    unseeded = subject.Subject(lambda shape: keras.layers.GaussianNoise(0.5), "GaussianNoise", seeded=True,
-                               calls=({"training": True},))
+    unseeded = subject.Subject(
+        lambda shape: keras.layers.GaussianNoise(0.5), "GaussianNoise", seeded=True, calls=({"training": True},)
+    )
     [(_, first, second)] = _in_two_global_states(lambda _case: unseeded, [case])
     assert not np.array_equal(first, second)
 
@@ -123,7 +127,9 @@ def test_a_built_layer_cannot_take_seeded_keras_weights_but_keeps_its_own_as_is(
     np.testing.assert_array_equal(conv.get_weights()[0], kernel)  # untouched
     photo = PhotoSet.bundled().at(32)[0]
     np.testing.assert_allclose(output.raw[0, 0], np.full(3, photo[:3, :3].sum() * 0.01), rtol=1e-5)
-    with pytest.raises(subject.SubjectError, match=r"weights='as-is' keeps the weights a subject already has, but conv2d\w* had none"):
+    with pytest.raises(
+        subject.SubjectError, match=r"weights='as-is' keeps the weights a subject already has, but conv2d\w* had none"
+    ):
         trace(keras.layers.Conv2D(3, 3), weights="as-is")
 
 
@@ -137,7 +143,8 @@ def test_fixed_weights_are_numpy_draws_by_place_and_name():
     np.testing.assert_array_equal(keras.ops.convert_to_numpy(walked[0].kernel), expected)
     rng = np.random.Generator(np.random.PCG64(derive_seed("tests/fixed", "3.kernel.fixed")))
     np.testing.assert_array_equal(
-        keras.ops.convert_to_numpy(walked[3].kernel), NUMPY_INITIALIZERS["GlorotUniform"](rng, (4, 2)).astype(np.float32)
+        keras.ops.convert_to_numpy(walked[3].kernel),
+        NUMPY_INITIALIZERS["GlorotUniform"](rng, (4, 2)).astype(np.float32),
     )
     with pytest.raises(FixedWeightsError, match=r"mix has no `mix_initializer` attribute naming its initializer"):
         trace(lambda c: Mix(), weights="fixed")
@@ -228,7 +235,10 @@ def test_a_model_is_run_at_the_size_it_declares_and_a_conflicting_size_is_an_err
     model = keras.Model(inputs, keras.layers.Conv2D(3, 3, padding="same")(inputs))
     made = subject.trace(subject.of(model), "rgb", weights="as-is")
     assert made.raw.shape == (48, 40, 3) and made.input_shape == (48, 40, 3)
-    with pytest.raises(subject.SubjectError, match=r"takes 48x40 inputs \(its input shape\), not the 64x64 asked for: leave the size out"):
+    with pytest.raises(
+        subject.SubjectError,
+        match=r"takes 48x40 inputs \(its input shape\), not the 64x64 asked for: leave the size out",
+    ):
         subject.trace(subject.of(model), "rgb", size=64, weights="as-is")
     with pytest.raises(subject.SubjectError, match="takes 3 channels per pixel, and this check's colour space gives 1"):
         subject.trace(subject.of(model), "luminance", weights="as-is")

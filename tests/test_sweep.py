@@ -12,10 +12,11 @@ from pathlib import Path
 import html5lib
 import pytest
 
-import chromium
 from layerviz import baselines, sweep
 from layerviz.cli import main
 from layerviz.render import decode_png, encode_png
+
+import chromium
 
 COMMITTED = Path(__file__).resolve().parents[1] / "baselines"
 CHECKS = ("weightless/merging/add/rgb", "weightless/pooling/max/rgb")
@@ -43,14 +44,21 @@ def stack(
                 pixels = pixels.copy()
                 pixels[0] = 255 - pixels[0]
                 target.write_bytes(encode_png(pixels))
-    result = sweep.StackResult(release, [f"keras=={release}"], "torch", error, {"keras": release}, "strict", skipped or {})
+    result = sweep.StackResult(
+        release, [f"keras=={release}"], "torch", error, {"keras": release}, "strict", skipped or {}
+    )
     folder.mkdir(parents=True, exist_ok=True)
     (folder / sweep.RESULT).write_text(json.dumps(asdict(result)))
 
 
 @pytest.fixture
 def merged(tmp_path) -> Path:
-    stack(tmp_path, "3.9.0", changed="weightless/merging/add/rgb", skipped={"weightless/pooling/max/rgb": "needs Keras >= 3.10"})
+    stack(
+        tmp_path,
+        "3.9.0",
+        changed="weightless/merging/add/rgb",
+        skipped={"weightless/pooling/max/rgb": "needs Keras >= 3.10"},
+    )
     stack(tmp_path, "3.10.0", changed="weightless/merging/add/rgb")
     stack(tmp_path, "3.11.0")
     stack(tmp_path, "3.12.0", error="keras==3.12.0: cannot install: no wheel for this platform")
@@ -68,7 +76,12 @@ def test_merge_compares_each_check_with_the_newest_release_that_rendered(merged,
     assert [r["release"] for r in data["releases"]] == ["3.9.0", "3.10.0", "3.11.0", "3.12.0"]  # in release order
     rows = {row["check"]: row for row in data["rows"]}
     add = rows["weightless/merging/add/rgb"]["cells"]
-    assert [add[r]["state"] for r in ("3.9.0", "3.10.0", "3.11.0", "3.12.0")] == ["differs", "differs", "same", "failed"]
+    assert [add[r]["state"] for r in ("3.9.0", "3.10.0", "3.11.0", "3.12.0")] == [
+        "differs",
+        "differs",
+        "same",
+        "failed",
+    ]
     assert "cannot install" in add["3.12.0"]["detail"]
     pooling = rows["weightless/pooling/max/rgb"]
     assert pooling["cells"]["3.9.0"] == {"state": "skipped", "detail": "needs Keras >= 3.10", "picture": ""}
@@ -142,7 +155,16 @@ def test_a_range_with_an_unknown_end_is_one_line(tmp_path, capsys):
     wheels.mkdir()
     for version in ("3.14.0", "3.15.0"):  # names are all a release listing reads
         (wheels / f"keras-{version}-py3-none-any.whl").write_bytes(b"")
-    command = ["sweep", "--keras", "3.14.0..3.16.0", "--find-links", str(wheels), "--no-index", "--out", str(tmp_path / "out")]
+    command = [
+        "sweep",
+        "--keras",
+        "3.14.0..3.16.0",
+        "--find-links",
+        str(wheels),
+        "--no-index",
+        "--out",
+        str(tmp_path / "out"),
+    ]
     assert main(command) == 2
     assert capsys.readouterr().err == "layerviz: error: keras 3.16.0 is not a release; closest: 3.15.0\n"
     assert not (tmp_path / "out").exists()
@@ -180,6 +202,8 @@ def test_a_sweep_resumes_from_the_stacks_it_has(merged):
     from layerviz import stacks
     from layerviz.upgrade import Selection
 
-    results = sweep.run("keras", ["3.10.0", "3.11.0"], [], "torch", stacks.Source(), Selection(), merged, say=said.append)
+    results = sweep.run(
+        "keras", ["3.10.0", "3.11.0"], [], "torch", stacks.Source(), Selection(), merged, say=said.append
+    )
     assert said == ["resuming: 2 of 2 releases already swept"]  # nothing rendered again
     assert [r.release for r in results] == ["3.9.0", "3.10.0", "3.11.0", "3.12.0"]

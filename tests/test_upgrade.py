@@ -16,8 +16,8 @@ import html5lib
 import pytest
 
 from layerviz import stacks
-from layerviz.render import decode_png
 from layerviz.cli import main
+from layerviz.render import decode_png
 
 # Halves the picture in 1.0; 1.1 and 1.2 scale by 0.75 (the change to find is in 1.1).
 FACTORS = {"1.0": 0.5, "1.1": 0.75, "1.2": 0.75}
@@ -33,19 +33,28 @@ def build_wheel(folder: Path, version: str, factor: float) -> Path:
             class Brighten(keras.layers.Layer):
                 def call(self, x):
                     return x * {factor}
-            """) + ("" if version == "1.0" else textwrap.dedent("""
+            """)
+        + (
+            ""
+            if version == "1.0"
+            else textwrap.dedent("""
             class Darken(keras.layers.Layer):  # new in 1.1
                 def call(self, x):
                     return x * 0.5
-            """)),
+            """)
+        ),
         f"{PACKAGE}-{version}.dist-info/METADATA": f"Metadata-Version: 2.1\nName: {PACKAGE}\nVersion: {version}\n",
-        f"{PACKAGE}-{version}.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: hand\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+        f"{PACKAGE}-{version}.dist-info/WHEEL": (
+            "Wheel-Version: 1.0\nGenerator: hand\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+        ),
     }
     record = [
         f"{name},sha256={base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b'=').decode()},{len(text.encode())}"
         for name, text in files.items()
     ]
-    files[f"{PACKAGE}-{version}.dist-info/RECORD"] = "\n".join([*record, f"{PACKAGE}-{version}.dist-info/RECORD,,"]) + "\n"
+    files[f"{PACKAGE}-{version}.dist-info/RECORD"] = (
+        "\n".join([*record, f"{PACKAGE}-{version}.dist-info/RECORD,,"]) + "\n"
+    )
     wheel = folder / f"{PACKAGE}-{version}-py3-none-any.whl"
     with zipfile.ZipFile(wheel, "w") as archive:
         for name, text in files.items():
@@ -103,7 +112,17 @@ def offline(wheels: Path, cache: Path) -> list[str]:
 @pytest.mark.slow  # each side starts an interpreter and imports Keras
 def test_upgrade_finds_exactly_the_change_and_a_second_run_makes_nothing(wheels, suite, tmp_path, capsys):
     cache, out = tmp_path / "cache", tmp_path / "out"
-    command = ["upgrade", "--from", f"{PACKAGE}==1.0", "--to", f"{PACKAGE}==1.1", "--tests", str(suite), "--out", str(out)]
+    command = [
+        "upgrade",
+        "--from",
+        f"{PACKAGE}==1.0",
+        "--to",
+        f"{PACKAGE}==1.1",
+        "--tests",
+        str(suite),
+        "--out",
+        str(out),
+    ]
     assert main([*command, *offline(wheels, cache)]) == 1
     said = capsys.readouterr().out
     assert "environments: 2 made, 0 cached, 0 failed" in said
@@ -145,7 +164,17 @@ def test_upgrade_finds_exactly_the_change_and_a_second_run_makes_nothing(wheels,
 
 @pytest.mark.slow
 def test_upgrade_between_equal_releases_exits_0(wheels, suite, tmp_path, capsys):
-    command = ["upgrade", "--from", f"{PACKAGE}==1.1", "--to", f"{PACKAGE}==1.2", "--tests", str(suite), "--out", str(tmp_path / "out")]
+    command = [
+        "upgrade",
+        "--from",
+        f"{PACKAGE}==1.1",
+        "--to",
+        f"{PACKAGE}==1.2",
+        "--tests",
+        str(suite),
+        "--out",
+        str(tmp_path / "out"),
+    ]
     assert main([*command, *offline(wheels, tmp_path / "cache")]) == 0
     assert "4 cases compared, 0 differ" in capsys.readouterr().out
 
@@ -171,19 +200,36 @@ def test_an_unknown_release_is_one_line_naming_the_closest(wheels, suite, tmp_pa
 
 def test_an_index_that_cannot_be_reached_is_one_line(tmp_path, capsys):
     # Nothing listens on port 9 of this machine.
-    command = ["upgrade", "--from", "keras==3.14.0", "--to", "keras==3.15.0", "--index-url", "http://127.0.0.1:9/simple"]
+    command = [
+        "upgrade",
+        "--from",
+        "keras==3.14.0",
+        "--to",
+        "keras==3.15.0",
+        "--index-url",
+        "http://127.0.0.1:9/simple",
+    ]
     assert main([*command, "--cache", str(tmp_path / "cache"), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("layerviz: error: cannot reach the package index http://127.0.0.1:9/simple (") and err.count("\n") == 1
+    assert (
+        err.startswith("layerviz: error: cannot reach the package index http://127.0.0.1:9/simple (")
+        and err.count("\n") == 1
+    )
     assert "cached stacks work with --offline" in err
 
 
 def test_a_stack_that_cannot_install_says_why(wheels, tmp_path):
     from layerviz.upgrade import Selection, render
 
-    stack = stacks.Stack((f"{PACKAGE}==1.0", "nosuchpackage==1.0"), source=stacks.Source(find_links=(str(wheels),), no_index=True, offline=True))
+    stack = stacks.Stack(
+        (f"{PACKAGE}==1.0", "nosuchpackage==1.0"),
+        source=stacks.Source(find_links=(str(wheels),), no_index=True, offline=True),
+    )
     done = render(stack, tmp_path / "tree", Selection(), tmp_path / "cache")
-    assert done.error.startswith(f"{PACKAGE}==1.0 nosuchpackage==1.0: cannot install: ") and "nosuchpackage" in done.error[40:]
+    assert (
+        done.error.startswith(f"{PACKAGE}==1.0 nosuchpackage==1.0: cannot install: ")
+        and "nosuchpackage" in done.error[40:]
+    )
     assert not (tmp_path / "tree").exists()
 
 
@@ -208,7 +254,9 @@ def test_a_requirement_that_is_not_one_is_refused_before_uv_sees_it(wheels, tmp_
     command = ["upgrade", "--from", f"{PACKAGE}==1.0", "--to", f"{PACKAGE}==1.1", f"--with={given}"]
     assert main([*command, "--out", str(tmp_path / "out"), *offline(wheels, tmp_path / "cache")]) == 2
     err = capsys.readouterr().err
-    assert err == f"layerviz: error: {given!r} is not a requirement (PEP 508); give e.g. keras==3.15.1 or 'dm-tree>=0.1'\n"
+    assert (
+        err == f"layerviz: error: {given!r} is not a requirement (PEP 508); give e.g. keras==3.15.1 or 'dm-tree>=0.1'\n"
+    )
     assert not (tmp_path / "cache").exists() and not (tmp_path / "out").exists()
 
 
@@ -237,7 +285,9 @@ def test_bisect_says_what_a_dated_change_means_for_the_recorded_divergences(monk
     ]
     # A range that the releases contradict: both ends inside one recorded divergence.
     (line,) = divergence_lines("edge/x", "torch", "3.0.4", "3.0.5")
-    assert line.endswith("covers 3.0.4 and 3.0.5, which render differently: its range should end at 3.0.5 (keras_before='3.0.5')")
+    assert line.endswith(
+        "covers 3.0.4 and 3.0.5, which render differently: its range should end at 3.0.5 (keras_before='3.0.5')"
+    )
     new = divergence_lines("edge/y", "torch", "3.4.0", "3.5.0")
     assert new[0] == "edge/y on torch: no recorded divergence; if torch computes something else from 3.5.0 on:"
     assert 'keras_from="3.5.0", keras_before=None' in new[1] and new[2].strip().startswith("| `edge/y/*` | torch |")

@@ -221,6 +221,7 @@ BACKBONES = (
 
 # --- the checks -----------------------------------------------------------------------------
 
+
 def _factories() -> dict[str, Callable[[object, str, Path], object]]:
     def factory(make: Callable[[int], object], **options: object) -> Callable[[object, str, Path], object]:
         return lambda fixture, colorspace, _tmp: fixture.check(make, colorspace=colorspace, size=SIZE, **options)

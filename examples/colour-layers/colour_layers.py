@@ -21,9 +21,7 @@ class ColourMix(keras.layers.Layer):
 
     def build(self, input_shape):
         channels = input_shape[-1]
-        self.kernel = self.add_weight(
-            shape=(channels, channels), initializer=self.kernel_initializer, name="kernel"
-        )
+        self.kernel = self.add_weight(shape=(channels, channels), initializer=self.kernel_initializer, name="kernel")
 
     def call(self, images):
         return keras.ops.matmul(images, self.kernel)

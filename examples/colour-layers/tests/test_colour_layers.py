@@ -5,7 +5,6 @@ from pathlib import Path
 
 import keras
 import pytest
-
 from colour_layers import ColourMix, SobelEdges, classifier
 
 PHOTO = Path(__file__).parent.parent / "photos" / "astronaut-crop.jpg"
