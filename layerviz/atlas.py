@@ -11,6 +11,7 @@ unless it can show something more; `SECTION_NOTES` says why, section by section.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from layerviz.cases import CHANNELS, SEED, LayerConfig, Step
 
@@ -73,7 +74,7 @@ ACTIVATIONS = (
 )  # fmt: skip
 
 
-def _config(section: str, name: str, description: str, *steps: Step, **options: object) -> LayerConfig:
+def _config(section: str, name: str, description: str, *steps: Step, **options: Any) -> LayerConfig:
     return LayerConfig(section, name, description, steps, **{"size": SIZE, "colorspaces": RGB, **options})
 
 
@@ -578,7 +579,7 @@ def _integer_inputs() -> Iterable[LayerConfig]:
 
 
 def _mixed_precision() -> Iterable[LayerConfig]:
-    layers = (
+    layers: tuple[tuple[str, str, dict[str, object], str], ...] = (
         ("conv-relu", "Conv2D kernel 3, relu", {"filters": CHANNELS, "kernel_size": 3, "activation": "relu"}, "Conv2D"),
         ("dense-tanh", "Dense(channels, tanh) on each pixel", {"units": CHANNELS, "activation": "tanh"}, "Dense"),
         ("batch-norm", "BatchNormalization in training", {}, "BatchNormalization"),

@@ -115,7 +115,7 @@ class ColorSpace:
         values = _as_float64(values)
         if values.shape[-1] != self.depth:
             raise ValueError(f"{self.name} images have {self.depth} channel(s), got shape {values.shape}")
-        shown = np.clip(values, 0.0, 1.0)  # a new array: the raw output stays as it was
+        shown: np.ndarray = np.clip(values, 0.0, 1.0)  # a new array: the raw output stays as it was
         for axis in self.angular:
             shown[..., axis] = np.mod(values[..., axis], 1.0)
         return shown
@@ -128,7 +128,8 @@ class ColorSpace:
         shown = self.display_channels(values)
         if self.depth == 1:
             return _to_float32(shown)
-        return np.clip(self.to_rgb(shown), 0.0, 1.0)  # float32 in, float32 out
+        rgb: np.ndarray = np.clip(self.to_rgb(shown), 0.0, 1.0)  # float32 in, float32 out
+        return rgb
 
 
 LUMINANCE = ColorSpace("luminance", ("Y",), rgb_to_luminance, luminance_to_rgb)

@@ -319,11 +319,12 @@ def _changed_count(before: np.ndarray, after: np.ndarray, levels: int) -> int:
 
 def _level_diff(before: np.ndarray, after: np.ndarray) -> np.ndarray:
     """Per pixel, the largest difference in 8-bit levels over the channels (uint8, H x W)."""
-    delta = np.maximum(before, after) - np.minimum(before, after)  # stays in uint8: no wrap-around
+    delta: np.ndarray = np.maximum(before, after) - np.minimum(before, after)  # stays in uint8: no wrap-around
     if delta.ndim == 2:
         return delta
     # Channel by channel: NumPy reduces a short last axis many times slower.
-    return functools.reduce(np.maximum, (delta[..., channel] for channel in range(delta.shape[-1])))
+    largest: np.ndarray = functools.reduce(np.maximum, (delta[..., channel] for channel in range(delta.shape[-1])))
+    return largest
 
 
 def compare(baseline: Outcome, obtained: Outcome, tolerance: Tolerance = Tolerance()) -> Comparison:

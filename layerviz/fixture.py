@@ -247,9 +247,9 @@ class LayerRegression:
     def _write(self, obtained: Outcome, target: Target, write: Write, comparison: Comparison | None) -> None:
         if write is Write.NOTHING:
             return
-        failing = write is Write.FAILING and comparison is not None
-        image = comparison.image_failed if failing else True
-        sidecar = comparison.sidecar_failed if failing else True
+        image = sidecar = True
+        if write is Write.FAILING and comparison is not None:  # only the part that failed
+            image, sidecar = comparison.image_failed, comparison.sidecar_failed
         if baselines.save(obtained, target.png, image=image, sidecar=sidecar):
             self.session.written[target.folder] = target.weights
 
@@ -286,6 +286,7 @@ class LayerRegression:
                     cause = f"{cause}: {comparison.cause}"
                 entry = report.changed(comparison, out, cause)
             else:
+                assert verdict.status is not None  # every failing verdict has one (verdict.py)
                 entry = report.one_sided(obtained.case_id, verdict.status, unreadable or head, out, obtained)
             entry.problems.extend([*explained, *([note] if verdict.write is not Write.NOTHING else [])])
             report.save_entry(entry, out)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import keras
 import numpy as np
@@ -18,7 +19,7 @@ from layerviz.cases import CHANNELS, INPUT_SHAPE, SEED, VOLUME, Step
 from layerviz.seeds import DEFAULT_SUITE_SEED, derive_seed
 
 # Activations with options, named in the catalogue as "<name>-<variant>".
-ACTIVATION_VARIANTS = {
+ACTIVATION_VARIANTS: dict[str, tuple[str, dict[str, object]]] = {
     "gelu-approximate": ("gelu", {"approximate": True}),
     "softmax-spatial": ("softmax", {"axis": (1, 2)}),
     "log_softmax-spatial": ("log_softmax", {"axis": (1, 2)}),
@@ -170,7 +171,7 @@ def seed_initializers(
 def fix_weights(
     thing: object,
     steps: Sequence[keras.layers.Layer],
-    value: object,
+    value: Any,  # a backend tensor, or a list of them
     seed_name: str,
     suite_seed: int = DEFAULT_SUITE_SEED,
 ) -> None:
@@ -205,8 +206,8 @@ def fix_weights(
             known = {a: k for (owner, a), k in kinds.items() if owner == id(layer)} or {
                 attribute: type(initializer).__name__ for attribute, initializer in _initializers(layer).items()
             }
-            attribute = _attribute_for(variable.name, known)
-            kind = known.get(attribute) if attribute else None
+            named = _attribute_for(variable.name, known)
+            kind = known.get(named) if named else None
             if kind not in NUMPY_INITIALIZERS:
                 what = (
                     f"defaults to {kind}"

@@ -58,6 +58,7 @@ def tree(checks: Sequence[Check], out: Path, numerics_mode: str = numerics.DEFAU
             counts["skipped"] += 1
             continue
         folder = out / set_name
+        assert outcome is not None  # rendered: it is not skipped
         # Named by the check, as the tests name what they save.
         baselines.save(dataclasses.replace(outcome, case_id=check.id), baselines.png_path(folder, case.id))
         modes[folder] = weights

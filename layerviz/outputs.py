@@ -108,7 +108,7 @@ def _baseline_tree(where: Path, trees: Iterable[Path]) -> Path | None:
 
 def _files(folder: Path) -> set[str]:
     """Every file under `folder` (symbolic links as links, not followed), relative, POSIX."""
-    found = set()
+    found: set[str] = set()
     for parent, folders, names in os.walk(folder):
         relative = Path(parent).relative_to(folder)
         found.update((relative / name).as_posix() for name in names)

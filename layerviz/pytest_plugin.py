@@ -57,6 +57,17 @@ class _Setting:
             return ((config.inipath.parent if config.inipath else config.rootpath) / text).resolve()
         return self.kind(text)
 
+    def folder(self, config: pytest.Config) -> Path | None:
+        """A DIR setting's folder, None where it is not given."""
+        value = self.value(config)
+        assert value is None or isinstance(value, Path), self.name
+        return value
+
+    def number(self, config: pytest.Config) -> float:
+        value = self.value(config)
+        assert isinstance(value, int | float), self.name
+        return value
+
 
 SETTINGS = {
     setting.name: setting
@@ -137,10 +148,12 @@ def settings(config: pytest.Config) -> Settings:
     mode = numerics_mode(config)
     return Settings(
         root=baseline_root(config),
-        report_dir=SETTINGS["report"].value(config),
-        obtained_dir=SETTINGS["obtained"].value(config),
-        gallery_dir=SETTINGS["gallery"].value(config),
-        tolerance=Tolerance(*(SETTINGS[name].value(config) for name in ("levels", "rtol", "atol"))),
+        report_dir=SETTINGS["report"].folder(config),
+        obtained_dir=SETTINGS["obtained"].folder(config),
+        gallery_dir=SETTINGS["gallery"].folder(config),
+        tolerance=Tolerance(
+            int(SETTINGS["levels"].number(config)), SETTINGS["rtol"].number(config), SETTINGS["atol"].number(config)
+        ),
         numerics=mode,
         mode=Mode.of(
             regen_all=bool(config.getoption("regen_all")),
@@ -155,7 +168,7 @@ def settings(config: pytest.Config) -> Settings:
 def baseline_root(config: pytest.Config) -> Path:
     """The baseline tree: a folder, made as baselines are written if it does not exist yet;
     anything else there is a usage error, said before any check runs."""
-    given = SETTINGS["baselines"].value(config)
+    given = SETTINGS["baselines"].folder(config)
     root = given or default_root(config)
     if root.exists() and not root.is_dir():
         where = "the default baseline tree"
@@ -222,7 +235,9 @@ def environment_lines(session: LayerSession) -> list[str]:
 
 
 def _session(config: pytest.Config) -> LayerSession:
-    return config.pluginmanager.get_plugin(_PLUGIN_NAME)
+    plugin = config.pluginmanager.get_plugin(_PLUGIN_NAME)
+    assert isinstance(plugin, LayerSession)
+    return plugin
 
 
 @pytest.fixture

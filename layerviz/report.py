@@ -15,6 +15,7 @@ import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -57,8 +58,8 @@ class Entry:
     status: str  # changed, added, removed, missing (no baseline), unreadable or error
     problems: list[str]
     # column -> {"path": inside the report, "width", "height"}
-    images: dict[str, dict[str, object]] = field(default_factory=dict)
-    numbers: dict[str, object] = field(default_factory=dict)  # Comparison.summary()
+    images: dict[str, dict[str, Any]] = field(default_factory=dict)  # Any: as JSON has it
+    numbers: dict[str, Any] = field(default_factory=dict)  # Comparison.summary()
     severity: tuple[float, ...] = ()
     cause: str = ""  # what changed, shared by every check the same change hit
     # What the check is of (filled in from the catalogue when empty).
@@ -270,7 +271,7 @@ def _colorspace_order(entry: Entry) -> int:
 def grouped(entries: Sequence[Entry]) -> list[tuple[str, list[Group]]]:
     """Causes, worst first, each with its configurations (most checks first, then the
     most severe, then catalogue order), each with its checks by colour space and mode."""
-    catalogue_order = {}
+    catalogue_order: dict[str, int] = {}
     for index, case in enumerate(CASES):
         catalogue_order.setdefault(case.config.id, index)
     groups: dict[tuple[str, str], Group] = {}
@@ -483,7 +484,7 @@ def _numbers(entry: Entry) -> list[list[str]]:
     if not numbers or numbers.get("total_pixels", 0) == 0 or numbers.get("shape_change"):
         return [[] for _ in NUMBER_COLUMNS]
     changed, total = int(numbers["changed_pixels"]), int(numbers["total_pixels"])
-    where = []
+    where: list[str] = []
     if numbers.get("bbox"):
         top, left, bottom, right = numbers["bbox"]
         where = [f"rows {top}–{bottom}", f"columns {left}–{right}"]

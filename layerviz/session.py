@@ -53,7 +53,7 @@ def _checks(item: pytest.Item) -> bool:
 
 
 def _properties(report: pytest.TestReport, name: str) -> list[str]:
-    return [value for key, value in report.user_properties if key == name]
+    return [str(value) for key, value in report.user_properties if key == name]
 
 
 class LayerSession:
@@ -156,7 +156,7 @@ class LayerSession:
     def _save_failure(self, nodeid: str, cause: str, message: str) -> None:
         from layerviz import report
 
-        report.save_entry(report.test_failed(nodeid, cause, message), self.settings.report_dir)
+        report.save_entry(report.test_failed(nodeid, cause, message), self.report_dir)
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         # A baseline that changed refreshes the provenance of the set it was written into;
@@ -174,20 +174,32 @@ class LayerSession:
         if self.assembles_gallery and self.compared:
             from layerviz import gallery
 
-            gallery.write(gallery.from_checks(self.settings.gallery_dir), self.settings.gallery_dir)
+            gallery.write(gallery.from_checks(self.gallery_dir), self.gallery_dir)
         for claimed in self.claims:
             claimed.seal()
         if hasattr(self.config, "workerinput"):
             if self.pinned is not None:
-                self.config.workeroutput[WORKER_OUTPUT] = {"running": self.running(), "numerics": self.pinned}
+                output = self.config.workeroutput  # type: ignore[attr-defined]  # pytest-xdist's, in a worker
+                output[WORKER_OUTPUT] = {"running": self.running(), "numerics": self.pinned}
         else:
             self.unused = unused.judge(session, self)
+
+    @property
+    def report_dir(self) -> Path:
+        """The report's folder, where the run assembles one (or saves entries for it)."""
+        assert self.settings.report_dir is not None
+        return self.settings.report_dir
+
+    @property
+    def gallery_dir(self) -> Path:
+        assert self.settings.gallery_dir is not None
+        return self.settings.gallery_dir
 
     def entries(self) -> tuple[list[report.Entry], str]:
         """The failed checks' entries, annotated, and the line that sums them up, if one does."""
         from layerviz import report
 
-        entries = report.load_entries(self.settings.report_dir)
+        entries = report.load_entries(self.report_dir)
         return entries, report.annotate(entries, self.compared)
 
     def write_report(self) -> Path:
@@ -204,7 +216,7 @@ class LayerSession:
         facts["known divergences"] = "; ".join(map(str, applying)) or "none among these checks"
         entries, note = self.entries()
         return report.write(
-            self.settings.report_dir,
+            self.report_dir,
             entries,
             title="layerviz: visual checks that did not pass",
             labels={"before": "baseline", "after": "obtained", "diff": "difference"},
@@ -233,13 +245,13 @@ class LayerSession:
                     f"`pytest --regen-all --layerviz-prune` deletes them"
                 )
         if self.assembles_gallery and self.compared:
-            terminalreporter.write_line(f"layerviz gallery: {self.settings.gallery_dir / 'index.html'}")
+            terminalreporter.write_line(f"layerviz gallery: {self.gallery_dir / 'index.html'}")
         if self.assembles_report:
             from layerviz import report
 
             entries, note = self.entries()
             terminalreporter.write_line(
-                f"layerviz report: {self.settings.report_dir / 'index.html'} "
+                f"layerviz report: {self.report_dir / 'index.html'} "
                 f"({len(entries)} of {len(self.compared)} visual checks did not pass)"
             )
             for line in report.summary_lines(entries, note):

@@ -96,7 +96,7 @@ class Stack:
     def key(self) -> str:
         """What decides the environment's contents: the pins (and, for a range, where it is
         installed from), the interpreter, and the environment it is layered on."""
-        identity = {
+        identity: dict[str, object] = {
             "requirements": sorted(self.requirements),
             "python": sys.version,
             "parent": _site_packages(sys.executable),

@@ -26,6 +26,7 @@ import functools
 import inspect
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 
 import keras
 import numpy as np
@@ -85,7 +86,7 @@ def of(thing: object) -> Subject:
         takes = _takes_channels(cls)
         return Subject(lambda shape: cls(shape[-1]) if takes else cls(), cls.__name__)
     if _runnable(thing):
-        layers = list(thing)
+        layers = list(cast("Sequence[keras.layers.Layer]", thing))
         return Subject(lambda _shape: layers, " → ".join(type(x).__name__ for x in layers), fresh=False)
     if callable(thing) and not isinstance(thing, type):
         factory = thing
@@ -278,7 +279,7 @@ def run(
     thing = subject.make(shape)
     if subject.config_id is None:
         shape = _input_shape(subject, thing, shape, sized)
-    steps = (
+    steps: list[Any] = (  # Keras layers
         list(thing) if isinstance(thing, list) else (thing.layers if isinstance(thing, keras.Sequential) else [thing])
     )
     walked = keras_layers.walk(thing)
@@ -299,7 +300,7 @@ def run(
         images = [np.rint(np.clip(image, 0.0, 1.0) * 255.0).astype(np.uint8) for image in images]
     dtype = "uint8" if subject.integer_input else "float32"
     batch = [keras.ops.convert_to_tensor(image[np.newaxis], dtype=dtype) for image in images]
-    value: object = batch if len(batch) > 1 else batch[0]
+    value: Any = batch if len(batch) > 1 else batch[0]  # a tensor, or a list of them
     if weights == "fixed":
         keras_layers.fix_weights(thing, steps, value, seed_name, suite_seed)
     summary, pre_activation = [], []
@@ -498,8 +499,8 @@ def build_model(case: Case) -> keras.Model:
     side = case.config.input_size()
     shape = (side, side, colorspaces.get(case.colorspace).depth)
     inputs = [keras.Input(shape=shape) for _ in range(case.config.inputs)]
-    value: object = inputs if len(inputs) > 1 else inputs[0]
-    for layer in of(case).make(shape):
+    value: Any = inputs if len(inputs) > 1 else inputs[0]
+    for layer in cast("list[keras.layers.Layer]", of(case).make(shape)):  # a case's layers: a list
         value = layer(value)
     return keras.Model(inputs, value, name=case.id.replace("/", "_"))
 

@@ -223,7 +223,9 @@ def _load(path: Path | None, check: str) -> Rendering | Raised | None:
     return baselines.load(path, check) if path is not None else None
 
 
-def _cell(result: StackResult, check: str, files: dict[str, Path], reference: object, out: Path) -> Cell:
+def _cell(
+    result: StackResult, check: str, files: dict[str, Path], reference: Rendering | Raised | None, out: Path
+) -> Cell:
     if result.error:
         return Cell("failed", result.error)
     if check in result.skipped:

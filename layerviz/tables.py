@@ -60,11 +60,12 @@ def divergences_markdown(evidence: Sequence[tuple[str, Mapping]] = ()) -> str:
         key = (known.keras_from, known.keras_before or "", known.what, known.upstream, when, known.backend)
         configs.setdefault(key, []).append(known.config)
     rows: dict[tuple[str, str, str, str, str, tuple[str, ...]], list[str]] = {}
-    for (*finding, backend), names in configs.items():  # the same configurations on several backends: one row
-        rows.setdefault((*finding, tuple(names)), []).append(backend)
-    for (keras_from, keras_before, what, upstream, when, names), backends in rows.items():
+    for (keras_from, keras_before, what, upstream, when, backend), names in configs.items():
+        # The same configurations on several backends: one row.
+        rows.setdefault((keras_from, keras_before, what, upstream, when, tuple(names)), []).append(backend)
+    for (keras_from, keras_before, what, upstream, when, configured), backends in rows.items():
         versions = f"≥ {keras_from}, " + (f"< {keras_before}" if keras_before else "open")
-        cases = "<br>".join(f"`{name}/*`" for name in names)
+        cases = "<br>".join(f"`{name}/*`" for name in configured)
         row = (
             f"| {cases} | {', '.join(backends)} | {_cell(when) or 'always'} | {versions} "
             f"| {_cell(what)} | {_cell(upstream)} |"

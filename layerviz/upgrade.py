@@ -71,7 +71,7 @@ def render(stack: Stack, tree: Path, selection: Selection, cache: Path | None = 
         # that still fails broke with this stack, and the junit report says how.
         command += [f"--layerviz-numerics={selection.numerics}", f"--layerviz-baselines={scratch}", "--regen-all"]
         command.append(f"--junitxml={_junit(tree)}")
-        fine = (0, 1)  # 1: some tests broke; the tree holds what the others rendered
+        fine: tuple[int, ...] = (0, 1)  # 1: some tests broke; the tree holds what the others rendered
     else:
         command = [str(python), "-m", "layerviz", "obtain", "--out", str(tree), "--numerics", selection.numerics]
         command += [f"--section={s}" for s in selection.sections] + [f"-k={k}" for k in selection.keywords]
@@ -122,7 +122,7 @@ def _reason(done: subprocess.CompletedProcess[str]) -> str:
 def _installed(python: Path, stack: Stack) -> dict[str, str]:
     """What the stack's environment has of its own packages, Keras and its backend (a
     test suite's tree has no manifest to say it)."""
-    names = [stacks.pinned(r)[0] if stacks.pinned(r) else r for r in stack.requirements]
+    names = [(stacks.pinned(r) or (r,))[0] for r in stack.requirements]
     names += ["keras", *BACKEND_PACKAGES.get(stack.backend, ())]
     code = (
         "import importlib.metadata as m, json, sys\n"
