@@ -131,3 +131,15 @@ def test_docs_cases_md_is_the_generated_table(capsys):
     for section in catalogue.SECTIONS:
         assert f"(`{section}`, " in generated
     assert generated.count("\n| `") == len(CONFIGS)
+
+
+def test_the_readmes_counts_are_the_catalogues():
+    """The front door's numbers are the catalogue's (it said 168 atlas cases when there were 180)."""
+    text = " ".join((Path(__file__).resolve().parents[1] / "README.md").read_text().split())
+    said = re.search(
+        r"\*\*(\d+) cases\*\*, plus (\d+) edge cases .* \*\*atlas beyond the post\*\* \((\d+) cases:", text
+    )
+    assert said, "the README no longer says how many cases the post, the edge cases and the atlas have"
+    post = sum(case.section in POST_SECTIONS for case in CASES)
+    edge = sum(case.section == "edge" for case in CASES)
+    assert tuple(map(int, said.groups())) == (post, edge, len(CASES) - post - edge)
