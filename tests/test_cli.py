@@ -425,3 +425,25 @@ def test_a_diff_against_any_baseline_tree_reports_each_damaged_file_or_is_one_li
         # Every case with a damaged part is reported, as unreadable or as only in the first tree.
         reported = unreadable | {case["case_id"] for case in cases if case["status"] == "removed"}
         assert parts - {"weightless/MANIFEST.json"} <= reported, (parts, cases)
+
+
+@pytest.mark.slow  # every catalogue case, twice
+def test_render_draws_every_case_byte_for_byte_as_the_gallery_does(tmp_path):
+    """One way into rendering: `layerviz render` and the gallery draw every case alike, pixel
+    for pixel (the CLI once drew the uint8 cases all white), and agree on which cases raise."""
+    from layerviz import gallery
+    from layerviz.raised import Raised
+
+    made = gallery.from_keras(CASES)
+    gallery.write(made, tmp_path / "gallery")
+    items = {item.key: item for item in made.items}
+    for case in CASES:
+        out = tmp_path / "render" / f"{case.id}.png"
+        done = run("render", case.id, "--out", str(out))
+        raised = isinstance(made.renderings[case.id], Raised)
+        assert done.returncode == (2 if raised else 0), (case.id, done.stderr)
+        if not raised:
+            # The same pixels and mode: the gallery compresses at zlib level 3 for speed (gallery._png).
+            drawn, mode = decode_png(out.read_bytes())
+            shown, shown_mode = decode_png((tmp_path / "gallery" / items[case.id].path).read_bytes())
+            assert mode == shown_mode and np.array_equal(drawn, shown), case.id
