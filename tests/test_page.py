@@ -75,7 +75,9 @@ def assert_only_data(make, values: list[str]) -> None:
         assert value in seen, value
 
 
-FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(
+    max_examples=max(40, settings.default.max_examples), deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 
 def report_page(values: list[str]) -> str:
@@ -184,7 +186,7 @@ def sheet_page(values: list[str]) -> str:
         return model_sheet.write(model_sheet.Loaded(None, weights, title), rendering, photos, Path(out)).read_text()
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=max(15, settings.default.max_examples), deadline=None)  # writes PNGs: fewer
 @given(st.lists(HOSTILE, min_size=5, max_size=5, unique=True))
 def test_the_model_sheet_shows_every_field_as_text(values):
     assert_only_data(sheet_page, values)
