@@ -18,20 +18,8 @@ MODES = ("1", "L", "LA", "P", "RGB", "RGBA", "I;16", "I", "F", "CMYK")
 
 def encoded(mode: str, width: int, height: int, seed: int) -> tuple[bytes, str]:
     """An image of `mode` with random content, in a format that can store that mode."""
-    rng = np.random.default_rng(seed)
-    base = Image.fromarray(rng.integers(0, 256, (height, width, 3), dtype=np.uint8), "RGB")
-    if mode == "I;16":
-        image = Image.fromarray(rng.integers(0, 65536, (height, width), dtype=np.uint16))
-    elif mode == "I":
-        image = Image.fromarray(rng.integers(-(2**31), 2**31 - 1, (height, width), dtype=np.int32), "I")
-    elif mode == "F":
-        image = Image.fromarray(rng.normal(0.5, 2.0, (height, width)).astype(np.float32), "F")
-    else:
-        image = base.convert(mode)
     suffix = {"I": "tiff", "F": "tiff", "CMYK": "tiff"}.get(mode, "png")
-    buffer = io.BytesIO()
-    image.save(buffer, format=suffix.upper() if suffix == "png" else "TIFF")
-    return buffer.getvalue(), suffix
+    return picture(mode, width, height, seed, suffix.upper()), suffix
 
 
 @st.composite
