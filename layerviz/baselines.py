@@ -35,7 +35,7 @@ import stat
 import sys
 import tempfile
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -476,18 +476,23 @@ def read_manifest(root: Path) -> dict[str, Any] | None:
     path = root / MANIFEST
     if not path.is_file():
         return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError) as exc:
-        why = f"unreadable ({getattr(exc, 'strerror', None) or exc})"
-    else:
-        why = _manifest_problem(data)
+    data, why = read_json(path, _manifest_problem)
     if why:
         raise BaselineError(
             f"{path}: the set's manifest is {why}; restore it from git, or regenerate the set "
             f"(`pytest --regen-all` writes it again)"
         )
     return data
+
+
+def read_json(path: Path, problem: Callable[[Any], str]) -> tuple[Any, str]:
+    """The JSON in `path`, and why it is not what the caller reads ("" if it is): unreadable,
+    or what `problem` finds wrong with it."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError) as exc:
+        return None, f"unreadable ({getattr(exc, 'strerror', None) or exc})"
+    return data, problem(data)
 
 
 def _manifest_problem(data: object) -> str:

@@ -131,12 +131,7 @@ _RESULT_FIELDS: dict[str, type] = {
 
 def _read_result(path: Path) -> StackResult:
     """A stack's result.json; one that is damaged or not a sweep's is a StackError naming it."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError) as exc:
-        why = f"unreadable ({getattr(exc, 'strerror', None) or exc})"
-    else:
-        why = _result_problem(data)
+    data, why = baselines.read_json(path, _result_problem)
     if why:
         raise stacks.StackError(
             f"{path}: not a sweep's stack result: {why}; delete its folder {path.parent} and sweep that release again"
