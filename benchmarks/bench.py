@@ -111,9 +111,14 @@ def percentile(values: list[float], share: float) -> float:
 def render_all() -> tuple[list[float], list[tuple[object, str, object]]]:
     """Render every visual check of the catalogue importable here: the seconds each took,
     and (check, weight mode, rendering). It uses only what every commit since the public
-    fixture has, so that `--before` runs it on an earlier checkout's catalogue too."""
-    from layerviz import subject
+    fixture has, so that `--before` runs it on an earlier checkout's catalogue too (one from
+    before the subpackages has its subject at the top)."""
     from layerviz.catalogue import CHECKS
+
+    try:
+        from layerviz.pipeline import subject
+    except ImportError:
+        from layerviz import subject  # type: ignore[attr-defined,no-redef]
 
     subject.trace_case(CHECKS[0].case)  # the first eager call pays one-off start-up costs
     times, renderings = [], []
@@ -132,10 +137,10 @@ def in_process() -> dict[str, float]:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
 
-    from layerviz import baselines
     from layerviz.catalogue import get_case
-    from layerviz.compare import compare
-    from layerviz.subject import build_model, case_inputs, trace_case
+    from layerviz.judge.compare import compare
+    from layerviz.pipeline.subject import build_model, case_inputs, trace_case
+    from layerviz.store import baselines
 
     backend = keras.backend.backend()
     render_times, renderings = render_all()

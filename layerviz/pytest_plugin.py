@@ -1,8 +1,8 @@
 """pytest plugin: layerviz's options and hooks, and the `layer_regression` fixture.
 
 Loaded by itself wherever layerviz is installed (the `pytest11` entry point). The
-session (`layerviz.session`) holds what a run shares, the fixture (`layerviz.fixture`)
-checks, and the verdict (`layerviz.verdict`) decides. It honours pytest-regressions'
+session (`layerviz.plugin.session`) holds what a run shares, the fixture (`layerviz.plugin.fixture`)
+checks, and the verdict (`layerviz.judge.verdict`) decides. It honours pytest-regressions'
 `--force-regen` and `--regen-all`, but rewrites a baseline only where the new rendering
 no longer matches it (`--layerviz-rewrite` rewrites them all), so a regeneration on
 another machine changes nothing that did not change in behaviour.
@@ -19,13 +19,14 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from layerviz import baselines, numerics
-from layerviz.session import LayerSession, Settings
-from layerviz.tolerance import MAX_LEVEL_DIFF, STATS_ATOL, STATS_RTOL, Tolerance
-from layerviz.verdict import Mode
+from layerviz.core import numerics
+from layerviz.core.tolerance import MAX_LEVEL_DIFF, STATS_ATOL, STATS_RTOL, Tolerance
+from layerviz.judge.verdict import Mode
+from layerviz.plugin.session import LayerSession, Settings
+from layerviz.store import baselines
 
 if TYPE_CHECKING:
-    from layerviz.fixture import LayerRegression
+    from layerviz.plugin.fixture import LayerRegression
 
 _PLUGIN_NAME = "layerviz-session"
 
@@ -244,7 +245,7 @@ def _session(config: pytest.Config) -> LayerSession:
 def layer_regression(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> LayerRegression:
     """Render Keras layers (or the catalogue's cases) and compare them with their
     baselines; a failure leaves its pictures in the session's temporary folder."""
-    from layerviz.fixture import LayerRegression  # imports Keras: only where a test asks for it
+    from layerviz.plugin.fixture import LayerRegression  # imports Keras: only where a test asks for it
 
     nodeid = request.node.nodeid
     # Made only when a failure writes into it: 400 empty folders a run cost time to make and clean.

@@ -154,7 +154,7 @@ class Tree:
 
 def sidecar_and_png(case_id: str, seed: int, height: int, width: int) -> tuple[bytes, bytes]:
     """A case's valid baseline: its statistics and its PNG, rendered from random raw values."""
-    from layerviz.render import encode_png, render
+    from layerviz.pipeline.render import encode_png, render
 
     colorspace = case_id.rsplit("/", 1)[1]
     channels = 1 if colorspace == "luminance" else 3

@@ -15,11 +15,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from layerviz import atlas, divergences, layers, subject
-from layerviz.cases import Case, Step
-from layerviz.catalogue import CONFIGS, SECTION_TITLES, get_case
-from layerviz.images import PhotoSet, centre
-from layerviz.layers import make_layer
+from layerviz.catalogue import CONFIGS, SECTION_TITLES, atlas, get_case
+from layerviz.catalogue.cases import Case, Step
+from layerviz.core import divergences
+from layerviz.inputs.images import PhotoSet, centre
+from layerviz.pipeline import layers, subject
+from layerviz.pipeline.layers import make_layer
 
 BACKEND = keras.backend.backend()
 ATLAS = [config for config in CONFIGS if config.section in atlas.SECTION_TITLES]
@@ -35,7 +36,8 @@ def call(layer: keras.layers.Layer, image: np.ndarray, **options) -> np.ndarray:
 
 def raises_here(config) -> bool:
     """Whether the committed baseline of the configuration, on this backend, is an exception."""
-    from layerviz import baselines, divergences, numerics
+    from layerviz.core import divergences, numerics
+    from layerviz.store import baselines
 
     root = Path(__file__).resolve().parents[1] / "baselines"
     name = baselines.set_name(config.per_backend, "fixed" if config.has_weights else "keras", BACKEND)
@@ -326,7 +328,7 @@ def test_channels_first_transposed_back_equals_channels_last(config):
     """The same layer, the same weights, on the transposed photo: once transposed back
     it must equal the channels-last layer (TensorFlow's CPU refuses some: a recorded
     divergence, so it is skipped there; with oneDNN they must agree)."""
-    from layerviz import divergences, numerics
+    from layerviz.core import divergences, numerics
 
     if divergences.find(config.id, BACKEND, keras.version(), numerics.record(numerics.DEFAULT_MODE)):
         pytest.skip(f"{config.id} is a known divergence on {BACKEND}")

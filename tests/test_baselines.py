@@ -14,11 +14,12 @@ import pytest
 from hypothesis import given, settings
 from PIL import Image
 
-from layerviz import baselines, divergences
-from layerviz.images import DEFAULT_PAIR, WORKING_SIZE, sample_path
-from layerviz.raised import Raised
-from layerviz.render import Rendering, decode_png, encode_png, render
-from layerviz.seeds import DEFAULT_SUITE_SEED
+from layerviz.core import divergences
+from layerviz.core.raised import Raised
+from layerviz.core.seeds import DEFAULT_SUITE_SEED
+from layerviz.inputs.images import DEFAULT_PAIR, WORKING_SIZE, sample_path
+from layerviz.pipeline.render import Rendering, decode_png, encode_png, render
+from layerviz.store import baselines
 
 from odd_inputs import baseline_cases, png_bytes_header_only, snapshot
 
@@ -74,8 +75,9 @@ def test_a_failed_write_keeps_the_old_file(tmp_path, monkeypatch):
 def test_written_files_get_the_mode_the_umask_gives_as_open_would(tmp_path, umask, mode):
     """Not mkstemp's 0600: a gallery served from a web folder must be readable."""
     code = (
-        "import os, sys; os.umask(int(sys.argv[1], 8)); from pathlib import Path; from layerviz import baselines; "
-        "baselines.write_atomic(Path(sys.argv[2]), b'x'); open(sys.argv[3], 'w').close()"
+        "import os, sys; os.umask(int(sys.argv[1], 8)); from pathlib import Path; "
+        "from layerviz.store import baselines; baselines.write_atomic(Path(sys.argv[2]), b'x'); "
+        "open(sys.argv[3], 'w').close()"
     )
     ours, opened = tmp_path / "ours" / "index.html", tmp_path / "opened"
     subprocess.run([sys.executable, "-c", code, oct(umask), str(ours), str(opened)], check=True)
@@ -290,7 +292,7 @@ def test_every_check_can_fail_unless_marked_blind_with_a_reason():
     import keras
 
     from layerviz.catalogue import CASES
-    from layerviz.render import Rendering
+    from layerviz.pipeline.render import Rendering
 
     def constant(rendering: Rendering) -> bool:
         flat = rendering.pixels.reshape(-1, *rendering.pixels.shape[2:])

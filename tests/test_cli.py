@@ -19,10 +19,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 
-from layerviz import baselines
 from layerviz.catalogue import CASES, POST_SECTIONS
-from layerviz.images import sample_path
-from layerviz.render import decode_png, encode_png
+from layerviz.inputs.images import sample_path
+from layerviz.pipeline.render import decode_png, encode_png
+from layerviz.store import baselines
 
 from odd_inputs import MANIFEST, Tree, baseline_trees, odd_files, png_bytes_header_only, sidecar_and_png, snapshot
 
@@ -94,7 +94,7 @@ def test_gallery_prints_nothing_on_stderr(tmp_path):
 
 
 def test_env_prints_the_running_environment_beside_each_set_and_what_differs(tmp_path):
-    from layerviz import numerics
+    from layerviz.core import numerics
 
     running = numerics.pin("strict")
     tree = tmp_path / "tree"
@@ -306,7 +306,7 @@ def test_a_decompression_bomb_baseline_is_one_line_for_gallery_and_an_unreadable
 def test_output_to_a_reader_that_went_away_exits_quietly():
     """`layerviz list | head -1`: head reads a line and closes the pipe; Unix tools stop
     there without a word, and so does layerviz (141: what a shell says of them)."""
-    from layerviz.cli import BROKEN_PIPE, main
+    from layerviz.cli.commands import BROKEN_PIPE, main
 
     reader, writer = os.pipe()
     os.close(reader)  # the reader is gone before anything is written
@@ -431,8 +431,8 @@ def test_a_diff_against_any_baseline_tree_reports_each_damaged_file_or_is_one_li
 def test_render_draws_every_case_byte_for_byte_as_the_gallery_does(tmp_path):
     """One way into rendering: `layerviz render` and the gallery draw every case alike, pixel
     for pixel (the CLI once drew the uint8 cases all white), and agree on which cases raise."""
-    from layerviz import gallery
-    from layerviz.raised import Raised
+    from layerviz.core.raised import Raised
+    from layerviz.pages import gallery
 
     made = gallery.from_keras(CASES)
     gallery.write(made, tmp_path / "gallery")

@@ -7,9 +7,9 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from PIL import Image
 
-from layerviz import colorspaces
-from layerviz.colorspaces import COLOR_SPACES, HSV, LUMINANCE, RGB, YCBCR
-from layerviz.images import sample_path
+from layerviz.inputs import colorspaces
+from layerviz.inputs.colorspaces import COLOR_SPACES, HSV, LUMINANCE, RGB, YCBCR
+from layerviz.inputs.images import sample_path
 
 ONE_LEVEL = 1.0 / 255.0
 

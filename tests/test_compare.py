@@ -3,11 +3,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from layerviz.catalogue import LayerInfo
-from layerviz.compare import compare, heat_map, side_by_side
-from layerviz.raised import Raised
-from layerviz.render import Rendering, render
-from layerviz.tolerance import Tolerance
+from layerviz.catalogue.cases import LayerInfo
+from layerviz.core.raised import Raised
+from layerviz.core.tolerance import Tolerance
+from layerviz.judge.compare import compare, heat_map, side_by_side
+from layerviz.pipeline.render import Rendering, render
 
 
 @pytest.fixture

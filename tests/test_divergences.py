@@ -4,13 +4,14 @@ from pathlib import Path
 
 import pytest
 
-from layerviz import divergences, report, tables
-from layerviz.baselines import BACKENDS
 from layerviz.catalogue import CONFIGS
-from layerviz.cli import main
-from layerviz.divergences import TENSORFLOW_OWN_CPU_KERNELS, Divergence
+from layerviz.cli import main, tables
+from layerviz.core import divergences
+from layerviz.core.divergences import TENSORFLOW_OWN_CPU_KERNELS, Divergence
+from layerviz.pages import report
+from layerviz.store.baselines import BACKENDS
 
-# Numeric environments as `layerviz.numerics.record()` describes them.
+# Numeric environments as `layerviz.core.numerics.record()` describes them.
 CPU = {
     "device": "CPU Intel(R) Xeon(R) Processor",
     "backend": "tensorflow",
@@ -144,7 +145,7 @@ def test_every_recorded_range_on_a_swept_backend_is_where_the_sweep_saw_a_change
 
 
 def test_the_sweeps_page_is_generated_from_the_committed_evidence():
-    from layerviz import sweep
+    from layerviz.upgrade import sweep
 
     page = (SWEEPS.parent / "sweeps.md").read_text()
     for path in sorted(SWEEPS.glob("*.json")):

@@ -5,7 +5,7 @@ import inspect
 import re
 from pathlib import Path
 
-from layerviz.fixture import LayerRegression
+from layerviz.plugin.fixture import LayerRegression
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -20,5 +20,5 @@ def test_check_documents_every_argument_it_takes_and_no_other():
 
 
 def test_the_usage_page_renders_check_from_its_docstring():
-    assert "::: layerviz.fixture.LayerRegression.check\n" in (ROOT / "docs" / "usage.md").read_text()
+    assert "::: layerviz.plugin.fixture.LayerRegression.check\n" in (ROOT / "docs" / "usage.md").read_text()
     assert "- mkdocstrings:" in (ROOT / "mkdocs.yml").read_text()

@@ -12,10 +12,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from layerviz import baselines, gallery
 from layerviz.catalogue import CASES, POST_SECTIONS, SECTION_TITLES, SECTIONS, select
-from layerviz.images import PhotoSet, sample_path
-from layerviz.render import decode_png
+from layerviz.inputs.images import PhotoSet, sample_path
+from layerviz.pages import gallery
+from layerviz.pipeline.render import decode_png
+from layerviz.store import baselines
 
 import chromium
 

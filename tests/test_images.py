@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from layerviz.images import (
+from layerviz.inputs.images import (
     DEFAULT_PAIR,
     ImageInputError,
     PhotoSet,

@@ -1,6 +1,6 @@
 """Keras invariants the suite relies on, checked on generated float32 data (hypothesis).
 
-Layers are built exactly as the catalogue builds them (`layerviz.layers.make_layer`)
+Layers are built exactly as the catalogue builds them (`layerviz.pipeline.layers.make_layer`)
 and compared with NumPy references, in the manner of Keras's own layer tests.
 Each family's docstring names wrong implementations it rejects.
 """
@@ -13,9 +13,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from layerviz.catalogue import CONFIGS, POST_SECTIONS, Step
-from layerviz.layers import make_layer
-from layerviz.subject import repeat_pixels
+from layerviz.catalogue import CONFIGS, POST_SECTIONS
+from layerviz.catalogue.cases import Step
+from layerviz.pipeline.layers import make_layer
+from layerviz.pipeline.subject import repeat_pixels
 
 ACTIVATIONS = sorted(
     {

@@ -3,12 +3,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from layerviz.catalogue import CASES, POST_SECTIONS, LayerInfo, Step, get_case
-from layerviz.images import PhotoSet, load_sample, sample_path
-from layerviz.layers import make_layer
-from layerviz.seeds import derive_seed
-from layerviz.subject import case_inputs, parameter_count, run_case, summary, trace_case
-from layerviz.subject import of as subject_of
+from layerviz.catalogue import CASES, POST_SECTIONS, get_case
+from layerviz.catalogue.cases import LayerInfo, Step
+from layerviz.core.seeds import derive_seed
+from layerviz.inputs.images import PhotoSet, load_sample, sample_path
+from layerviz.pipeline.layers import make_layer
+from layerviz.pipeline.subject import case_inputs, parameter_count, run_case, summary, trace_case
+from layerviz.pipeline.subject import of as subject_of
 
 
 def test_seeds_are_stable_distinct_int32():
@@ -173,14 +174,14 @@ def test_user_photo_files_at_any_size(tmp_path):
 
 @pytest.mark.parametrize("shape", [(3, 3), (4, 2), (2, 5)])
 def test_the_numpy_identity_is_keras_identity(shape):
-    from layerviz.layers import NUMPY_INITIALIZERS
+    from layerviz.pipeline.layers import NUMPY_INITIALIZERS
 
     ours = NUMPY_INITIALIZERS["Identity"](np.random.default_rng(0), shape)
     np.testing.assert_array_equal(ours, keras.ops.convert_to_numpy(keras.initializers.Identity()(shape)))
 
 
 def test_the_numpy_glorot_twin_draws_in_chunks_what_one_uniform_draw_gives():
-    from layerviz.layers import DRAW_CHUNK, NUMPY_INITIALIZERS
+    from layerviz.pipeline.layers import DRAW_CHUNK, NUMPY_INITIALIZERS
 
     shape = (3, 3, 64, 200)  # more weights than one chunk draws
     assert np.prod(shape) > DRAW_CHUNK

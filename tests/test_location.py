@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from layerviz import location
-from layerviz.divergences import Divergence
+from layerviz.core.divergences import Divergence
+from layerviz.store import location
 
 ROOT = Path("/project/baselines")
 

@@ -8,7 +8,7 @@ import keras
 import numpy as np
 
 from layerviz import cli
-from layerviz.render import decode_png
+from layerviz.pipeline.render import decode_png
 
 
 def _saved(tmp_path):

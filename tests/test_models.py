@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-import layerviz.fixture  # noqa: F401  imported once, out here (see test_pytest_plugin.py)
-from layerviz.render import decode_png
+import layerviz.plugin.fixture  # noqa: F401  imported once, out here (see test_pytest_plugin.py)
+from layerviz.pipeline.render import decode_png
 from tests.test_pytest_plugin import make_project
 
 SIX_LAYERS = """

@@ -3,7 +3,7 @@
 import keras
 import pytest
 
-from layerviz import numerics
+from layerviz.core import numerics
 
 BACKEND = keras.backend.backend()
 # Records as `numerics.record()` writes them into manifests.

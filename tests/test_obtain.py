@@ -5,9 +5,10 @@ from pathlib import Path
 import keras
 import pytest
 
-from layerviz import baselines, obtain
 from layerviz.catalogue import UnknownNameError
 from layerviz.cli import main
+from layerviz.store import baselines
+from layerviz.upgrade import obtain
 
 BACKEND = keras.backend.backend()
 COMMITTED = Path(__file__).resolve().parents[1] / "baselines"

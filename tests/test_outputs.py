@@ -5,8 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from layerviz import baselines, cli, outputs, sweep
-from layerviz.outputs import RECORD, OutputFolderError, claim
+from layerviz import cli
+from layerviz.store import baselines, outputs
+from layerviz.store.outputs import RECORD, OutputFolderError, claim
+from layerviz.upgrade import sweep
 from tests.test_pytest_plugin import CASE_ID, make_project
 from tests.test_report import rendering
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from layerviz.images import sample_path
+from layerviz.inputs.images import sample_path
 
 ROOT = Path(__file__).resolve().parents[1]
 # A wheel is built and installed, and pytest runs in new interpreters: `pytest -m slow`.

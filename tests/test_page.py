@@ -16,12 +16,14 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from layerviz import baselines, gallery, model_sheet, page, report, sweep
-from layerviz.cases import LayerInfo
+from layerviz.catalogue.cases import LayerInfo
 from layerviz.cli import main
-from layerviz.images import PhotoSet
-from layerviz.raised import Raised
-from layerviz.render import render
+from layerviz.core.raised import Raised
+from layerviz.inputs.images import PhotoSet
+from layerviz.pages import gallery, model_sheet, page, report
+from layerviz.pipeline.render import render
+from layerviz.store import baselines
+from layerviz.upgrade import sweep
 
 # What breaks out of text, attributes, comments and templates, among ordinary characters.
 FRAGMENTS = [

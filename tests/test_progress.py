@@ -1,6 +1,6 @@
 import io
 
-from layerviz.progress import Progress
+from layerviz.core.progress import Progress
 
 
 class Terminal(io.StringIO):

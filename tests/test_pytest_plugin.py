@@ -11,12 +11,13 @@ from pathlib import Path
 import keras
 import pytest
 
-import layerviz.fixture  # noqa: F401  pytester restores sys.modules after each in-process
+import layerviz.plugin.fixture  # noqa: F401  pytester restores sys.modules after each in-process
+from layerviz.core import numerics
+from layerviz.pipeline.render import decode_png, encode_png
 
 # run: what the fixture imports (Keras, TensorFlow, which cannot be imported a second time)
 # is imported once, out here, not again (and assertion-rewritten again) in every inner run.
-from layerviz import baselines, numerics
-from layerviz.render import decode_png, encode_png
+from layerviz.store import baselines
 
 from odd_inputs import png_bytes_header_only
 
@@ -501,7 +502,7 @@ import os
 import keras
 import pytest
 
-from layerviz import divergences
+from layerviz.core import divergences
 
 
 @pytest.fixture(autouse=True)
@@ -999,8 +1000,8 @@ def test_the_plugin_loads_without_keras_numpy_or_pillow():
 
 def test_the_documented_options_are_the_options():
     """docs/usage.md's table is generated from the option definitions (`layerviz list --options`)."""
+    from layerviz.cli.tables import options_markdown
     from layerviz.pytest_plugin import FLAGS, SETTINGS
-    from layerviz.tables import options_markdown
 
     usage = (Path(__file__).resolve().parents[1] / "docs" / "usage.md").read_text()
     marker = "<!-- generated: layerviz list --options -->\n"

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from layerviz import quiet
+from layerviz.core import quiet
 
 ABSL = b"WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
 ONEDNN = (

@@ -6,7 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from layerviz.raised import MAX_MESSAGE, Raised, normalise_message
+from layerviz.core.raised import MAX_MESSAGE, Raised, normalise_message
 
 
 def incompatible_dense_error() -> Exception:

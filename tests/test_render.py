@@ -4,8 +4,8 @@ import struct
 import numpy as np
 import pytest
 
-from layerviz.catalogue import LayerInfo
-from layerviz.render import Rendering, Stats, decode_png, encode_png, quantize, read_sidecar, render
+from layerviz.catalogue.cases import LayerInfo
+from layerviz.pipeline.render import Rendering, Stats, decode_png, encode_png, quantize, read_sidecar, render
 
 
 def png_chunk_types(data: bytes) -> list[bytes]:

@@ -6,11 +6,12 @@ import html5lib
 import numpy as np
 import pytest
 
-from layerviz import baselines, report
 from layerviz.catalogue import CHECKS, POST_SECTIONS
-from layerviz.compare import compare
-from layerviz.raised import Raised
-from layerviz.render import decode_png, render
+from layerviz.core.raised import Raised
+from layerviz.judge.compare import compare
+from layerviz.pages import report
+from layerviz.pipeline.render import decode_png, render
+from layerviz.store import baselines
 
 import chromium
 

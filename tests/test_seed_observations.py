@@ -12,10 +12,11 @@ import dataclasses
 import numpy as np
 import pytest
 
-from layerviz import colorspaces
-from layerviz.catalogue import Case, get_case
-from layerviz.images import DEFAULT_PAIR, load_sample
-from layerviz.subject import case_inputs, run_case
+from layerviz.catalogue import get_case
+from layerviz.catalogue.cases import Case
+from layerviz.inputs import colorspaces
+from layerviz.inputs.images import DEFAULT_PAIR, load_sample
+from layerviz.pipeline.subject import case_inputs, run_case
 
 
 def shown(case_id: str) -> np.ndarray:

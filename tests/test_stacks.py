@@ -7,8 +7,8 @@ import os
 
 import pytest
 
-from layerviz import stacks
 from layerviz.cli import main
+from layerviz.upgrade import stacks
 
 
 @pytest.fixture

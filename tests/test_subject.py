@@ -6,11 +6,12 @@ import keras
 import numpy as np
 import pytest
 
-from layerviz import catalogue, subject
-from layerviz.images import ImageInputError, PhotoSet
-from layerviz.layers import NUMPY_INITIALIZERS, FixedWeightsError, walk
-from layerviz.raised import Raised
-from layerviz.seeds import derive_seed
+from layerviz import catalogue
+from layerviz.core.raised import Raised
+from layerviz.core.seeds import derive_seed
+from layerviz.inputs.images import ImageInputError, PhotoSet
+from layerviz.pipeline import subject
+from layerviz.pipeline.layers import NUMPY_INITIALIZERS, FixedWeightsError, walk
 
 
 class Mix(keras.layers.Layer):

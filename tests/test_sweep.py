@@ -12,9 +12,10 @@ from pathlib import Path
 import html5lib
 import pytest
 
-from layerviz import baselines, sweep
 from layerviz.cli import main
-from layerviz.render import decode_png, encode_png
+from layerviz.pipeline.render import decode_png, encode_png
+from layerviz.store import baselines
+from layerviz.upgrade import sweep
 
 import chromium
 
@@ -199,8 +200,8 @@ def test_a_release_that_only_reseeds_is_told_apart(tmp_path):
 
 def test_a_sweep_resumes_from_the_stacks_it_has(merged):
     said = []
-    from layerviz import stacks
-    from layerviz.upgrade import Selection
+    from layerviz.upgrade import stacks
+    from layerviz.upgrade.two_stacks import Selection
 
     results = sweep.run(
         "keras", ["3.10.0", "3.11.0"], [], "torch", stacks.Source(), Selection(), merged, say=said.append

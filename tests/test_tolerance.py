@@ -1,4 +1,4 @@
-from layerviz.tolerance import MAX_LEVEL_DIFF, STATS_ATOL, STATS_RTOL, Tolerance
+from layerviz.core.tolerance import MAX_LEVEL_DIFF, STATS_ATOL, STATS_RTOL, Tolerance
 
 
 def test_the_defaults_are_the_measured_constants():

@@ -15,9 +15,9 @@ from pathlib import Path
 import html5lib
 import pytest
 
-from layerviz import stacks
 from layerviz.cli import main
-from layerviz.render import decode_png
+from layerviz.pipeline.render import decode_png
+from layerviz.upgrade import stacks
 
 # Halves the picture in 1.0; 1.1 and 1.2 scale by 0.75 (the change to find is in 1.1).
 FACTORS = {"1.0": 0.5, "1.1": 0.75, "1.2": 0.75}
@@ -219,7 +219,7 @@ def test_an_index_that_cannot_be_reached_is_one_line(tmp_path, capsys):
 
 
 def test_a_stack_that_cannot_install_says_why(wheels, tmp_path):
-    from layerviz.upgrade import Selection, render
+    from layerviz.upgrade.two_stacks import Selection, render
 
     stack = stacks.Stack(
         (f"{PACKAGE}==1.0", "nosuchpackage==1.0"),
@@ -271,8 +271,8 @@ def test_a_stacks_environment_is_keyed_by_its_pins_and_source(wheels):
 
 
 def test_bisect_says_what_a_dated_change_means_for_the_recorded_divergences(monkeypatch):
-    from layerviz import divergences
-    from layerviz.upgrade import divergence_lines
+    from layerviz.core import divergences
+    from layerviz.upgrade.two_stacks import divergence_lines
 
     known = (
         divergences.Divergence("edge/x", "torch", "3.0.0", "3.2.0", "keras#1", "shifted"),

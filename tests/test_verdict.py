@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from layerviz.verdict import DIVERGENCE_CHANGED, FIXED_UPSTREAM, Found, Mode, Write, decide
+from layerviz.judge.verdict import DIVERGENCE_CHANGED, FIXED_UPSTREAM, Found, Mode, Write, decide
 
 FLAGS = {
     "plain": Mode(),
@@ -88,6 +88,6 @@ def test_the_mode_reads_ci_once_and_regen_all_wins():
 
 def test_the_decision_needs_no_keras():
     """Imported alone, the verdict brings in neither Keras nor pytest."""
-    code = "import sys, layerviz.verdict; print(sorted({'keras', 'pytest', 'numpy'} & set(sys.modules)))"
+    code = "import sys, layerviz.judge.verdict; print(sorted({'keras', 'pytest', 'numpy'} & set(sys.modules)))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"

@@ -1,6 +1,6 @@
 """Every catalogue check (case x weight mode), rendered and compared with its baseline.
 
-A known divergence (layerviz.divergences) compares with what its backend is recorded
+A known divergence (layerviz.core.divergences) compares with what its backend is recorded
 to compute, in a baseline set of its own: the fixture picks that set for exactly the
 divergence's case, backend and Keras versions.
 """

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-import layerviz.fixture  # noqa: F401  imported once, out here (see test_pytest_plugin.py)
+import layerviz.plugin.fixture  # noqa: F401  imported once, out here (see test_pytest_plugin.py)
 from tests import zoo
 from tests.test_pytest_plugin import make_project
 

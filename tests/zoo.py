@@ -16,7 +16,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from layerviz.layers import walk
+from layerviz.pipeline.layers import walk
 
 SIZE = 32  # the users' models' photos; a backbone runs at the smallest size it accepts
 

@@ -1,0 +1,2 @@
+"""Stage 1, image in: photos (bundled or the user's) and the colour spaces they are
+shown in."""

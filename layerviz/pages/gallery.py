@@ -1,0 +1,538 @@
+"""Gallery: the cheat sheet as an HTML page and a PNG sheet, rendered live, from a
+baseline tree, or from the checks a test run made.
+
+A gallery is a grid: sections (the catalogue's, or one per test module), a row per
+configuration or test, a column per colour space.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+import textwrap
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from layerviz.catalogue import CASES, POST_SECTIONS, SECTION_TITLES, UnknownNameError, atlas, get_case
+from layerviz.catalogue.cases import Case
+from layerviz.core import numerics
+from layerviz.core.progress import Progress
+from layerviz.core.raised import Raised
+from layerviz.inputs.colorspaces import COLOR_SPACES
+from layerviz.inputs.images import DEFAULT_PAIR, WORKING_SIZE, PhotoSet
+from layerviz.judge.compare import Outcome
+from layerviz.pages import page
+from layerviz.pipeline.render import Rendering, encode_png, quantize
+from layerviz.store import baselines
+
+CELL = 128  # px per picture on cheatsheet.png
+CHECKS = "checks"  # where a test run keeps its checks' renderings, under the gallery folder
+LABEL_WIDTH = 230
+
+
+@dataclass(frozen=True)
+class Item:
+    """One picture of the grid, and where it goes."""
+
+    key: str  # unique in the gallery: a case id, or a check's label (set and name)
+    section: str  # the section's title
+    row: str  # the row it belongs to
+    row_name: str  # shown at the start of the row
+    row_description: str
+    column: str  # the colour space
+    shown_id: str  # the id under the picture (case id, or test id)
+    alt: str
+    quote: str = ""  # what the seed post said about it
+    description: str = ""  # the user's description of the check
+    inputs: tuple[str, ...] = ()  # the photos it ran on, where not the gallery's inputs
+
+    @property
+    def path(self) -> str:
+        return f"cases/{_safe(self.key)}.png"
+
+
+@dataclass
+class Gallery:
+    items: tuple[Item, ...]
+    renderings: dict[str, Outcome]  # by item key; an item whose layers raised shows its exception
+    inputs: list[tuple[str, np.ndarray]]  # label, uint8 RGB pixels
+    facts: dict[str, str] = field(default_factory=dict)  # provenance, shown in the footer
+    title: str = "layerviz cheat sheet"
+    about: str = "What untrained Keras layers do to photos"  # the page's first words
+
+    @property
+    def sections(self) -> list[str]:
+        return list(dict.fromkeys(item.section for item in self.items))
+
+    @property
+    def colorspaces(self) -> list[str]:
+        present = {item.column for item in self.items}
+        return [space for space in COLOR_SPACES if space in present]
+
+    def rows(self, section: str) -> list[list[Item | None]]:
+        """The section's rows, each its items by colour space."""
+        items = [item for item in self.items if item.section == section]
+        by_place = {(item.row, item.column): item for item in items}
+        return [
+            [by_place.get((row, space)) for space in self.colorspaces] for row in dict.fromkeys(i.row for i in items)
+        ]
+
+
+def _safe(key: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._/=+-]+", "_", key)
+
+
+def case_item(case: Case, key: str | None = None, set_name: str = "") -> Item:
+    """A catalogue case's picture; `set_name` tells the weights apart where a gallery shows several."""
+    config = case.config
+    mode = f" ({set_name} weights)" if set_name and set_name != baselines.WEIGHTLESS else ""
+    return Item(
+        key=key or case.id,
+        section=SECTION_TITLES[case.section],
+        row=f"{set_name}/{config.id}" if set_name else config.id,
+        row_name=config.name + mode,
+        row_description=config.description,
+        column=case.colorspace,
+        shown_id=case.id,
+        alt=case.description,
+        quote=case.note,
+    )
+
+
+def _item(label: str, caption: dict[str, str], several_sets: bool) -> Item:
+    """The picture of a baseline or a saved check, `<set>/<name>/<colour space>`: a catalogue
+    case (in a row per weight set where the gallery shows several), or a user's check, whose
+    name is `<test module>/<test>`."""
+    set_name, rest = baselines.split_label(label)
+    try:
+        case = get_case(rest)
+    except UnknownNameError:
+        pass
+    else:
+        return case_item(case, label, set_name) if several_sets else case_item(case)
+    name, _, space = rest.rpartition("/")
+    module, _, test = name.partition("/")
+    # A test parametrized over colour spaces is one row: its colour space leaves the row's name.
+    row_name = re.sub(rf"(?<=[\[-]){re.escape(space)}(-|(?=\]))", "", test).replace("[]", "") or test
+    mode = "" if set_name == baselines.WEIGHTLESS else f"{set_name} weights"
+    return Item(
+        key=label,
+        section=module or name,
+        row=f"{set_name}/{module}/{row_name}",
+        row_name=row_name,
+        row_description=" · ".join(part for part in (caption.get("title", ""), mode) if part),
+        column=space if space in COLOR_SPACES else "rgb",
+        shown_id=caption.get("test") or name,
+        alt=f"{name} in {space}",
+        description=caption.get("description", ""),
+        inputs=tuple(caption.get("inputs", ())),
+    )
+
+
+def _input_pixels(photos: PhotoSet, size: int) -> list[tuple[str, np.ndarray]]:
+    return [(label, quantize(image)) for label, image in zip(photos.labels, photos.at(size), strict=True)]
+
+
+def from_keras(
+    cases: Sequence[Case],
+    photos: PhotoSet | None = None,
+    size: int = WORKING_SIZE,
+    suite_seed: int = 0,
+    weights: str = "keras",
+    mode: str = numerics.DEFAULT_MODE,
+) -> Gallery:
+    """Render every case now, with Keras, under the numerics `mode` (pinned here)."""
+    from layerviz.pipeline import subject
+
+    running = numerics.pin(mode)
+    photos = photos or PhotoSet.bundled()
+    cases = [case for case in cases if not subject.unavailable(case.config)]  # not in this Keras
+    renderings = {}
+    with Progress(len(cases), "rendering") as progress:
+        for case in cases:
+            renderings[case.id], _ = subject.outcome(
+                subject.of(case), case.id, case.colorspace, photos, size, weights, case.id, suite_seed
+            )
+            progress.advance(case.id)
+    facts = baselines.describe_environment(baselines.environment(suite_seed, size, weights, running))
+    facts["inputs"] = ", ".join(photos.labels)
+    facts["rendered"] = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return Gallery(tuple(case_item(case) for case in cases), renderings, _input_pixels(photos, size), facts)
+
+
+def from_baselines(
+    root: Path,
+    weights: str = "keras",
+    backend: str = "tensorflow",
+    sections: Iterable[str] | None = None,
+    colorspaces: Iterable[str] | None = None,
+) -> Gallery:
+    """The gallery of a baseline tree (the catalogue's or a user's), without running
+    Keras: checks without weights from its weightless set, the others from the set of
+    `weights` ("keras" for `backend`'s own, "fixed" or "as-is"); `sections` (catalogue
+    sections or test modules) and `colorspaces` narrow it."""
+    names = [baselines.WEIGHTLESS, baselines.set_name(True, weights, backend)]
+    present = [name for name in names if baselines.read_manifest(root / name) is not None]
+    if not present:
+        raise baselines.BaselineError(
+            f"{root}: no {' or '.join(names)} set with a {baselines.MANIFEST} here; give the folder of a "
+            f"baseline tree (or other --weights / --backend)"
+        )
+    labels = [f"{name}/{case_id}" for name in present for case_id in baselines.discover(root / name)]
+    # A catalogue case checked in one weight mode only (most of the atlas: fixed) shows that one.
+    shown = {baselines.split_label(label)[1] for label in labels}
+    other = baselines.set_name(True, "fixed" if weights == "keras" else "keras", backend)
+    if (root / other).is_dir():
+        labels += [
+            f"{other}/{case_id}"
+            for case_id in baselines.discover(root / other)
+            if case_id not in shown and _in_one_mode(case_id, other)
+        ]
+    # One picture per case, whichever set it comes from.
+    gallery = _from_tree(root, labels, sections, colorspaces, {}, several_sets=False)
+    # The weighted set, if any, says most about how the pictures were made.
+    name = present[-1]
+    manifest = baselines.read_manifest(root / name) or {}
+    gallery.facts = baselines.describe_environment(manifest)
+    gallery.facts["baselines"] = f"{root} ({', '.join(present)}; {name} created {manifest.get('created', 'unknown')})"
+    size = int(manifest.get("working_size", WORKING_SIZE))
+    gallery.inputs = _input_pixels(PhotoSet.bundled(DEFAULT_PAIR), size)
+    return gallery
+
+
+def _in_one_mode(case_id: str, set_name: str) -> bool:
+    """Whether a catalogue case is checked only in the mode of `set_name`."""
+    try:
+        config = get_case(case_id).config
+    except UnknownNameError:
+        return False
+    return config.weight_modes == ("keras" if set_name.startswith("keras/") else "fixed",)
+
+
+def from_checks(out: Path) -> Gallery:
+    """The gallery of the checks a test run saved under `out` (see `save_check`)."""
+    root = out / CHECKS
+    labels = sorted(baselines.discover(root)) if root.is_dir() else []
+    captions = {}
+    for label in labels:
+        caption = baselines.png_path(root, label).with_suffix(".check.json")
+        if caption.is_file():
+            captions[label] = json.loads(caption.read_text())
+    gallery = _from_tree(root, labels, None, None, captions)
+    gallery.title, gallery.about = "layerviz: the checks of a test run", "What each checked subject does to photos"
+    gallery.facts = {
+        "running": baselines.describe_versions({"versions": baselines.running_versions()}),
+        "rendered": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+    gallery.inputs = _input_pixels(PhotoSet.bundled(DEFAULT_PAIR), WORKING_SIZE)
+    return gallery
+
+
+def _from_tree(
+    root: Path,
+    labels: Sequence[str],
+    sections: Iterable[str] | None,
+    colorspaces: Iterable[str] | None,
+    captions: dict[str, dict[str, str]],
+    several_sets: bool | None = None,
+) -> Gallery:
+    """The gallery of `labels` under `root`; `several_sets`: a row per weight set (default:
+    where the labels come from more than one)."""
+    if several_sets is None:
+        several_sets = len({baselines.split_label(label)[0] for label in labels} - {baselines.WEIGHTLESS}) > 1
+    items = [(label, _item(label, captions.get(label, {}), several_sets)) for label in labels]
+    wanted_sections = set(sections) if sections else None
+    wanted_spaces = set(colorspaces) if colorspaces else None
+    chosen = [
+        (label, item)
+        for label, item in items
+        if (wanted_sections is None or _section_key(item.section) in wanted_sections)
+        and (wanted_spaces is None or item.column in wanted_spaces)
+    ]
+    if wanted_sections and not chosen:
+        raise UnknownNameError(
+            f"no checks in section {', '.join(sorted(wanted_sections))}; the tree has: "
+            f"{', '.join(dict.fromkeys(_section_key(item.section) for _, item in items))}"
+        )
+    # The catalogue's cases in the post's order, then the others by name.
+    chosen.sort(
+        key=lambda pair: (
+            _CATALOGUE_ORDER.get(pair[1].shown_id, len(_CATALOGUE_ORDER)),
+            pair[1].section,
+            pair[1].row_name,
+            pair[1].key,
+        )
+    )
+    renderings = {}
+    with Progress(len(chosen), "loading") as progress:
+        for label, item in chosen:
+            renderings[item.key] = baselines.load(baselines.png_path(root, label), label)
+            progress.advance(label)
+    return Gallery(tuple(item for _, item in chosen), renderings, [])
+
+
+_CATALOGUE_ORDER = {case.id: index for index, case in enumerate(CASES)}
+_SECTION_KEYS = {title: key for key, title in SECTION_TITLES.items()}
+
+
+def _section_key(title: str) -> str:
+    """What --section names, for a section's title: the catalogue's section id, or the test module."""
+    return _SECTION_KEYS.get(title, title)
+
+
+def save_check(
+    out: Path, obtained: Outcome, test_id: str, title: str, description: str, inputs: Sequence[str] = ()
+) -> None:
+    """Keep a check's rendering and caption under `out`, for the gallery of a test run
+    (pytest-xdist workers each save their own; the page is built at the end)."""
+    png = baselines.png_path(out / CHECKS, obtained.case_id)
+    baselines.save(obtained, png)
+    caption = {"test": test_id, "title": title, "description": description, "inputs": list(inputs)}
+    baselines.write_atomic(png.with_suffix(".check.json"), (json.dumps(caption, indent=2) + "\n").encode())
+
+
+def write(gallery: Gallery, out: Path) -> list[Path]:
+    """index.html, cheatsheet.png, inputs/*.png and one PNG per picture, under `out`."""
+    written = []
+    for index, (_label, pixels) in enumerate(gallery.inputs):
+        written.append(_write(out / _input_path(index), _png(pixels)))
+    for item in gallery.items:
+        shown = gallery.renderings[item.key]
+        if isinstance(shown, Rendering):
+            written.append(_write(out / item.path, _png(shown.pixels)))
+    # The classic sheet is the post's sections (all of them, where there are none); one
+    # sheet per section keeps each readable.
+    post = [section for section in gallery.sections if _section_key(section) in POST_SECTIONS]
+    written.append(_write(out / "cheatsheet.png", _png(np.asarray(cheatsheet(gallery, post or None)))))
+    if len(gallery.sections) > 1:
+        for section in gallery.sections:
+            sheet = np.asarray(cheatsheet(gallery, [section]))
+            written.append(_write(out / _sheet_path(section), _png(sheet)))
+    written.append(_write(out / "index.html", html_page(gallery).encode()))
+    return written
+
+
+def _png(pixels: np.ndarray) -> bytes:
+    # A gallery is no baseline: zlib level 3 wrote 200 pictures 2.2x faster than 6, 5% larger.
+    return encode_png(pixels, level=3)
+
+
+def _sheet_path(section: str) -> str:
+    return f"cheatsheets/{_safe(_section_key(section))}.png"
+
+
+def _write(path: Path, data: bytes) -> Path:
+    baselines.write_atomic(path, data)
+    return path
+
+
+def _input_path(index: int) -> str:
+    return f"inputs/input-{index + 1}.png"
+
+
+# --- HTML ---------------------------------------------------------------------------
+
+
+def html_page(gallery: Gallery) -> str:
+    inputs = []
+    for index, (label, pixels) in enumerate(gallery.inputs):
+        role = "first input" if index == 0 else "second input (merging layers)"
+        height, width = pixels.shape[:2]
+        inputs.append(page.Photo(page.picture(_input_path(index), label, width, height), label, role))
+    # The catalogue's sections beyond the post's get a heading of their own, before the first.
+    beyond = next(
+        (s for s in gallery.sections if _section_key(s) in SECTION_TITLES and _section_key(s) not in POST_SECTIONS),
+        None,
+    )
+    return page.render(
+        "gallery.html.j2",
+        title=gallery.title,
+        about=gallery.about,
+        colorspaces=gallery.colorspaces,
+        pictures=len(gallery.items),
+        weights=gallery.facts.get("weights"),
+        inputs=inputs,
+        sections=[_section(gallery, section, section == beyond) for section in gallery.sections],
+        facts=dict(gallery.facts),
+    )
+
+
+# What gallery.html.j2 is given: plain data, which it escapes.
+
+
+@dataclass(frozen=True)
+class _Figure:
+    """A picture of the grid and its caption, or the exception its layers raised."""
+
+    shown_id: str
+    picture: page.Picture | None  # None: it raised
+    raised_type: str = ""
+    raised: str = ""  # the exception, as Raised says it
+    width: int = 0  # the picture's own pixels
+    height: int = 0
+    parameters: str = ""
+    quote: str = ""
+    description: str = ""
+    inputs: str = ""
+
+
+@dataclass(frozen=True)
+class _GridRow:
+    name: str
+    description: str
+    cells: list[_Figure | None]  # by colour space; None where the row has no picture in one
+
+
+@dataclass(frozen=True)
+class _SummaryLayer:
+    layer: str
+    shape: str
+    parameters: str
+
+
+@dataclass(frozen=True)
+class _Summary:
+    """A multi-layer configuration's model summary, as Keras prints it."""
+
+    shown_id: str
+    layers: list[_SummaryLayer]
+    total: str
+
+
+@dataclass(frozen=True)
+class _Section:
+    title: str
+    anchor: str
+    note: str
+    sheet: str  # its own cheat sheet, where the gallery has several sections; "" otherwise
+    summaries: list[_Summary]  # none: no summary table
+    rows: list[_GridRow]
+    beyond: bool  # the first section beyond the post's
+
+
+def _section(gallery: Gallery, section: str, beyond: bool) -> _Section:
+    rows = gallery.rows(section)
+    items = [item for row in rows for item in row if item]
+    summaries = []
+    if any(len(getattr(gallery.renderings[item.key], "layers", ())) > 1 for item in items):
+        summaries = _summaries(gallery, items)
+    shown = []
+    for row in rows:
+        first = next(item for item in row if item)
+        figures = [_figure(gallery, item) if item else None for item in row]
+        shown.append(_GridRow(first.row_name, first.row_description, figures))
+    return _Section(
+        section,
+        re.sub(r"[^a-z0-9]+", "-", section.lower()).strip("-"),
+        atlas.SECTION_NOTES.get(_section_key(section), ""),
+        _sheet_path(section) if len(gallery.sections) > 1 else "",
+        summaries,
+        shown,
+        beyond,
+    )
+
+
+def _figure(gallery: Gallery, item: Item) -> _Figure:
+    rendering = gallery.renderings[item.key]
+    if isinstance(rendering, Raised):
+        return _Figure(item.shown_id, None, raised_type=rendering.type, raised=str(rendering))
+    height, width = rendering.pixels.shape[:2]
+    return _Figure(
+        item.shown_id,
+        page.picture(item.path, item.alt, width, height),
+        width=width,
+        height=height,
+        parameters=f"{rendering.parameters:,}",
+        quote=item.quote,
+        description=item.description or rendering.description,
+        inputs=", ".join(item.inputs),
+    )
+
+
+def _summaries(gallery: Gallery, items: list[Item]) -> list[_Summary]:
+    """Model summaries (as Keras prints them) of multi-layer configurations."""
+    summaries = []
+    for item in items:
+        rendering = gallery.renderings[item.key]
+        if isinstance(rendering, Raised):
+            continue
+        layers = [
+            _SummaryLayer(info.layer, ", ".join(["None", *map(str, info.output_shape)]), f"{info.parameters:,}")
+            for info in rendering.layers
+        ]
+        summaries.append(_Summary(item.shown_id, layers, f"{rendering.parameters:,}"))
+    return summaries
+
+
+# --- PNG sheet ----------------------------------------------------------------------
+
+
+def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
+    return ImageFont.load_default(size=size)
+
+
+def _cell(shown: Outcome | np.ndarray) -> Image.Image:
+    if isinstance(shown, Raised):
+        image = Image.new("RGB", (CELL, CELL), "#eeeeee")
+        text = "\n".join(textwrap.wrap(f"raises {shown}", 22)[:8])
+        ImageDraw.Draw(image).multiline_text((6, 6), text, fill="#a40000", font=_font(11))
+        return image
+    image = Image.fromarray(shown.pixels if isinstance(shown, Rendering) else shown).convert("RGB")
+    if image.width == CELL and image.height == CELL:
+        return image
+    # Fit the cell without changing the aspect: enlarge without smoothing (pooling jaggies
+    # stay visible), reduce by averaging.
+    scale = CELL / max(image.width, image.height)
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    resample = Image.Resampling.NEAREST if scale > 1 else Image.Resampling.BOX
+    cell = Image.new("RGB", (CELL, CELL), "white")
+    cell.paste(image.resize(size, resample), (0, 0))
+    return cell
+
+
+def cheatsheet(gallery: Gallery, sections: Sequence[str] | None = None) -> Image.Image:
+    """The gallery's grid (or that of some `sections`) as one image: labelled rows and
+    columns, section bands."""
+    gap, band, header = 6, 26, 24
+    columns = gallery.colorspaces
+    width = LABEL_WIDTH + max(len(columns), len(gallery.inputs)) * (CELL + gap) + gap
+    rows = [(section, gallery.rows(section)) for section in sections or gallery.sections]
+    caption = 16
+    height = 40 + band + CELL + caption + gap + header
+    height += sum(band + len(section_rows) * (CELL + gap) for _, section_rows in rows) + 24
+    sheet = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(sheet)
+    title, label, small = _font(20), _font(13), _font(11)
+    draw.text((gap, 8), f"{gallery.title}: {gallery.about.lower()}", fill="black", font=title)
+    y = 40
+    draw.text((gap, y + 4), "Inputs", fill="black", font=label)
+    y += band
+    for index, (name, pixels) in enumerate(gallery.inputs):
+        x = LABEL_WIDTH + index * (CELL + gap)
+        sheet.paste(_cell(pixels), (x, y))
+        draw.text((x, y + CELL + 1), name, fill="#444", font=small)
+    y += CELL + caption + gap
+    for index, space in enumerate(columns):
+        draw.text((LABEL_WIDTH + index * (CELL + gap), y), space, fill="black", font=label)
+    y += header
+    for section, section_rows in rows:
+        draw.rectangle((0, y, width, y + band - 4), fill="#e8e8e8")
+        draw.text((gap, y + 4), section, fill="black", font=label)
+        y += band
+        for row in section_rows:
+            first = next(item for item in row if item)
+            draw.text((gap, y), textwrap.shorten(first.row_name, 30), fill="black", font=label)
+            wrapped = "\n".join(textwrap.wrap(first.row_description, 34)[:6])
+            draw.multiline_text((gap, y + 18), wrapped, fill="#444", font=small)
+            for index, item in enumerate(row):
+                if item:
+                    sheet.paste(_cell(gallery.renderings[item.key]), (LABEL_WIDTH + index * (CELL + gap), y))
+            y += CELL + gap
+    footer = "; ".join(f"{key} {value}" for key, value in gallery.facts.items() if key in ("keras", "backend", "seed"))
+    draw.text((gap, height - 20), footer, fill="#444", font=small)
+    return sheet
