@@ -23,7 +23,7 @@ from layerviz.core import numerics
 from layerviz.core.tolerance import MAX_LEVEL_DIFF, STATS_ATOL, STATS_RTOL, Tolerance
 from layerviz.judge.verdict import Mode
 from layerviz.plugin.session import LayerSession, Settings
-from layerviz.store import baselines
+from layerviz.store import baselines, manifest
 
 if TYPE_CHECKING:
     from layerviz.plugin.fixture import LayerRegression
@@ -222,7 +222,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
 
 def environment_lines(session: LayerSession) -> list[str]:
     """What the run ran on beside what made the baselines; none without baselines."""
-    made = baselines.describe_tree(session.settings.root)
+    made = manifest.describe_tree(session.settings.root)
     if not made:
         return []
     running = session.numerics()
@@ -230,7 +230,7 @@ def environment_lines(session: LayerSession) -> list[str]:
         f"layerviz: baselines: {made}; running: {session.running()}",
         f"layerviz: numerics: {numerics.summary(running)}",
     ]
-    for sets, said in baselines.numeric_differences(session.settings.root, running).items():
+    for sets, said in manifest.numeric_differences(session.settings.root, running).items():
         lines.append(f"layerviz: {', '.join(sets)}: {'; '.join(said)}")
     return lines
 

@@ -19,7 +19,7 @@ from layerviz.core.raised import Raised
 from layerviz.core.seeds import DEFAULT_SUITE_SEED
 from layerviz.inputs.images import DEFAULT_PAIR, WORKING_SIZE, sample_path
 from layerviz.pipeline.render import Rendering, decode_png, encode_png, render
-from layerviz.store import baselines
+from layerviz.store import baselines, files, manifest
 
 from odd_inputs import baseline_cases, png_bytes_header_only, snapshot
 
@@ -66,7 +66,7 @@ def test_a_failed_write_keeps_the_old_file(tmp_path, monkeypatch):
 
     monkeypatch.setattr(baselines.os, "replace", crash)
     with pytest.raises(OSError, match="disk full"):
-        baselines.write_atomic(target, b"new and longer")
+        files.write_atomic(target, b"new and longer")
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["rgb.png"]
 
@@ -76,7 +76,7 @@ def test_written_files_get_the_mode_the_umask_gives_as_open_would(tmp_path, umas
     """Not mkstemp's 0600: a gallery served from a web folder must be readable."""
     code = (
         "import os, sys; os.umask(int(sys.argv[1], 8)); from pathlib import Path; "
-        "from layerviz.store import baselines; baselines.write_atomic(Path(sys.argv[2]), b'x'); "
+        "from layerviz.store import files; files.write_atomic(Path(sys.argv[2]), b'x'); "
         "open(sys.argv[3], 'w').close()"
     )
     ours, opened = tmp_path / "ours" / "index.html", tmp_path / "opened"
@@ -118,18 +118,18 @@ def test_committed_tree_has_exactly_one_baseline_per_case():
 def test_committed_manifests_match_the_inputs_the_suite_uses(name):
     if not (COMMITTED / name).is_dir():
         pytest.skip(f"no {name} set committed")
-    manifest = baselines.read_manifest(COMMITTED / name)
-    assert manifest is not None
-    assert manifest["working_size"] == WORKING_SIZE
-    assert manifest["suite_seed"] == DEFAULT_SUITE_SEED
-    assert manifest["weights"] == {"weightless": "none", "fixed": "fixed"}.get(name, "keras")
+    record = manifest.read_manifest(COMMITTED / name)
+    assert record is not None
+    assert record["working_size"] == WORKING_SIZE
+    assert record["suite_seed"] == DEFAULT_SUITE_SEED
+    assert record["weights"] == {"weightless": "none", "fixed": "fixed"}.get(name, "keras")
     for input_name in DEFAULT_PAIR:
         expected = hashlib.sha256(sample_path(input_name).read_bytes()).hexdigest()
-        assert manifest["inputs"][input_name]["sha256"] == expected
+        assert record["inputs"][input_name]["sha256"] == expected
     for key in ("keras", "backend", "numpy", "pillow", "python"):
-        assert manifest["versions"][key]
+        assert record["versions"][key]
     if name.startswith("keras/"):
-        assert manifest["versions"]["backend"] == name.split("/")[1]
+        assert record["versions"]["backend"] == name.split("/")[1]
 
 
 def test_hygiene_finds_obsolete_and_missing_files(tmp_path, rendering):
@@ -219,16 +219,14 @@ def test_an_interrupted_regeneration_leaves_each_file_old_or_new(tmp_path):
 
 def test_describe_tree_names_the_stack_of_each_set(tmp_path):
     root = tmp_path / "baselines"
-    for name, manifest in (("fixed", "tensorflow 2.21.0"), ("keras/jax", "jax 0.10.2")):
-        backend, version = manifest.split()
+    for name, stack in (("fixed", "tensorflow 2.21.0"), ("keras/jax", "jax 0.10.2")):
+        backend, version = stack.split()
         (root / name).mkdir(parents=True)
         data = {"versions": {"keras": "3.15.1", "backend": backend, backend: version}}
         (root / name / baselines.MANIFEST).write_text(json.dumps(data))
-    assert (
-        baselines.describe_tree(root) == "keras 3.15.1/tensorflow 2.21.0 (fixed); keras 3.15.1/jax 0.10.2 (keras/jax)"
-    )
-    assert baselines.describe_tree(root / "keras" / "jax") == "keras 3.15.1/jax 0.10.2"
-    assert baselines.describe_tree(tmp_path) is None
+    assert manifest.describe_tree(root) == "keras 3.15.1/tensorflow 2.21.0 (fixed); keras 3.15.1/jax 0.10.2 (keras/jax)"
+    assert manifest.describe_tree(root / "keras" / "jax") == "keras 3.15.1/jax 0.10.2"
+    assert manifest.describe_tree(tmp_path) is None
 
 
 def test_an_exception_baseline_is_a_sidecar_without_picture(tmp_path, rendering):
@@ -492,13 +490,13 @@ def test_a_symbolic_link_to_a_folder_inside_the_tree_is_refused_naming_it(tmp_pa
 def test_a_damaged_manifest_is_one_line_naming_it_and_summaries_carry_on(tmp_path, text, why):
     (tmp_path / "weightless").mkdir()
     (tmp_path / "weightless" / baselines.MANIFEST).write_text(text)
-    said = one_line_error(baselines.read_manifest, tmp_path / "weightless")
+    said = one_line_error(manifest.read_manifest, tmp_path / "weightless")
     assert said.startswith(f"{tmp_path / 'weightless' / baselines.MANIFEST}: the set's manifest is {why}")
     assert said.endswith("; restore it from git, or regenerate the set (`pytest --regen-all` writes it again)")
     # The header of a run, the report and `layerviz diff` show a tree's provenance: they go on.
-    assert baselines.describe_tree(tmp_path) == "unreadable MANIFEST.json (weightless)"
-    assert baselines.numeric_differences(tmp_path, {}) == {("weightless",): [said]}
-    assert not baselines.records_numerics(tmp_path / "weightless")
+    assert manifest.describe_tree(tmp_path) == "unreadable MANIFEST.json (weightless)"
+    assert manifest.numeric_differences(tmp_path, {}) == {("weightless",): [said]}
+    assert not manifest.records_numerics(tmp_path / "weightless")
 
 
 # --- Fuzzing: any baseline files give a baseline or one line naming the broken one ----------

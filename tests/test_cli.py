@@ -22,7 +22,7 @@ from hypothesis import given, settings
 from layerviz.catalogue import CASES, POST_SECTIONS
 from layerviz.inputs.images import sample_path
 from layerviz.pipeline.render import decode_png, encode_png
-from layerviz.store import baselines
+from layerviz.store import baselines, files, manifest
 
 from odd_inputs import MANIFEST, Tree, baseline_trees, odd_files, png_bytes_header_only, sidecar_and_png, snapshot
 
@@ -98,20 +98,20 @@ def test_env_prints_the_running_environment_beside_each_set_and_what_differs(tmp
 
     running = numerics.pin("strict")
     tree = tmp_path / "tree"
-    manifest = json.loads((COMMITTED / "weightless" / baselines.MANIFEST).read_text())
+    committed = json.loads((COMMITTED / "weightless" / baselines.MANIFEST).read_text())
     for name, made in [("weightless", {**running, "mode": "native", "device": "CPU Another CPU"}), ("fixed", None)]:
         (tree / name).mkdir(parents=True)
-        data = {**manifest, "numerics": made} if made else {k: v for k, v in manifest.items() if k != "numerics"}
+        data = {**committed, "numerics": made} if made else {k: v for k, v in committed.items() if k != "numerics"}
         (tree / name / baselines.MANIFEST).write_text(json.dumps(data))
     result = run("env", "--baselines", str(tree))
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].startswith(f"running: keras {keras.version()}/{keras.backend.backend()} ")
     assert "  numerics" in result.stdout and running["device"] in result.stdout
-    assert lines[lines.index("  fixed: " + baselines.describe_versions(manifest)) + 1] == (
+    assert lines[lines.index("  fixed: " + manifest.describe_versions(committed)) + 1] == (
         "    numeric environment not recorded (a set made before layerviz recorded it)"
     )
-    weightless = lines.index("  weightless: " + baselines.describe_versions(manifest))
+    weightless = lines.index("  weightless: " + manifest.describe_versions(committed))
     assert lines[weightless + 2 : weightless + 4] == [
         "    differs: the baselines were made with numerics native; this run has numerics strict",
         f"    differs: the baselines were made on CPU Another CPU; this run is on {running['device']}",
@@ -404,8 +404,8 @@ def test_a_diff_against_any_baseline_tree_reports_each_damaged_file_or_is_one_li
         good, damaged, out = place / "good", place / "damaged", place / "out"
         for case_id in tree.cases:  # the same cases, sound
             stats, png = sidecar_and_png(case_id, 0, 8, 8)
-            baselines.write_atomic(baselines.png_path(good / "weightless", case_id), png)
-            baselines.write_atomic(baselines.stats_path(baselines.png_path(good / "weightless", case_id)), stats)
+            files.write_atomic(baselines.png_path(good / "weightless", case_id), png)
+            files.write_atomic(baselines.stats_path(baselines.png_path(good / "weightless", case_id)), stats)
         (good / "weightless" / baselines.MANIFEST).write_bytes(MANIFEST)
         tree.write(damaged)
         before = snapshot(place)

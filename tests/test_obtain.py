@@ -7,7 +7,7 @@ import pytest
 
 from layerviz.catalogue import UnknownNameError
 from layerviz.cli import main
-from layerviz.store import baselines
+from layerviz.store import baselines, manifest
 from layerviz.upgrade import obtain
 
 BACKEND = keras.backend.backend()
@@ -33,8 +33,8 @@ def test_a_tree_holds_the_checks_as_the_tests_name_and_render_them(tmp_path):
     obtained = baselines.load(found["fixed/conv2d/k3-relu/rgb"], "fixed/conv2d/k3-relu/rgb")
     assert obtained.case_id == committed.case_id
     assert abs(obtained.pixels.astype(int) - committed.pixels.astype(int)).max() <= 1
-    manifest = baselines.read_manifest(tmp_path / "fixed")
-    assert manifest["versions"]["keras"] == keras.version() and manifest["numerics"]["mode"] == "strict"
+    record = manifest.read_manifest(tmp_path / "fixed")
+    assert record["versions"]["keras"] == keras.version() and record["numerics"]["mode"] == "strict"
     assert obtain.skipped(tmp_path) == {}
 
 

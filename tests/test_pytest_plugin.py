@@ -17,7 +17,7 @@ from layerviz.pipeline.render import decode_png, encode_png
 
 # run: what the fixture imports (Keras, TensorFlow, which cannot be imported a second time)
 # is imported once, out here, not again (and assertion-rewritten again) in every inner run.
-from layerviz.store import baselines
+from layerviz.store import baselines, manifest
 
 from odd_inputs import png_bytes_header_only
 
@@ -82,8 +82,8 @@ def test_missing_baseline_is_created_with_provenance_then_passes(project):
     )
     assert baseline_png(project).is_file()
     assert baselines.stats_path(baseline_png(project)).is_file()
-    manifest = baselines.read_manifest(project.path / "baselines" / "weightless")
-    assert manifest["versions"]["backend"]
+    record = manifest.read_manifest(project.path / "baselines" / "weightless")
+    assert record["versions"]["backend"]
     project.runpytest().assert_outcomes(passed=1)
 
 
@@ -465,9 +465,9 @@ def test_regeneration_completes_a_manifest_that_lacks_the_numeric_environment(py
     """A set made before layerviz recorded numerics gains them from a --regen-all whose
     checks all still match; nothing else is touched."""
     tree = committed_copy
-    manifest = tree / "weightless" / baselines.MANIFEST
-    old = {key: value for key, value in json.loads(manifest.read_text()).items() if key != "numerics"}
-    manifest.write_text(json.dumps(old, indent=2))
+    manifest_file = tree / "weightless" / baselines.MANIFEST
+    old = {key: value for key, value in json.loads(manifest_file.read_text()).items() if key != "numerics"}
+    manifest_file.write_text(json.dumps(old, indent=2))
     before = snapshot(tree)
     result = pytester.runpytest("--regen-all", f"--layerviz-baselines={tree}")
     result.assert_outcomes(passed=len(KEPT))
@@ -476,7 +476,7 @@ def test_regeneration_completes_a_manifest_that_lacks_the_numeric_environment(py
     assert {path.relative_to(tree).as_posix() for path in after if after[path] != before[path]} == {
         "weightless/MANIFEST.json"
     }
-    recorded = baselines.read_manifest(tree / "weightless")["numerics"]
+    recorded = manifest.read_manifest(tree / "weightless")["numerics"]
     assert recorded["mode"] == "strict" and recorded["backend"] == BACKEND and recorded["device"]
 
 
@@ -730,8 +730,8 @@ def test_baselines_made_with_onednn_on_name_it_when_a_run_has_it_off(pytester, m
     project = make_project(pytester, monkeypatch, "test_nchw", NCHW)
     monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "1")
     project.runpytest_subprocess("--regen-all")
-    manifest = baselines.read_manifest(project.path / "baselines" / "fixed")
-    if manifest is None or manifest["numerics"]["tensorflow"]["onednn"] is not True:
+    record = manifest.read_manifest(project.path / "baselines" / "fixed")
+    if record is None or record["numerics"]["tensorflow"]["onednn"] is not True:
         pytest.skip("this TensorFlow has no oneDNN to turn on")
     monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")
     result = project.runpytest_subprocess(f"--layerviz-report={project.path / 'report'}")
@@ -943,8 +943,9 @@ def test_a_full_disk_making_a_new_tree_says_so_for_its_manifest_too(pytester, mo
     full_disk()
     result = project.runpytest("--regen-all")
     result.assert_outcomes(failed=2)
-    manifest = project.path / "baselines" / "weightless" / baselines.MANIFEST
-    result.stdout.fnmatch_lines([f"layerviz: cannot write {manifest} (No space left on device): the disk is full; *"])
+    manifest_file = project.path / "baselines" / "weightless" / baselines.MANIFEST
+    said = f"layerviz: cannot write {manifest_file} (No space left on device): the disk is full; *"
+    result.stdout.fnmatch_lines([said])
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     no_layerviz_traceback(result)
     assert not [path for path in (project.path / "baselines").rglob("*") if path.is_file()]
@@ -969,19 +970,19 @@ def test_a_photo_that_is_not_an_image_fails_the_check_in_one_line(pytester, monk
 
 def test_a_damaged_manifest_is_one_header_line_and_a_regeneration_rewrites_it(project):
     project.runpytest("--regen-all").assert_outcomes(passed=1)
-    manifest = project.path / "baselines" / "weightless" / baselines.MANIFEST
-    manifest.write_text('{"versions": ')
+    manifest_file = project.path / "baselines" / "weightless" / baselines.MANIFEST
+    manifest_file.write_text('{"versions": ')
     result = project.runpytest()
     result.assert_outcomes(passed=1)  # provenance only: the check itself is what decides
     result.stdout.fnmatch_lines(
         [
             "layerviz: baselines: unreadable MANIFEST.json (weightless); running: *",
-            f"layerviz: weightless: {manifest}: the set's manifest is unreadable (Expecting value: *); restore it "
+            f"layerviz: weightless: {manifest_file}: the set's manifest is unreadable (Expecting value: *); restore it "
             "from git, or regenerate the set (`pytest --regen-all` writes it again)",
         ]
     )
     project.runpytest("--regen-all").assert_outcomes(passed=1)
-    assert baselines.read_manifest(manifest.parent)["versions"]["backend"] == BACKEND
+    assert manifest.read_manifest(manifest_file.parent)["versions"]["backend"] == BACKEND
 
 
 def test_the_plugin_loads_without_keras_numpy_or_pillow():

@@ -23,7 +23,7 @@ from layerviz.core.seeds import DEFAULT_SUITE_SEED
 from layerviz.inputs.colorspaces import COLOR_SPACES
 from layerviz.inputs.images import MIN_SIDE, WORKING_SIZE, ImageInputError, PhotoSet
 from layerviz.pages import report
-from layerviz.store import outputs
+from layerviz.store import files, manifest, outputs
 from layerviz.store.baselines import BACKENDS, MANIFEST, BaselineError
 from layerviz.upgrade import stacks
 from layerviz.upgrade import two_stacks as upgrades
@@ -324,7 +324,7 @@ def _render(args: argparse.Namespace) -> int:
     numerics.pin(args.numerics)
     from layerviz.pipeline import subject
     from layerviz.pipeline.render import Rendering, encode_png
-    from layerviz.store.baselines import write_atomic
+    from layerviz.store.files import write_atomic
 
     # As the gallery renders it (uint8 cases shown in levels, a case Keras refuses recorded).
     rendering, _ = subject.outcome(
@@ -358,7 +358,6 @@ def _model(args: argparse.Namespace) -> int:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    from layerviz.store import baselines
 
     claimed = outputs.claim(args.out, "--out", trees=[args.before, args.after])
     with _writing(args.out):
@@ -368,7 +367,7 @@ def _diff(args: argparse.Namespace) -> int:
             args.out,
             title=f"layerviz diff: {args.before} -> {args.after}",
             labels={"before": str(args.before), "after": str(args.after), "diff": "difference"},
-            facts={str(tree): baselines.describe_tree(tree) or "no manifest" for tree in (args.before, args.after)},
+            facts={str(tree): manifest.describe_tree(tree) or "no manifest" for tree in (args.before, args.after)},
         )
         claimed.seal()
     _print_changes(result)
@@ -389,21 +388,20 @@ def _print_changes(result: report.TreeDiff) -> None:
 
 
 def _env(args: argparse.Namespace) -> int:
-    from layerviz.store import baselines
 
     root = args.baselines or Path("baselines")
     if args.baselines is not None and not root.is_dir():
         raise CliError(f"{root}: not a folder; give the folder of a baseline tree with --baselines")
     running = numerics.pin(args.numerics)
-    print(f"running: {baselines.describe_versions({'versions': baselines.running_versions()})}")
+    print(f"running: {manifest.describe_versions({'versions': manifest.running_versions()})}")
     _print_facts(numerics.facts(running))
     # The sets a run compares with first, then the known divergences' own.
     manifests = sorted(root.rglob(MANIFEST), key=lambda path: ("divergences" in path.relative_to(root).parts, path))
     print(f"baselines: {root}" + ("" if manifests else " (no baseline sets there)"))
     for path in manifests:
-        manifest = baselines.read_manifest(path.parent) or {}
-        made = manifest.get("numerics")
-        stack = baselines.describe_versions(manifest) if "versions" in manifest else "no versions recorded"
+        record = manifest.read_manifest(path.parent) or {}
+        made = record.get("numerics")
+        stack = manifest.describe_versions(record) if "versions" in record else "no versions recorded"
         print(f"  {path.parent.relative_to(root).as_posix()}: {stack}")
         if not made:
             print("    numeric environment not recorded (a set made before layerviz recorded it)")
@@ -523,7 +521,6 @@ def _bisect(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from layerviz.store import baselines
     from layerviz.upgrade import sweep
 
     def claim() -> outputs.Claim:  # a sweep resumes from its folder, or merges what CI jobs made
@@ -553,7 +550,7 @@ def _sweep(args: argparse.Namespace) -> int:
     found = sweep.evidence(data)
     if args.evidence:
         with _writing(args.evidence):
-            baselines.write_atomic(args.evidence, (json.dumps(found, indent=1) + "\n").encode())
+            files.write_atomic(args.evidence, (json.dumps(found, indent=1) + "\n").encode())
     if args.table:
         print(sweep.evidence_markdown(found), end="")
     varying = sum(row["varies"] for row in data["rows"])

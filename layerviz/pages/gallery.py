@@ -28,7 +28,7 @@ from layerviz.inputs.images import DEFAULT_PAIR, WORKING_SIZE, PhotoSet
 from layerviz.judge.compare import Outcome
 from layerviz.pages import page
 from layerviz.pipeline.render import Rendering, encode_png, quantize
-from layerviz.store import baselines
+from layerviz.store import baselines, files, manifest
 
 CELL = 128  # px per picture on cheatsheet.png
 CHECKS = "checks"  # where a test run keeps its checks' renderings, under the gallery folder
@@ -159,7 +159,7 @@ def from_keras(
                 subject.of(case), case.id, case.colorspace, photos, size, weights, case.id, suite_seed
             )
             progress.advance(case.id)
-    facts = baselines.describe_environment(baselines.environment(suite_seed, size, weights, running))
+    facts = manifest.describe_environment(manifest.environment(suite_seed, size, weights, running))
     facts["inputs"] = ", ".join(photos.labels)
     facts["rendered"] = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     return Gallery(tuple(case_item(case) for case in cases), renderings, _input_pixels(photos, size), facts)
@@ -177,7 +177,7 @@ def from_baselines(
     `weights` ("keras" for `backend`'s own, "fixed" or "as-is"); `sections` (catalogue
     sections or test modules) and `colorspaces` narrow it."""
     names = [baselines.WEIGHTLESS, baselines.set_name(True, weights, backend)]
-    present = [name for name in names if baselines.read_manifest(root / name) is not None]
+    present = [name for name in names if manifest.read_manifest(root / name) is not None]
     if not present:
         raise baselines.BaselineError(
             f"{root}: no {' or '.join(names)} set with a {baselines.MANIFEST} here; give the folder of a "
@@ -197,10 +197,10 @@ def from_baselines(
     gallery = _from_tree(root, labels, sections, colorspaces, {}, several_sets=False)
     # The weighted set, if any, says most about how the pictures were made.
     name = present[-1]
-    manifest = baselines.read_manifest(root / name) or {}
-    gallery.facts = baselines.describe_environment(manifest)
-    gallery.facts["baselines"] = f"{root} ({', '.join(present)}; {name} created {manifest.get('created', 'unknown')})"
-    size = int(manifest.get("working_size", WORKING_SIZE))
+    record = manifest.read_manifest(root / name) or {}
+    gallery.facts = manifest.describe_environment(record)
+    gallery.facts["baselines"] = f"{root} ({', '.join(present)}; {name} created {record.get('created', 'unknown')})"
+    size = int(record.get("working_size", WORKING_SIZE))
     gallery.inputs = _input_pixels(PhotoSet.bundled(DEFAULT_PAIR), size)
     return gallery
 
@@ -226,7 +226,7 @@ def from_checks(out: Path) -> Gallery:
     gallery = _from_tree(root, labels, None, None, captions)
     gallery.title, gallery.about = "layerviz: the checks of a test run", "What each checked subject does to photos"
     gallery.facts = {
-        "running": baselines.describe_versions({"versions": baselines.running_versions()}),
+        "running": manifest.describe_versions({"versions": manifest.running_versions()}),
         "rendered": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }
     gallery.inputs = _input_pixels(PhotoSet.bundled(DEFAULT_PAIR), WORKING_SIZE)
@@ -293,7 +293,7 @@ def save_check(
     png = baselines.png_path(out / CHECKS, obtained.case_id)
     baselines.save(obtained, png)
     caption = {"test": test_id, "title": title, "description": description, "inputs": list(inputs)}
-    baselines.write_atomic(png.with_suffix(".check.json"), (json.dumps(caption, indent=2) + "\n").encode())
+    files.write_atomic(png.with_suffix(".check.json"), (json.dumps(caption, indent=2) + "\n").encode())
 
 
 def write(gallery: Gallery, out: Path) -> list[Path]:
@@ -327,7 +327,7 @@ def _sheet_path(section: str) -> str:
 
 
 def _write(path: Path, data: bytes) -> Path:
-    baselines.write_atomic(path, data)
+    files.write_atomic(path, data)
     return path
 
 

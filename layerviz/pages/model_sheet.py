@@ -17,7 +17,7 @@ from pathlib import Path
 from layerviz.inputs.images import PhotoSet, centre
 from layerviz.pages import page
 from layerviz.pipeline.render import Rendering, encode_png, feature_picture, quantize
-from layerviz.store import baselines
+from layerviz.store import files
 
 
 class ModelSpecError(ValueError):
@@ -83,7 +83,7 @@ def write(loaded: Loaded, rendering: Rendering, photos: PhotoSet, out: Path) -> 
     given = list(zip(photos.labels, photos.at(max(height, width)), strict=True))[: rendering.inputs]
     for index, (label, image) in enumerate(given):
         path = f"inputs/input-{index + 1}.png"
-        baselines.write_atomic(out / path, encode_png(quantize(centre(image, height, width)), level=3))
+        files.write_atomic(out / path, encode_png(quantize(centre(image, height, width)), level=3))
         role = "the input" if index == 0 else "the second input, of a model that takes two"
         inputs.append(page.Photo(page.picture(path, label, width, height), label, role))
     layers = rendering.trace or ()
@@ -91,7 +91,7 @@ def write(loaded: Loaded, rendering: Rendering, photos: PhotoSet, out: Path) -> 
         assert layer.raw is not None
         pixels = feature_picture(layer.raw)
         path = f"layers/{number:03d}-{_file_part(layer.name)}.png"
-        baselines.write_atomic(out / path, encode_png(pixels, level=3))
+        files.write_atomic(out / path, encode_png(pixels, level=3))
         stats = layer.stats
         rows.append(
             _Layer(
@@ -104,7 +104,7 @@ def write(loaded: Loaded, rendering: Rendering, photos: PhotoSet, out: Path) -> 
                 *(f"{value[0]:.4g}" for value in (stats.min, stats.max, stats.mean, stats.std)),
             )
         )
-    baselines.write_atomic(out / "output.png", encode_png(rendering.pixels, level=3))
+    files.write_atomic(out / "output.png", encode_png(rendering.pixels, level=3))
     total = sum(layer.parameters for layer in layers if "[" not in layer.name)
     output = page.picture("output.png", "the model's output", rendering.pixels.shape[1], rendering.pixels.shape[0])
     html = page.render(
@@ -118,7 +118,7 @@ def write(loaded: Loaded, rendering: Rendering, photos: PhotoSet, out: Path) -> 
         facts={"model": loaded.title, "layers": len(layers), "parameters of its layers": f"{total:,}"},
     )
     written = out / "index.html"
-    baselines.write_atomic(written, html.encode())
+    files.write_atomic(written, html.encode())
     return written
 
 

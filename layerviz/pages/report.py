@@ -26,7 +26,7 @@ from layerviz.inputs.colorspaces import COLOR_SPACES
 from layerviz.judge.compare import Comparison, Outcome, compare, heat_map
 from layerviz.pages import page
 from layerviz.pipeline.render import Rendering, decode_png, encode_png, feature_picture
-from layerviz.store import baselines
+from layerviz.store import baselines, files
 
 COLUMNS = ("before", "after", "diff")
 # Causes by how much they say about behaviour, worst first (matched as prefixes).
@@ -161,7 +161,7 @@ def safe_name(name: str) -> str:
 
 def _save_image(out: Path, case_id: str, column: str, pixels: np.ndarray) -> dict[str, object]:
     relative = f"cases/{_safe(case_id)}/{column}.png"
-    baselines.write_atomic(out / relative, encode_png(pixels))
+    files.write_atomic(out / relative, encode_png(pixels))
     return {"path": relative, "width": int(pixels.shape[1]), "height": int(pixels.shape[0])}
 
 
@@ -215,7 +215,7 @@ def test_failed(test_id: str, error: str, text: str) -> Entry:
 
 def save_entry(entry: Entry, out: Path) -> None:
     data = json.dumps(asdict(entry), indent=2) + "\n"
-    baselines.write_atomic(_case_folder(out, entry.case_id) / "entry.json", data.encode())
+    files.write_atomic(_case_folder(out, entry.case_id) / "entry.json", data.encode())
 
 
 def load_entries(out: Path) -> list[Entry]:
@@ -367,9 +367,9 @@ def write(
         "cases": [asdict(entry) for entry in ordered],
         "provenance": dict(facts),
     }
-    baselines.write_atomic(out / "summary.json", (json.dumps(summary, indent=2) + "\n").encode())
+    files.write_atomic(out / "summary.json", (json.dumps(summary, indent=2) + "\n").encode())
     index = out / "index.html"
-    baselines.write_atomic(index, _html(causes, title, labels, compared, counts, facts, note).encode())
+    files.write_atomic(index, _html(causes, title, labels, compared, counts, facts, note).encode())
     return index
 
 

@@ -28,7 +28,7 @@ from layerviz.pipeline.layers import FixedWeightsError
 from layerviz.pipeline.render import Rendering, encode_png, feature_picture
 from layerviz.pipeline.subject import Subject
 from layerviz.plugin.session import CASE_PROPERTY, ENTRY_PROPERTY, LayerSession
-from layerviz.store import baselines, location
+from layerviz.store import baselines, location, manifest
 from layerviz.store.location import Location, Target
 
 # layerviz's errors that say what the check itself got wrong (its subject, photos, name),
@@ -350,7 +350,7 @@ class LayerRegression:
 
     def _numeric_differences(self, target: Target) -> list[str]:
         try:
-            made = (baselines.read_manifest(target.folder) or {}).get("numerics")
+            made = (manifest.read_manifest(target.folder) or {}).get("numerics")
         except baselines.BaselineError as error:  # said beside the failure, which it does not decide
             return [str(error)]
         return numerics.differences(made, self.session.numerics())

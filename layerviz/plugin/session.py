@@ -20,7 +20,7 @@ from layerviz.core.seeds import DEFAULT_SUITE_SEED
 from layerviz.core.tolerance import Tolerance
 from layerviz.judge.verdict import Mode
 from layerviz.plugin import unused
-from layerviz.store import baselines, outputs
+from layerviz.store import baselines, manifest, outputs
 from layerviz.store.location import NO_BACKEND_SET
 
 if TYPE_CHECKING:
@@ -104,7 +104,7 @@ class LayerSession:
 
     def running(self) -> str:
         """Keras, its backend and the backend's version, as this run has them."""
-        self._running = self._running or baselines.describe_versions({"versions": baselines.running_versions()})
+        self._running = self._running or manifest.describe_versions({"versions": manifest.running_versions()})
         return self._running
 
     @pytest.hookimpl(optionalhook=True)
@@ -165,9 +165,9 @@ class LayerSession:
         # a set whose baselines all still match keeps its manifest untouched.
         # A regeneration also completes a manifest from before layerviz recorded numerics.
         for folder, weights in {**self.regenerated, **self.written}.items():
-            if folder in self.written or not baselines.records_numerics(folder):  # an unreadable one too
+            if folder in self.written or not manifest.records_numerics(folder):  # an unreadable one too
                 try:
-                    baselines.write_manifest(folder, DEFAULT_SUITE_SEED, weights, self.numerics())
+                    manifest.write_manifest(folder, DEFAULT_SUITE_SEED, weights, self.numerics())
                 except baselines.BaselineWriteError as error:  # a full disk: one line, and the run fails
                     self.unwritten.append(str(error))
                     session.exitstatus = pytest.ExitCode.TESTS_FAILED
@@ -220,10 +220,10 @@ class LayerSession:
     def write_report(self) -> Path:
         from layerviz.pages import report
 
-        facts = {"baselines": baselines.describe_tree(self.settings.root) or "no manifest", "running": self.running()}
+        facts = {"baselines": manifest.describe_tree(self.settings.root) or "no manifest", "running": self.running()}
         if self.pinned is not None:
             facts["numerics"] = numerics.summary(self.pinned)
-            for sets, said in baselines.numeric_differences(self.settings.root, self.pinned).items():
+            for sets, said in manifest.numeric_differences(self.settings.root, self.pinned).items():
                 facts[f"numerics of {', '.join(sets)}"] = "; ".join(said)
         # Those of the catalogue configurations this run checked: a user's project has none of its own.
         checked = {baselines.split_label(label)[1].rsplit("/", 1)[0] for label in self.compared}

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from layerviz.store import baselines
+from layerviz.store import baselines, files
 
 RECORD = ".layerviz-output.json"
 
@@ -152,4 +152,4 @@ def _remove_empty_folders(where: Path, removed: Iterable[str]) -> None:
 
 
 def _write_record(where: Path, data: dict[str, list[str]]) -> None:
-    baselines.write_atomic(where / RECORD, (json.dumps(data, indent=1) + "\n").encode())
+    files.write_atomic(where / RECORD, (json.dumps(data, indent=1) + "\n").encode())

@@ -14,7 +14,7 @@ from layerviz.catalogue import CHECKS, SECTIONS, UnknownNameError
 from layerviz.catalogue.cases import Check
 from layerviz.core import numerics
 from layerviz.core.seeds import DEFAULT_SUITE_SEED
-from layerviz.store import baselines
+from layerviz.store import baselines, files, manifest
 
 # Beside the sets: which checks the running Keras could not run, and why.
 SKIPPED = "SKIPPED.json"
@@ -66,9 +66,9 @@ def tree(checks: Sequence[Check], out: Path, numerics_mode: str = numerics.DEFAU
         modes[folder] = weights
         counts["raised" if isinstance(outcome, Raised) else "rendered"] += 1
     for folder, weights in modes.items():
-        baselines.write_manifest(folder, DEFAULT_SUITE_SEED, weights, running)
+        manifest.write_manifest(folder, DEFAULT_SUITE_SEED, weights, running)
     out.mkdir(parents=True, exist_ok=True)
-    baselines.write_atomic(out / SKIPPED, (json.dumps(skipped, indent=2, sort_keys=True) + "\n").encode())
+    files.write_atomic(out / SKIPPED, (json.dumps(skipped, indent=2, sort_keys=True) + "\n").encode())
     return counts
 
 

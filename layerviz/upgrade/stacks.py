@@ -27,7 +27,7 @@ from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
 
-from layerviz.store.baselines import write_atomic
+from layerviz.store.files import write_atomic
 
 DEFAULT_INDEX = "https://pypi.org/simple"
 # What uv says when it cannot reach an index (its messages, lower-cased).

@@ -20,7 +20,7 @@ from layerviz.core.raised import Raised
 from layerviz.judge.compare import compare
 from layerviz.pages import page, report
 from layerviz.pipeline.render import Rendering
-from layerviz.store import baselines
+from layerviz.store import baselines, files, manifest
 from layerviz.upgrade import stacks
 from layerviz.upgrade.two_stacks import Rendered, Selection, render_all
 
@@ -87,7 +87,7 @@ def run(
 
     def keep(done: Rendered) -> None:  # as each ends: an interrupted sweep resumes from it
         result = _result(trees[done.tree], done)
-        baselines.write_atomic(done.tree.parent / RESULT, (json.dumps(asdict(result), indent=2) + "\n").encode())
+        files.write_atomic(done.tree.parent / RESULT, (json.dumps(asdict(result), indent=2) + "\n").encode())
         say(f"  {package} {trees[done.tree]}: {result.error or 'rendered'}")
 
     jobs = [(stacks.Stack((f"{package}=={v}", *extra), backend, source), tree) for tree, v in trees.items()]
@@ -102,7 +102,7 @@ def _slug(package: str, version: str) -> str:
 def _result(version: str, done: Rendered) -> StackResult:
     from layerviz.upgrade import obtain
 
-    made = baselines.tree_manifest(done.tree).get("numerics")
+    made = manifest.tree_manifest(done.tree).get("numerics")
     return StackResult(
         version,
         list(done.stack.requirements),
@@ -134,7 +134,7 @@ _RESULT_FIELDS: dict[str, type] = {
 
 def _read_result(path: Path) -> StackResult:
     """A stack's result.json; one that is damaged or not a sweep's is a StackError naming it."""
-    data, why = baselines.read_json(path, _result_problem)
+    data, why = files.read_json(path, _result_problem)
     if why:
         raise stacks.StackError(
             f"{path}: not a sweep's stack result: {why}; delete its folder {path.parent} and sweep that release again"
@@ -195,7 +195,7 @@ def matrix(out: Path, package: str = "keras") -> dict:
     for release in releases:
         release["note"] = _explain(release["release"], rows, set(found.get(release["release"], {})))
     # The numeric environment the sweep ran in (a divergence may hold only in one).
-    record = baselines.tree_manifest(trees[newest.release]).get("numerics", {})
+    record = manifest.tree_manifest(trees[newest.release]).get("numerics", {})
     return {
         "package": package,
         "backend": newest.backend,
@@ -248,9 +248,9 @@ def _cell(
 
 def write(out: Path, data: dict) -> Path:
     """matrix.json and index.html under `out`."""
-    baselines.write_atomic(out / MATRIX, (json.dumps(data, indent=2) + "\n").encode())
+    files.write_atomic(out / MATRIX, (json.dumps(data, indent=2) + "\n").encode())
     index = out / "index.html"
-    baselines.write_atomic(index, _html(data).encode())
+    files.write_atomic(index, _html(data).encode())
     return index
 
 

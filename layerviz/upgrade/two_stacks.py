@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from layerviz.pages import report
-from layerviz.store import baselines
+from layerviz.store import manifest
 from layerviz.upgrade import stacks
 from layerviz.upgrade.stacks import Stack, StackError
 
@@ -87,7 +87,7 @@ def render(stack: Stack, tree: Path, selection: Selection, cache: Path | None = 
     done = subprocess.run(command, capture_output=True, text=True, env=env)
     if done.returncode not in fine or not tree.is_dir():
         return Rendered(stack, tree, made, f"{stack.name}: cannot run: {_reason(done)}")
-    versions = baselines.tree_manifest(tree).get("versions") or _installed(python, stack)
+    versions = manifest.tree_manifest(tree).get("versions") or _installed(python, stack)
     broken = _broken(_junit(tree)) if selection.tests else {}
     return Rendered(stack, tree, made, versions=versions, broken=broken)
 
@@ -172,10 +172,10 @@ def stack_facts(*rendered: Rendered) -> dict[str, str]:
     facts = {}
     for side in rendered:
         installed = ", ".join(f"{name} {version}" for name, version in side.versions.items())
-        facts[side.stack.name] = baselines.describe_tree(side.tree) or installed or "versions unknown"
+        facts[side.stack.name] = manifest.describe_tree(side.tree) or installed or "versions unknown"
         for test, said in side.broken.items():
             facts[f"broke with {side.stack.name}: {test}"] = said
-    made = baselines.tree_manifest(rendered[0].tree).get("numerics")
+    made = manifest.tree_manifest(rendered[0].tree).get("numerics")
     if made:
         from layerviz.core import numerics
 
