@@ -8,7 +8,7 @@ from layerviz.catalogue import CONFIGS
 from layerviz.cli import main, tables
 from layerviz.core import divergences
 from layerviz.core.divergences import TENSORFLOW_OWN_CPU_KERNELS, Divergence
-from layerviz.pages import report
+from layerviz.pages import findings
 from layerviz.store.baselines import BACKENDS
 
 # Numeric environments as `layerviz.core.numerics.record()` describes them.
@@ -109,7 +109,7 @@ def edges(evidence: dict) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
     changes: dict[str, set[str]] = {}
     skips: dict[str, set[str]] = {}
     for row in evidence["varying"]:
-        config = report.describe(row["check"])[0]
+        config = findings.describe(row["check"])[0]
         runs = [run for run in row["runs"] if run[2] != "failed"]
         for before, after in itertools.pairwise(runs):
             kind = skips if "skipped" in (before[2], after[2]) else changes

@@ -20,7 +20,7 @@ from layerviz.catalogue.cases import LayerInfo
 from layerviz.cli import main
 from layerviz.core.raised import Raised
 from layerviz.inputs.images import PhotoSet
-from layerviz.pages import gallery, model_sheet, page, report
+from layerviz.pages import findings, gallery, model_sheet, page, report
 from layerviz.pipeline.render import render
 from layerviz.store import baselines
 from layerviz.upgrade import sweep
@@ -91,12 +91,16 @@ def report_page(values: list[str]) -> str:
         "bbox": [0, 1, 2, 3],
         "stats_moved": [{"name": activation, "channel": channel, "before": 1.0, "after": 2.0}],
     }
-    images = {column: {"path": before, "width": 16, "height": 16} for column in report.COLUMNS}
+    images = {column: {"path": before, "width": 16, "height": 16} for column in findings.COLUMNS}
     entries = [
-        report.Entry(case_id, "changed", [problem], images, numbers, cause=cause, group=group, title=title),
+        findings.Entry(case_id, "changed", [problem], images, numbers, cause=cause, group=group, title=title),
         # An exception's message is shown beside its cause; a second configuration lists both.
-        report.Entry(case_id + "2", "error", [example], cause="now raises " + example, group=group + "2", title=title),
-        report.Entry(case_id + "3", "error", [example], cause="now raises " + example, group=group + "3", title=title),
+        findings.Entry(
+            case_id + "2", "error", [example], cause="now raises " + example, group=group + "2", title=title
+        ),
+        findings.Entry(
+            case_id + "3", "error", [example], cause="now raises " + example, group=group + "3", title=title
+        ),
     ]
     with tempfile.TemporaryDirectory() as out:
         index = report.write(

@@ -9,7 +9,7 @@ import pytest
 from layerviz.catalogue import CHECKS, POST_SECTIONS
 from layerviz.core.raised import Raised
 from layerviz.judge.compare import compare
-from layerviz.pages import report
+from layerviz.pages import explain, findings, report, tree_diff
 from layerviz.pipeline.render import decode_png, render
 from layerviz.store import baselines
 
@@ -51,7 +51,7 @@ def trees(tmp_path):
 
 def test_diff_trees_finds_every_kind_of_difference(trees, tmp_path):
     out = tmp_path / "report"
-    entries, compared = report.diff_trees(*trees, out)
+    entries, compared = tree_diff.diff_trees(*trees, out)
     assert compared == 7
     statuses = {entry.case_id: (entry.status, entry.cause) for entry in entries}
     assert statuses == {
@@ -75,7 +75,7 @@ def test_diff_trees_finds_every_kind_of_difference(trees, tmp_path):
 
 def test_report_answers_first_then_lists_rows_by_cause(trees, tmp_path):
     out = tmp_path / "report"
-    entries, compared = report.diff_trees(*trees, out)
+    entries, compared = tree_diff.diff_trees(*trees, out)
     index = report.write(
         out, entries, title="a <b> test", labels={"before": "A", "after": "B"}, compared=compared, facts={"keras": "3"}
     )
@@ -127,7 +127,7 @@ def test_one_cause_in_many_configurations_is_one_line_with_compact_links(tmp_pat
         if c.weights == "keras" and c.case.section in (*POST_SECTIONS, "edge") and c.case.config.id != shifted_config
     ]
     entries = [
-        report.Entry(
+        findings.Entry(
             f"keras/tensorflow/{c.case.id}",
             "changed",
             ["initial weights changed"],
@@ -137,7 +137,7 @@ def test_one_cause_in_many_configurations_is_one_line_with_compact_links(tmp_pat
     ]
     shifted = [c for c in CHECKS if c.case.config.id == shifted_config]
     entries += [
-        report.Entry(
+        findings.Entry(
             f"{'fixed' if c.weights == 'fixed' else 'keras/tensorflow'}/{c.case.id}",
             "changed",
             ["moved"],
@@ -164,7 +164,7 @@ def test_an_exception_is_shown_with_its_message(tmp_path):
     out = tmp_path / "report"
     baseline = rendering("weightless/pooling/average/rgb")
     raised = Raised("weightless/pooling/average/rgb", "ValueError", "pool_size must be positive")
-    entry = report.changed(compare(baseline, raised), out)
+    entry = findings.changed(compare(baseline, raised), out)
     assert entry.cause == "now raises ValueError" and set(entry.images) == {"before"}
     report.write(out, [entry], title="t", labels={}, compared=1, facts={})
     summary = json.loads((out / "summary.json").read_text())
@@ -176,11 +176,11 @@ def test_an_exception_is_shown_with_its_message(tmp_path):
 
 def test_entries_written_apart_are_assembled(trees, tmp_path):
     out = tmp_path / "report"
-    entries, _ = report.diff_trees(*trees, out)
+    entries, _ = tree_diff.diff_trees(*trees, out)
     # As pytest-xdist workers do: each saves its own entries, in any order.
     for entry in reversed(entries):
-        report.save_entry(entry, out)
-    loaded = report.load_entries(out)
+        findings.save_entry(entry, out)
+    loaded = findings.load_entries(out)
     assert sorted(e.case_id for e in loaded) == sorted(e.case_id for e in entries)
     assert {e.case_id: (e.cause, e.severity, e.group) for e in loaded} == {
         e.case_id: (e.cause, e.severity, e.group) for e in entries
@@ -189,7 +189,7 @@ def test_entries_written_apart_are_assembled(trees, tmp_path):
 
 def test_identical_trees_report_no_differences(trees, tmp_path):
     before, _ = trees
-    entries, compared = report.diff_trees(before, before, tmp_path / "report")
+    entries, compared = tree_diff.diff_trees(before, before, tmp_path / "report")
     assert entries == [] and compared == 6
     index = report.write(tmp_path / "report", entries, title="t", labels={}, compared=compared, facts={})
     assert "6 checks compared: no differences" in index.read_text()
@@ -197,7 +197,7 @@ def test_identical_trees_report_no_differences(trees, tmp_path):
 
 def test_a_missing_tree_is_a_clear_error(tmp_path):
     with pytest.raises(baselines.BaselineError, match="nowhere: not a folder"):
-        report.diff_trees(tmp_path / "nowhere", tmp_path, tmp_path / "report")
+        tree_diff.diff_trees(tmp_path / "nowhere", tmp_path, tmp_path / "report")
 
 
 @chromium.needed
@@ -205,7 +205,7 @@ def test_chromium_shows_the_answer_first_at_laptop_width(trees, tmp_path):
     """At 1366 x 768 the answer is on the first screen, every row fits the width
     (no sideways scrolling) and every picture loads."""
     out = tmp_path / "report"
-    entries, compared = report.diff_trees(*trees, out)
+    entries, compared = tree_diff.diff_trees(*trees, out)
     index = report.write(
         out, entries, title="layerviz diff", labels={"before": "A", "after": "B"}, compared=compared, facts={}
     )
@@ -222,8 +222,8 @@ def test_chromium_shows_the_answer_first_at_laptop_width(trees, tmp_path):
     assert int(re.search(r'data-scroll-width="(\d+)"', dom).group(1)) <= 1366
 
 
-def changed_entry(label: str) -> report.Entry:
-    return report.Entry(label, "changed", ["values changed"], cause="values changed")
+def changed_entry(label: str) -> findings.Entry:
+    return findings.Entry(label, "changed", ["values changed"], cause="values changed")
 
 
 def test_only_seeded_random_draws_changing_is_said_once_as_the_random_stream():
@@ -234,7 +234,7 @@ def test_only_seeded_random_draws_changing_is_said_once_as_the_random_stream():
     note = report.annotate(entries, compared)
     assert note.startswith("the backend's random stream changed: every deterministic check matches")
     assert "(1 check of initial weights, 1 check of random layers)" in note
-    assert [e.cause for e in entries] == [report.INITIAL_WEIGHTS, report.RANDOM_DRAWS]
+    assert [e.cause for e in entries] == [explain.INITIAL_WEIGHTS, explain.RANDOM_DRAWS]
     assert report.summary_lines(entries, note)[0] == note
 
 
@@ -274,5 +274,5 @@ def test_tree_diffs_use_each_checks_own_tolerance(tmp_path):
         data = json.loads(stats.read_text())
         data["mean"][0] *= 1 + 1e-3
         stats.write_text(json.dumps(data))
-    entries, compared = report.diff_trees(tmp_path / "before", tmp_path / "after", tmp_path / "report")
+    entries, compared = tree_diff.diff_trees(tmp_path / "before", tmp_path / "after", tmp_path / "report")
     assert compared == 2 and [entry.case_id for entry in entries] == ["weightless/merging/add/rgb"]

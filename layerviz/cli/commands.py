@@ -22,7 +22,7 @@ from layerviz.core import numerics, quiet
 from layerviz.core.seeds import DEFAULT_SUITE_SEED
 from layerviz.inputs.colorspaces import COLOR_SPACES
 from layerviz.inputs.images import MIN_SIDE, WORKING_SIZE, ImageInputError, PhotoSet
-from layerviz.pages import report
+from layerviz.pages import report, tree_diff
 from layerviz.store import files, manifest, outputs
 from layerviz.store.baselines import BACKENDS, MANIFEST, BaselineError
 from layerviz.upgrade import stacks
@@ -361,7 +361,7 @@ def _diff(args: argparse.Namespace) -> int:
 
     claimed = outputs.claim(args.out, "--out", trees=[args.before, args.after])
     with _writing(args.out):
-        result = report.write_tree_diff(
+        result = tree_diff.write_tree_diff(
             args.before,
             args.after,
             args.out,
@@ -374,7 +374,7 @@ def _diff(args: argparse.Namespace) -> int:
     return 1 if result.entries else 0
 
 
-def _print_changes(result: report.TreeDiff) -> None:
+def _print_changes(result: tree_diff.TreeDiff) -> None:
     for entry in result.entries:
         print(f"{entry.status:10} {entry.case_id}")
         for problem in entry.problems:  # a model's: where its change starts

@@ -11,220 +11,32 @@ that pytest-xdist workers never write the same file; the page is assembled at th
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
-import numpy as np
-
-from layerviz.catalogue import CASES, UnknownNameError, get_case
-from layerviz.core.raised import Raised
-from layerviz.core.tolerance import Tolerance
+from layerviz.catalogue import CASES
 from layerviz.inputs.colorspaces import COLOR_SPACES
-from layerviz.judge.compare import Comparison, Outcome, compare, heat_map
-from layerviz.pages import page
-from layerviz.pipeline.render import Rendering, decode_png, encode_png, feature_picture
-from layerviz.store import baselines, files
+from layerviz.pages import explain, page
+from layerviz.pages.explain import count
+from layerviz.pages.findings import COLUMNS, LAYER, LAYER_AFTER, LAYER_BEFORE, Entry, cause_rank
+from layerviz.store import files
 
-COLUMNS = ("before", "after", "diff")
-# Causes by how much they say about behaviour, worst first (matched as prefixes).
-CAUSE_ORDER = (
-    "test failed",
-    "no baseline",
-    "baseline unreadable",
-    "now raises",
-    "now works",
-    "raises differently",
-    "output shape changed",
-    "layers changed",
-    "divergence fixed upstream",
-    "divergence changed",
-    "values shifted",
-    "values changed",
-    "raw values changed",
-    "initial weights changed",
-    "only in",
-)
+
+def annotate(entries: Sequence[Entry], compared: Collection[str]) -> str:
+    """Explain each entry's change in place (`explain.explain`, from their labels, statuses
+    and causes); return the line that sums every change up, where one does."""
+    said, note = explain.explain([(entry.case_id, entry.status, entry.cause) for entry in entries], compared)
+    for entry in entries:
+        entry.cause = said[entry.case_id].cause
+        entry.problems[:0] = said[entry.case_id].first
+    return note
+
+
 # Pictures in the report are shown this wide: three of them and the numbers fit a laptop screen.
 IMAGE_WIDTH = 128
 # A cause hitting more configurations than this lists them inline instead of one a line.
 LISTED_CONFIGURATIONS = 6
-
-
-@dataclass
-class Entry:
-    case_id: str  # the check: <set>/<section>/<config>/<colourspace>, or a test id
-    status: str  # changed, added, removed, missing (no baseline), unreadable or error
-    problems: list[str]
-    # column -> {"path": inside the report, "width", "height"}
-    images: dict[str, dict[str, Any]] = field(default_factory=dict)  # Any: as JSON has it
-    numbers: dict[str, Any] = field(default_factory=dict)  # Comparison.summary()
-    severity: tuple[float, ...] = ()
-    cause: str = ""  # what changed, shared by every check the same change hit
-    # What the check is of (filled in from the catalogue when empty).
-    group: str = ""  # layer configuration, e.g. edge/conv2d-transpose-k3-s2-same
-    title: str = ""  # its layers, e.g. Conv2DTranspose(k3, s2, same)
-    colorspace: str = ""
-    mode: str = ""  # weight mode: keras, fixed, or "" without weights
-
-    def __post_init__(self) -> None:
-        if not self.group:
-            self.group, self.title, self.colorspace, self.mode = describe(self.case_id)
-
-    @property
-    def rank(self) -> int:
-        return cause_rank(self.cause)
-
-
-def cause_rank(cause: str) -> int:
-    return next((i for i, prefix in enumerate(CAUSE_ORDER) if cause.startswith(prefix)), len(CAUSE_ORDER))
-
-
-def describe(check: str) -> tuple[str, str, str, str]:
-    """(configuration or test, its title, colour space, weight mode) of a check label:
-    a catalogue case by its configuration, a user's check by its name (test)."""
-    set_name, case_id = baselines.split_label(check)
-    parts = set_name.split("/")
-    mode = next((m for m in ("fixed", "as-is") if parts[-1] == m), "keras" if "keras" in parts else "")
-    try:
-        case = get_case(case_id)
-    except UnknownNameError:
-        name, _, space = case_id.rpartition("/")
-        return name or case_id, name or case_id, space if name else "", mode
-    return case.config.id, case.config.title, case.colorspace, mode
-
-
-INITIAL_WEIGHTS = "initial weights changed, layer maths unchanged"
-RANDOM_DRAWS = "random draws changed"
-RANDOM_STREAM = "the backend's random stream changed"
-
-
-def annotate(entries: Sequence[Entry], compared: Collection[str]) -> str:
-    """Say what each keras-mode change means, given its fixed-weight twin; and when every
-    deterministic check of `compared` matched and only seeded random draws differ
-    (initial weights, random layers), return the one line that says so ("" otherwise)."""
-    failed = {entry.case_id for entry in entries}
-    for entry in entries:
-        _weights_or_maths(entry, failed, compared)
-    drawn = [entry for entry in entries if entry.cause == INITIAL_WEIGHTS or _random_layer(entry)]
-    if not entries or len(drawn) < len(entries):
-        return ""
-    layers = [entry for entry in entries if entry.cause != INITIAL_WEIGHTS]
-    for entry in layers:
-        entry.cause = RANDOM_DRAWS
-        entry.problems.insert(0, "random draws changed (every deterministic check still matches)")
-    weighted = len(entries) - len(layers)
-    return (
-        f"{RANDOM_STREAM}: every deterministic check matches; only seeded random draws differ "
-        f"({_count(weighted, 'check')} of initial weights, {_count(len(layers), 'check')} of random layers)"
-    )
-
-
-def _weights_or_maths(entry: Entry, failed: set[str], compared: Collection[str]) -> None:
-    set_name, case_id = baselines.split_label(entry.case_id)
-    parts = set_name.split("/")
-    if entry.status != "changed" or "keras" not in parts or entry.cause.startswith(("now ", "raises", "divergence")):
-        return
-    twin = "/".join([*parts[: parts.index("keras")], "fixed", case_id])
-    if twin in compared and twin not in failed:
-        entry.cause = INITIAL_WEIGHTS
-        entry.problems.insert(0, "initial weights changed, layer maths unchanged (fixed weights still match)")
-    elif twin in failed:
-        entry.problems.insert(0, "layer maths changed (fixed weights differ too)")
-
-
-def _random_layer(entry: Entry) -> bool:
-    """A changed check of a layer that draws random numbers as it runs (augmentation)."""
-    if entry.status != "changed" or entry.cause.startswith(("now ", "raises", "divergence")):
-        return False
-    try:
-        return get_case(baselines.split_label(entry.case_id)[1]).config.random
-    except UnknownNameError:
-        return False
-
-
-def _case_folder(out: Path, case_id: str) -> Path:
-    return out / "cases" / _safe(case_id)
-
-
-def _safe(case_id: str) -> str:
-    """A check label as a relative path (test ids carry "::" and brackets)."""
-    return re.sub(r"[^A-Za-z0-9._/-]+", "_", case_id.replace("::", "/")).strip("/")
-
-
-def safe_name(name: str) -> str:
-    """A layer's name as one file name part."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._")[:80] or "_"
-
-
-def _save_image(out: Path, case_id: str, column: str, pixels: np.ndarray) -> dict[str, object]:
-    relative = f"cases/{_safe(case_id)}/{column}.png"
-    files.write_atomic(out / relative, encode_png(pixels))
-    return {"path": relative, "width": int(pixels.shape[1]), "height": int(pixels.shape[0])}
-
-
-def changed(comparison: Comparison, out: Path, cause: str | None = None) -> Entry:
-    """The entry of a failed comparison, with before / after / diff pictures (a side
-    that raised has none)."""
-    case_id = comparison.case_id
-    images = {}
-    for column, outcome in (("before", comparison.baseline), ("after", comparison.obtained)):
-        if isinstance(outcome, Rendering):
-            images[column] = _save_image(out, case_id, column, outcome.pixels)
-    if comparison.diff is not None:
-        images["diff"] = _save_image(out, case_id, "diff", heat_map(comparison.diff, comparison.tolerance.levels))
-    layer = comparison.layer_change.obtained if comparison.layer_change else None
-    if layer is not None and layer.raw is not None:
-        images[LAYER] = _save_image(out, case_id, f"layer-{safe_name(layer.name)}", feature_picture(layer.raw))
-    return Entry(
-        case_id,
-        "changed",
-        comparison.problems,
-        images,
-        comparison.summary(),
-        comparison.severity,
-        cause or comparison.cause,
-    )
-
-
-ONE_SIDED_CAUSES = {
-    "missing": "no baseline",
-    "unreadable": "baseline unreadable",
-    "added": "only in the second tree",
-    "removed": "only in the first tree",
-}
-
-
-def one_sided(case_id: str, status: str, problem: str, out: Path, outcome: Outcome | None = None) -> Entry:
-    """A check only one side has (added / removed / missing), or cannot read (unreadable)."""
-    images = {}
-    if isinstance(outcome, Rendering):
-        column = "before" if status == "removed" else "after"
-        images[column] = _save_image(out, case_id, column, outcome.pixels)
-    elif isinstance(outcome, Raised):
-        problem = f"{problem} ({'baseline' if status == 'removed' else 'obtained'}: raises {outcome})"
-    return Entry(case_id, status, [problem], images, cause=ONE_SIDED_CAUSES[status])
-
-
-def test_failed(test_id: str, error: str, text: str) -> Entry:
-    """A test that failed before or after its comparison (its own code, a fixture)."""
-    return Entry(test_id, "error", [text], cause=f"test failed: {error}", group=test_id, title=test_id)
-
-
-def save_entry(entry: Entry, out: Path) -> None:
-    data = json.dumps(asdict(entry), indent=2) + "\n"
-    files.write_atomic(_case_folder(out, entry.case_id) / "entry.json", data.encode())
-
-
-def load_entries(out: Path) -> list[Entry]:
-    entries = []
-    for path in sorted((out / "cases").rglob("entry.json")):
-        data = json.loads(path.read_text())
-        data["severity"] = tuple(data["severity"])
-        entries.append(Entry(**data))
-    return entries
 
 
 # --- the answer: entries grouped by cause, then by configuration ----------------------
@@ -247,21 +59,17 @@ class Group:
         modes = {e.mode for e in self.entries if e.mode}
         parts = []
         if spaces:
-            parts.append(_count(len(spaces), "colour space"))
+            parts.append(count(len(spaces), "colour space"))
         if len(modes) > 1:
-            parts.append(_count(len(modes), "mode"))
+            parts.append(count(len(modes), "mode"))
         elif modes:
             parts.append(f"{next(iter(modes))} weights")
-        return " × ".join(parts) or _count(len(self.entries), "check")
+        return " × ".join(parts) or count(len(self.entries), "check")
 
     @property
     def example(self) -> str:
         """The first problem of its first check: the message, where a layer raised."""
         return self.entries[0].problems[0] if self.entries[0].problems else ""
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _colorspace_order(entry: Entry) -> int:
@@ -305,7 +113,7 @@ def headline(cause: str, groups: Sequence[Group]) -> str:
     checks = sum(len(g.entries) for g in groups)
     if len(groups) == 1:
         return f"{groups[0].title}: {cause}, {groups[0].extent}"
-    return f"{cause}: {_count(checks, 'check')} in {len(groups)} configurations"
+    return f"{cause}: {count(checks, 'check')} in {len(groups)} configurations"
 
 
 def summary_lines(entries: Sequence[Entry], note: str = "") -> list[str]:
@@ -446,7 +254,7 @@ class _Rows:
 
 def _answer(cause: str, groups: Sequence[Group]) -> _Cause:
     links = [_Link(g.anchor, g.title, g.extent, _example(g)) for g in groups]
-    checks = _count(sum(len(g.entries) for g in groups), "check")
+    checks = count(sum(len(g.entries) for g in groups), "check")
     return _Cause(cause, checks, links, len(groups) > LISTED_CONFIGURATIONS)
 
 
@@ -455,9 +263,7 @@ def _example(group: Group) -> str:
     return group.example if group.cause.startswith(("now raises", "raises differently", "test failed")) else ""
 
 
-# The images of a model's first differing layer, shown beside the words that name it: as a
-# check obtained it, or as the two trees of an upgrade have it.
-LAYER, LAYER_BEFORE, LAYER_AFTER = "layer", "layer-before", "layer-after"
+# The images of a model's first differing layer, shown beside the words that name it.
 LAYER_IMAGES = {
     LAYER: "the first differing layer, obtained",
     LAYER_BEFORE: "the first differing layer, before",
@@ -509,63 +315,3 @@ def _image(entry: Entry, column: str, label: str) -> page.Picture | None:
     return page.picture(
         str(image["path"]), f"{entry.case_id}: {label}", int(image["width"]), int(image["height"]), IMAGE_WIDTH
     )
-
-
-def diff_trees(before: Path, after: Path, out: Path, tolerance: Tolerance | None = None) -> tuple[list[Entry], int]:
-    """Compare two baseline trees case by case, with the comparison (and the tolerance) the
-    tests use.
-
-    Returns the entries of what differs (pictures written under `out`) and how
-    many cases were compared.
-    """
-    old, new = baselines.discover(before), baselines.discover(after)
-    entries = []
-    for case_id in sorted(set(old) | set(new)):
-        try:
-            first, second = (baselines.load(tree[case_id], case_id) if case_id in tree else None for tree in (old, new))
-        except baselines.BaselineError as exc:
-            entries.append(one_sided(case_id, "unreadable", str(exc), out))
-            continue
-        if first is None or second is None:
-            status, root = ("added", after) if first is None else ("removed", before)
-            entries.append(one_sided(case_id, status, f"only in {root}", out, first or second))
-            continue
-        comparison = compare(first, second, tolerance or check_tolerance(case_id))
-        if not comparison.ok:
-            entry = changed(comparison, out)
-            index = comparison.layer_change.index if comparison.layer_change else None
-            for column, tree in ((LAYER_BEFORE, old), (LAYER_AFTER, new)):  # a model's layer, both sides
-                picture = baselines.layer_png(tree[case_id], index) if index is not None else None
-                if picture is not None and picture.is_file():
-                    entry.images[column] = _save_image(out, case_id, column, decode_png(picture.read_bytes())[0])
-            entries.append(entry)
-    return entries, len(set(old) | set(new))
-
-
-def check_tolerance(label: str) -> Tolerance:
-    """The tolerance the tests compare a check with: the suite's, loosened to what its
-    catalogue configuration is measured to need (a user's check: the suite's)."""
-    try:
-        return Tolerance().at_least(get_case(baselines.split_label(label)[1]).config.tolerance)
-    except UnknownNameError:
-        return Tolerance()
-
-
-@dataclass
-class TreeDiff:
-    entries: list[Entry]
-    compared: int
-    note: str  # the line that sums every change up, where one does
-    index: Path  # the report page
-
-
-def write_tree_diff(
-    before: Path, after: Path, out: Path, *, title: str, labels: Mapping[str, str], facts: Mapping[str, str]
-) -> TreeDiff:
-    """Compare two trees, explain what changed (twins, random draws) and write the report
-    under `out` (a folder its caller claimed: `layerviz.store.outputs`)."""
-    entries, compared = diff_trees(before, after, out)
-    both = set(baselines.discover(before)) & set(baselines.discover(after))
-    note = annotate(entries, both)
-    index = write(out, entries, title=title, labels=labels, compared=compared, facts=facts, note=note)
-    return TreeDiff(entries, compared, note, index)

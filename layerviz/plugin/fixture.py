@@ -22,7 +22,7 @@ from layerviz.inputs import colorspaces
 from layerviz.inputs.images import ImageInputError, PhotoSet
 from layerviz.judge.compare import Comparison, Outcome, compare, heat_map, side_by_side
 from layerviz.judge.verdict import FIXED_UPSTREAM, Found, Verdict, Write, decide
-from layerviz.pages import gallery, report
+from layerviz.pages import findings, gallery
 from layerviz.pipeline import subject as subjects
 from layerviz.pipeline.layers import FixedWeightsError
 from layerviz.pipeline.render import Rendering, encode_png, feature_picture
@@ -287,12 +287,12 @@ class LayerRegression:
                 cause = verdict.cause
                 if cause is not None and cause != FIXED_UPSTREAM:
                     cause = f"{cause}: {comparison.cause}"
-                entry = report.changed(comparison, out, cause)
+                entry = findings.changed(comparison, out, cause)
             else:
                 assert verdict.status is not None  # every failing verdict has one (verdict.py)
-                entry = report.one_sided(obtained.case_id, verdict.status, unreadable or head, out, obtained)
+                entry = findings.one_sided(obtained.case_id, verdict.status, unreadable or head, out, obtained)
             entry.problems.extend([*explained, *([note] if verdict.write is not Write.NOTHING else [])])
-            report.save_entry(entry, out)
+            findings.save_entry(entry, out)
             self.request.node.user_properties.append((ENTRY_PROPERTY, entry.case_id))
         raise AssertionError(message)
 
@@ -324,7 +324,9 @@ class LayerRegression:
             lines.append(f"  side by side: {side} (baseline | obtained | diff)")
         changed = comparison.layer_change.obtained if comparison.layer_change else None
         if changed is not None and changed.raw is not None:
-            layer = self._artifact(target.png, f"layer-{report.safe_name(changed.name)}", feature_picture(changed.raw))
+            layer = self._artifact(
+                target.png, f"layer-{findings.safe_name(changed.name)}", feature_picture(changed.raw)
+            )
             lines.append(f"  that layer:   {layer} (obtained)")
         if where.divergence is not None:
             lines.insert(0, f"{label}: known divergence changed: {where.divergence}")

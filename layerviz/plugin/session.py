@@ -24,7 +24,7 @@ from layerviz.store import baselines, manifest, outputs
 from layerviz.store.location import NO_BACKEND_SET
 
 if TYPE_CHECKING:
-    from layerviz.pages import report
+    from layerviz.pages import findings
 
 # user_properties of a test: that it uses the fixture, the checks it started, and
 # the checks that saved a report entry (pytest-xdist sends them to the controller).
@@ -156,9 +156,9 @@ class LayerSession:
         self._save_failure(test.nodeid, f"{error} ({test.when})", message)
 
     def _save_failure(self, nodeid: str, cause: str, message: str) -> None:
-        from layerviz.pages import report
+        from layerviz.pages import findings
 
-        report.save_entry(report.test_failed(nodeid, cause, message), self.report_dir)
+        findings.save_entry(findings.test_failed(nodeid, cause, message), self.report_dir)
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         # A baseline that changed refreshes the provenance of the set it was written into;
@@ -210,11 +210,11 @@ class LayerSession:
         assert self.settings.gallery_dir is not None
         return self.settings.gallery_dir
 
-    def entries(self) -> tuple[list[report.Entry], str]:
+    def entries(self) -> tuple[list[findings.Entry], str]:
         """The failed checks' entries, annotated, and the line that sums them up, if one does."""
-        from layerviz.pages import report
+        from layerviz.pages import findings, report
 
-        entries = report.load_entries(self.report_dir)
+        entries = findings.load_entries(self.report_dir)
         return entries, report.annotate(entries, self.compared)
 
     def write_report(self) -> Path:

@@ -18,7 +18,7 @@ from pathlib import Path
 from layerviz.core import numerics
 from layerviz.core.raised import Raised
 from layerviz.judge.compare import compare
-from layerviz.pages import page, report
+from layerviz.pages import explain, findings, page, tree_diff
 from layerviz.pipeline.render import Rendering
 from layerviz.store import baselines, files, manifest
 from layerviz.upgrade import stacks
@@ -210,10 +210,9 @@ def _explain(release: str, rows: list[dict], compared: set[str]) -> str:
     """As the report does: a keras-mode change whose fixed twin matches is "initial weights
     changed"; a release whose every change is a seeded random draw only reseeds."""
     cells = {row["check"]: row["cells"][release] for row in rows if row["cells"][release]["state"] == "differs"}
-    entries = [report.Entry(check, "changed", [], cause=cell["detail"]) for check, cell in cells.items()]
-    note = report.annotate(entries, compared)
-    for entry in entries:
-        cells[entry.case_id]["detail"] = entry.cause
+    said, note = explain.explain([(check, "changed", cell["detail"]) for check, cell in cells.items()], compared)
+    for check, cell in cells.items():
+        cell["detail"] = said[check].cause
     return note
 
 
@@ -238,7 +237,7 @@ def _cell(
         return Cell(
             state, outcome.type if isinstance(outcome, Raised) else "the newest release does not render it", picture
         )
-    comparison = compare(reference, outcome, report.check_tolerance(check))
+    comparison = compare(reference, outcome, tree_diff.check_tolerance(check))
     if comparison.ok:
         return Cell("same", "", picture)
     if isinstance(outcome, Raised):
@@ -346,7 +345,7 @@ def evidence(data: dict) -> dict:
         "numerics": data.get("numerics", {}),
         "checks": len(data["rows"]),
         # What was swept, varying or not: a claim about anything else has no evidence here.
-        "configurations": sorted({report.describe(row["check"])[0] for row in data["rows"]}),
+        "configurations": sorted({findings.describe(row["check"])[0] for row in data["rows"]}),
         "releases": releases,
         "varying": found,
     }
@@ -371,7 +370,7 @@ def evidence_markdown(found: dict) -> str:
     ]
     grouped: dict[tuple[str, tuple], list[str]] = {}
     for row in found["varying"]:
-        group = report.describe(row["check"])[0]
+        group = findings.describe(row["check"])[0]
         runs = tuple((a, b, what) for a, b, what in row["runs"] if not what.startswith("failed"))
         grouped.setdefault((group, runs), []).append(row["check"])
     for (group, runs), checks in sorted(grouped.items()):

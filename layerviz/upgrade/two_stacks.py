@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from layerviz.pages import report
+from layerviz.pages import tree_diff
 from layerviz.store import manifest
 from layerviz.upgrade import stacks
 from layerviz.upgrade.stacks import Stack, StackError
@@ -185,14 +185,14 @@ def stack_facts(*rendered: Rendered) -> dict[str, str]:
 
 def upgrade(
     before: Stack, after: Stack, selection: Selection, out: Path, cache: Path | None = None
-) -> tuple[report.TreeDiff | None, list[Rendered]]:
+) -> tuple[tree_diff.TreeDiff | None, list[Rendered]]:
     """Render `selection` with both stacks here and compare them; the report goes to
     `out/report`, the trees to `out/trees`. None when a stack could not render."""
     check_releases([before, after], cache)
     sides = render_all([(before, out / "trees" / "from"), (after, out / "trees" / "to")], selection, cache)
     if any(side.error for side in sides):
         return None, sides
-    result = report.write_tree_diff(
+    result = tree_diff.write_tree_diff(
         sides[0].tree,
         sides[1].tree,
         out / "report",
@@ -212,11 +212,11 @@ class Bisection:
     good: str  # the last release that renders as the first one does
     bad: str  # the first that renders otherwise
     tried: list[str]
-    changes: report.TreeDiff | None = None  # good against bad
+    changes: tree_diff.TreeDiff | None = None  # good against bad
 
 
-def same(first: Path, second: Path, out: Path) -> report.TreeDiff:
-    return report.write_tree_diff(first, second, out, title=f"{first} -> {second}", labels={}, facts={})
+def same(first: Path, second: Path, out: Path) -> tree_diff.TreeDiff:
+    return tree_diff.write_tree_diff(first, second, out, title=f"{first} -> {second}", labels={}, facts={})
 
 
 def bisect(
