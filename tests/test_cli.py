@@ -306,7 +306,7 @@ def test_a_decompression_bomb_baseline_is_one_line_for_gallery_and_an_unreadable
 def test_output_to_a_reader_that_went_away_exits_quietly():
     """`layerviz list | head -1`: head reads a line and closes the pipe; Unix tools stop
     there without a word, and so does layerviz (141: what a shell says of them)."""
-    from layerviz.cli.commands import BROKEN_PIPE, main
+    from layerviz.cli.app import BROKEN_PIPE, main
 
     reader, writer = os.pipe()
     os.close(reader)  # the reader is gone before anything is written
