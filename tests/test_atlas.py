@@ -22,6 +22,8 @@ from layerviz.inputs.images import PhotoSet, centre
 from layerviz.pipeline import layers, subject
 from layerviz.pipeline.layers import make_layer
 
+import baseline_tree
+
 BACKEND = keras.backend.backend()
 ATLAS = [config for config in CONFIGS if config.section in atlas.SECTION_TITLES]
 
@@ -43,7 +45,7 @@ def raises_here(config) -> bool:
     name = baselines.set_name(config.per_backend, "fixed" if config.has_weights else "keras", BACKEND)
     known = divergences.find(config.id, BACKEND, keras.version(), numerics.record(numerics.DEFAULT_MODE))
     folder = root / (baselines.divergence_set(known, name) if known else name)
-    return baselines.records_error(baselines.png_path(folder, f"{config.id}/rgb"))
+    return baseline_tree.records_error(baselines.png_path(folder, f"{config.id}/rgb"))
 
 
 def skip_if_unavailable(config) -> None:

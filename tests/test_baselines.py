@@ -21,6 +21,7 @@ from layerviz.inputs.images import DEFAULT_PAIR, WORKING_SIZE, sample_path
 from layerviz.pipeline.render import Rendering, decode_png, encode_png, render
 from layerviz.store import baselines, files, manifest
 
+import baseline_tree
 from odd_inputs import baseline_cases, png_bytes_header_only, snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -108,8 +109,8 @@ def test_committed_tree_has_exactly_one_baseline_per_case():
     """Hygiene: every case has its baselines, and no file is there that no case produces."""
     for name in ("weightless", "fixed", "keras/tensorflow"):
         assert (COMMITTED / name).is_dir(), name
-    missing = [str(p.relative_to(COMMITTED)) for p in baselines.missing_files(COMMITTED)]
-    obsolete = [str(p.relative_to(COMMITTED)) for p in baselines.obsolete_files(COMMITTED)]
+    missing = [str(p.relative_to(COMMITTED)) for p in baseline_tree.missing_files(COMMITTED)]
+    obsolete = [str(p.relative_to(COMMITTED)) for p in baseline_tree.obsolete_files(COMMITTED)]
     assert missing == [], "cases without a baseline (make them with `pytest --regen-all`)"
     assert obsolete == [], "baselines no case produces (remove them with `pytest --regen-all --layerviz-prune`)"
 
@@ -144,7 +145,7 @@ def test_hygiene_finds_obsolete_and_missing_files(tmp_path, rendering):
     baselines.save(rendering, stray[0])
     baselines.save(rendering, stray[1])
     stray[2].write_text("x")
-    obsolete = baselines.obsolete_files(root)
+    obsolete = baseline_tree.obsolete_files(root)
     assert set(obsolete) == {
         stray[0],
         baselines.stats_path(stray[0]),
@@ -152,7 +153,7 @@ def test_hygiene_finds_obsolete_and_missing_files(tmp_path, rendering):
         baselines.stats_path(stray[1]),
         stray[2],
     }
-    missing = baselines.missing_files(root)
+    missing = baseline_tree.missing_files(root)
     assert root / "fixed" / "MANIFEST.json" in missing
     assert good not in missing and baselines.png_path(root / "fixed", "conv2d/k3-relu/rgb") in missing
     assert not any("weightless" in str(path) for path in missing)  # only sets that are present
@@ -234,12 +235,12 @@ def test_an_exception_baseline_is_a_sidecar_without_picture(tmp_path, rendering)
     baselines.save(rendering, png)
     raised = Raised(rendering.case_id, "ValueError", "cannot pad unevenly")
     assert baselines.save(raised, png) == [png, baselines.stats_path(png)]
-    assert not png.exists() and baselines.records_error(png)
+    assert not png.exists() and baseline_tree.records_error(png)
     assert baselines.load(png, rendering.case_id) == raised
     assert baselines.discover(tmp_path) == {rendering.case_id: png}
     # Working again: the picture comes back and the sidecar holds statistics again.
     baselines.save(rendering, png)
-    assert png.is_file() and not baselines.records_error(png)
+    assert png.is_file() and not baseline_tree.records_error(png)
 
 
 def test_saving_only_the_part_that_changed(tmp_path, rendering):
@@ -254,9 +255,9 @@ def test_hygiene_expects_no_picture_beside_an_exception(tmp_path, rendering):
     root = tmp_path / "baselines"
     png = baselines.png_path(root / "fixed", "conv2d/k3-relu/hsv")
     baselines.save(Raised("fixed/conv2d/k3-relu/hsv", "ValueError", "no"), png)
-    assert png not in baselines.missing_files(root)
+    assert png not in baseline_tree.missing_files(root)
     png.write_bytes(b"stale")  # left from before the layer raised
-    assert png in baselines.obsolete_files(root)
+    assert png in baseline_tree.obsolete_files(root)
 
 
 def test_hygiene_expects_each_divergence_set_beside_the_set_it_stands_in_for(tmp_path, rendering, monkeypatch):
@@ -264,7 +265,7 @@ def test_hygiene_expects_each_divergence_set_beside_the_set_it_stands_in_for(tmp
     monkeypatch.setattr(divergences, "KNOWN", (known,))
     root = tmp_path / "baselines"
     (root / "fixed").mkdir(parents=True)
-    missing = {p.relative_to(root).as_posix() for p in baselines.missing_files(root)}
+    missing = {p.relative_to(root).as_posix() for p in baseline_tree.missing_files(root)}
     expected = {
         f"divergences/jax/from-3.1.0-before-3.2.0/fixed/edge/conv2d-k3-same/{space}{suffix}"
         for space in ("luminance", "rgb", "hsv", "ycbcr")
@@ -274,7 +275,8 @@ def test_hygiene_expects_each_divergence_set_beside_the_set_it_stands_in_for(tmp
     assert not any("keras/jax" in path for path in missing)  # that set is not present here
     (root / "keras" / "jax").mkdir(parents=True)
     assert any(
-        "from-3.1.0-before-3.2.0/keras/jax/edge/conv2d-k3-same/rgb.png" in str(p) for p in baselines.missing_files(root)
+        "from-3.1.0-before-3.2.0/keras/jax/edge/conv2d-k3-same/rgb.png" in str(p)
+        for p in baseline_tree.missing_files(root)
     )
     assert baselines.split_label("divergences/jax/from-3.1.0-before-3.2.0/keras/jax/edge/conv2d-k3-same/rgb") == (
         "divergences/jax/from-3.1.0-before-3.2.0/keras/jax",

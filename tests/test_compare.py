@@ -6,7 +6,8 @@ from hypothesis import strategies as st
 from layerviz.catalogue.cases import LayerInfo
 from layerviz.core.raised import Raised
 from layerviz.core.tolerance import Tolerance
-from layerviz.judge.compare import compare, heat_map, side_by_side
+from layerviz.judge.compare import compare
+from layerviz.judge.pictures import heat_map, side_by_side
 from layerviz.pipeline.render import Rendering, render
 
 

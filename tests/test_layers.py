@@ -8,8 +8,9 @@ from layerviz.catalogue.cases import LayerInfo, Step
 from layerviz.core.seeds import derive_seed
 from layerviz.inputs.images import PhotoSet, load_sample, sample_path
 from layerviz.pipeline.layers import make_layer
-from layerviz.pipeline.subject import case_inputs, parameter_count, run_case, summary, trace_case
 from layerviz.pipeline.subject import of as subject_of
+
+from cases_run import case_inputs, parameter_count, run_case, summary, trace_case
 
 
 def test_seeds_are_stable_distinct_int32():

@@ -19,6 +19,7 @@ from layerviz.pipeline.render import decode_png, encode_png
 # is imported once, out here, not again (and assertion-rewritten again) in every inner run.
 from layerviz.store import baselines, manifest
 
+import baseline_tree
 from odd_inputs import png_bytes_header_only
 
 CASE_ID = "merging/add/luminance"  # cheap: no weights
@@ -595,7 +596,7 @@ def test_a_recorded_exception_fails_as_now_works_when_the_layer_works_again(upgr
     monkeypatch.setenv("LAYERVIZ_TEST_CHANGES", "maximum-raises")
     upgradable.runpytest("--regen-all", "-k", "maximum").assert_outcomes(passed=2)
     png = baselines.png_path(upgradable.path / "baselines" / "weightless", "merging/maximum/rgb")
-    assert not png.exists() and baselines.records_error(png)
+    assert not png.exists() and baseline_tree.records_error(png)
     assert json.loads(baselines.stats_path(png).read_text())["raises"]["type"] == "ValueError"
     upgradable.runpytest("-k", "maximum").assert_outcomes(passed=2)  # still raising, as recorded
     monkeypatch.delenv("LAYERVIZ_TEST_CHANGES")

@@ -16,7 +16,8 @@ from layerviz.catalogue import get_case
 from layerviz.catalogue.cases import Case
 from layerviz.inputs import colorspaces
 from layerviz.inputs.images import DEFAULT_PAIR, load_sample
-from layerviz.pipeline.subject import case_inputs, run_case
+
+from cases_run import case_inputs, run_case
 
 
 def shown(case_id: str) -> np.ndarray:

@@ -13,6 +13,8 @@ from layerviz.inputs.images import ImageInputError, PhotoSet
 from layerviz.pipeline import subject
 from layerviz.pipeline.layers import NUMPY_INITIALIZERS, FixedWeightsError, walk
 
+import cases_run
+
 
 class Mix(keras.layers.Layer):
     """A learned colour mixing whose weight is made inside build, without an initializer attribute."""
@@ -171,7 +173,7 @@ def test_each_photo_set_gives_its_own_inputs_which_no_layer_can_change():
     grey = trace(identity, colorspace="luminance", photos=PhotoSet.files(flat[1:])).raw
     np.testing.assert_allclose(grey, np.full((32, 32, 1), 0.75), atol=1e-6)
     shared = trace(identity, colorspace="hsv").raw
-    [made] = subject._inputs(subject._BUNDLED, "hsv", 32, 32, 1)
+    [made] = subject.photo_inputs(PhotoSet.bundled(), "hsv", 32, 32, 1)
     np.testing.assert_array_equal(shared, made)
     with pytest.raises(ValueError, match="read-only"):
         made[0, 0, 0] = 1.0
@@ -253,7 +255,7 @@ def test_as_is_keeps_a_trained_models_weights_beside_a_weightless_layer_of_the_u
     model.save(path)
     loaded = keras.saving.load_model(path)
     negative = keras.layers.Lambda(lambda x: 1.0 - x)
-    photo = subject._inputs(subject._BUNDLED, "rgb", 16, 16, 1)[0][np.newaxis]
+    photo = subject.photo_inputs(PhotoSet.bundled(), "rgb", 16, 16, 1)[0][np.newaxis]
     before = subject.trace(subject.of([negative, loaded]), "rgb", size=16, weights="as-is").raw
     np.testing.assert_allclose(before, keras.ops.convert_to_numpy(model(1.0 - photo))[0], atol=1e-6)
     after = subject.trace(subject.of([loaded, negative]), "rgb", weights="as-is").raw  # at the size it declares
@@ -281,4 +283,4 @@ def test_every_layer_of_a_users_model_or_list_is_traced_in_the_order_it_returned
     ]  # the model itself is not among them: its output is the check's
     assert nested.trace[0][2].min() >= 0.0  # after its relu: what the next layer was given
     assert trace(keras.layers.Conv2D(3, 3)).trace == ()  # one layer: its output says it all
-    assert subject.trace_case(catalogue.get_case("conv2d-two/k3-relu-relu/luminance")).trace == ()
+    assert cases_run.trace_case(catalogue.get_case("conv2d-two/k3-relu-relu/luminance")).trace == ()

@@ -10,90 +10,21 @@ Each failed comparison names one cause, so a report can group what it found.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from layerviz.core.raised import Raised
-from layerviz.core.tolerance import MAX_LEVEL_DIFF, Tolerance
-from layerviz.pipeline.render import LayerTrace, Rendering, Stats
+from layerviz.core.tolerance import Tolerance
+from layerviz.judge.moves import StatMove, moved
+from layerviz.judge.trace import LayerChange, first_changed_layer
+from layerviz.pipeline.render import Rendering
 
 Outcome = Rendering | Raised
 
 # A picture whose changed pixels mostly vanish when moved by at most this many rows
 # and columns is reported as shifted, not as changed.
 MAX_SHIFT = 2
-
-# A trace records 4 significant digits (render.LayerTrace), which round a value by at
-# most 5e-4 of itself: a layer differs when it moved by more than 0.1%.
-TRACE_RTOL = 1e-3
-
-
-@dataclass(frozen=True)
-class StatMove:
-    """One raw-output statistic of one channel that moved beyond tolerance."""
-
-    name: str
-    channel: str
-    before: float
-    after: float
-
-    def __str__(self) -> str:
-        return f"{self.name}[{self.channel}] {self.before:.6g} -> {self.after:.6g}"
-
-
-@dataclass(frozen=True)
-class LayerChange:
-    """The first layer of a model or list whose output differs from the baseline's, or
-    why none can be named."""
-
-    said: str
-    obtained: LayerTrace | None = None  # that layer's output, to show it
-    index: int | None = None  # its place in the trace
-
-    def __str__(self) -> str:
-        return self.said
-
-
-def first_changed_layer(baseline: Rendering, obtained: Rendering, tolerance: Tolerance) -> LayerChange | None:
-    """Where a model's change starts: the first layer, in the order they returned, whose
-    class, output shape or statistics differ (names are Keras's, and may be numbered by
-    what else the process made, so they are not compared). None without a trace."""
-    if not obtained.trace:
-        return None
-    if not baseline.trace:
-        return LayerChange(
-            "first differing layer: unknown, the baseline records no layer's output (made before layerviz "
-            "recorded them): `--layerviz-rewrite` records them"
-        )
-    for index, (old, new) in enumerate(zip(baseline.trace, obtained.trace, strict=False)):
-        if (old.layer, old.stats.shape) != (new.layer, new.stats.shape):
-            what = f"was {old.layer} {_shape(old)}"
-        else:
-            moves = _moved(old.stats, new.stats, replace(tolerance, rtol=max(tolerance.rtol, TRACE_RTOL)))
-            if not moves:
-                continue
-            what = ", ".join(f"{m.name} {m.before:.6g} -> {m.after:.6g}{_percent(m)}" for m in moves)
-        before = {0: "no layer before it", 1: "the layer before it matches"}.get(
-            index, f"the {index} layers before it match"
-        )
-        return LayerChange(
-            f"first differing layer: `{new.name}` ({new.layer}), output {_shape(new)}: {what}; {before}", new, index
-        )
-    old_count, new_count = len(baseline.trace), len(obtained.trace)
-    if old_count != new_count:
-        return LayerChange(
-            f"layers: {new_count} now, {old_count} in the baseline; the first {min(old_count, new_count)} match"
-        )
-    return LayerChange(f"every layer's output matches ({new_count} layers): only the rendering differs")
-
-
-def _shape(trace: LayerTrace) -> str:
-    return "(" + ", ".join(map(str, trace.stats.shape)) + ")"
-
-
-def _percent(move: StatMove) -> str:
-    return f" ({100.0 * (move.after - move.before) / abs(move.before):+.1f}%)" if move.before else ""
 
 
 @dataclass
@@ -357,7 +288,7 @@ def compare(baseline: Outcome, obtained: Outcome, tolerance: Tolerance = Toleran
             f"obtained {after.shape} {'/'.join(after.channels)}"
         )
     else:
-        result.stats_moved += _moved(before, after, tolerance)
+        result.stats_moved += moved(before, after, tolerance)
         _compare_pre_activation(baseline, obtained, tolerance, result)
     if obtained.trace and not result.ok:  # a catalogue check has no trace: nothing to look for
         result.layer_change = first_changed_layer(baseline, obtained, tolerance)
@@ -374,61 +305,8 @@ def _compare_pre_activation(baseline: Rendering, obtained: Rendering, tolerance:
         )
     else:
         for old, new in zip(baseline.pre_activation, obtained.pre_activation, strict=True):
-            result.stats_moved += _moved(old.stats, new.stats, tolerance, f" before {new.activation}")
-
-
-def magnitude(stats: Stats) -> float:
-    """The largest finite |value| the statistics record (its min and max over channels):
-    the scale round-off is relative to."""
-    ends = np.abs(np.array([*stats.min, *stats.max], dtype=np.float64))
-    ends = ends[np.isfinite(ends)]
-    return float(ends.max()) if ends.size else 0.0
-
-
-def _moved(before: Stats, after: Stats, tolerance: Tolerance, suffix: str = "") -> list[StatMove]:
-    # Every statistic of every channel in one call: statistics x channels.
-    old, new = (np.array([getattr(stats, name) for name in Stats.NAMES]) for stats in (before, after))
-    # atol is for statistics near zero, and scales with the output's own magnitude (it was
-    # measured on pictures, whose values are around 1): a 5% change of values around 1e-7
-    # is caught as surely as one of values around 1, and round-off of values around 1e4,
-    # which is 1e4 times larger, still passes.
-    atol = tolerance.atol * max(magnitude(before), float(np.finfo(np.float32).tiny))
-    close = np.isclose(new, old, rtol=tolerance.rtol, atol=atol, equal_nan=True)
-    return [
-        StatMove(name + suffix, channel, float(old[row, column]), float(new[row, column]))
-        for row, name in enumerate(Stats.NAMES)
-        for column, channel in enumerate(after.channels)
-        if not close[row, column]
-    ]
+            result.stats_moved += moved(old.stats, new.stats, tolerance, f" before {new.activation}")
 
 
 def _describe_records(rendering: Rendering) -> str:
     return ", ".join(f"layer {r.layer} ({r.activation})" for r in rendering.pre_activation) or "none"
-
-
-def heat_map(diff: np.ndarray, levels: int = MAX_LEVEL_DIFF) -> np.ndarray:
-    """RGB picture of a difference map: black = equal, grey = within tolerance, red to
-    yellow = beyond it, yellow at this map's largest difference: a uniform shift is one
-    flat colour, a local change a bright patch."""
-    heat = np.zeros((*diff.shape, 3), dtype=np.uint8)
-    heat[(diff > 0) & (diff <= levels)] = (64, 64, 64)
-    beyond = diff > levels
-    if beyond.any():
-        top = int(diff.max())
-        ramp = (diff[beyond].astype(np.float64) - levels) / max(top - levels, 1)
-        heat[beyond, 0] = 255
-        heat[beyond, 1] = np.rint(ramp * 255.0).astype(np.uint8)
-    return heat
-
-
-def side_by_side(panels: list[np.ndarray], gap: int = 4) -> np.ndarray:
-    """Panels (L or RGB, any sizes) left to right on a white canvas."""
-    rgb = [np.repeat(p[..., np.newaxis], 3, axis=-1) if p.ndim == 2 else p for p in panels]
-    height = max(p.shape[0] for p in rgb)
-    width = sum(p.shape[1] for p in rgb) + gap * (len(rgb) - 1)
-    canvas = np.full((height, width, 3), 255, dtype=np.uint8)
-    left = 0
-    for panel in rgb:
-        canvas[: panel.shape[0], left : left + panel.shape[1]] = panel
-        left += panel.shape[1] + gap
-    return canvas

@@ -14,7 +14,8 @@ import numpy as np
 
 from layerviz.catalogue import UnknownNameError, get_case
 from layerviz.core.raised import Raised
-from layerviz.judge.compare import Comparison, Outcome, heat_map
+from layerviz.judge.compare import Comparison, Outcome
+from layerviz.judge.pictures import heat_map
 from layerviz.pipeline.render import Rendering, encode_png, feature_picture
 from layerviz.store import baselines, files
 

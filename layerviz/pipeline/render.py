@@ -104,7 +104,7 @@ class LayerTrace:
     parameters: int = field(default=0, compare=False)  # in memory only, like the raw output
 
     # The trace only says where a change starts (the output's own statistics decide the
-    # check): 4 significant digits still show a 0.1% change (compare.TRACE_RTOL) and keep
+    # check): 4 significant digits still show a 0.1% change (judge.trace.TRACE_RTOL) and keep
     # a line to about 85 bytes: ResNet50's 174 layers take 14 kB, 2.3 kB in git's store.
     DIGITS = 4
 
@@ -268,7 +268,6 @@ def _channels(raw: np.ndarray, space: colorspaces.ColorSpace) -> tuple[str, ...]
     return space.channels if raw.shape[-1] == space.depth else tuple(str(i) for i in range(raw.shape[-1]))
 
 
-MID_GREY = 128
 STRIP_WIDTH = 128
 
 

@@ -393,7 +393,7 @@ def trace(
     height, width = subject.shape or (size or WORKING_SIZE,) * 2
 
     def inputs(count: int, height: int, width: int) -> Sequence[np.ndarray]:
-        images = _inputs(photos or _BUNDLED, colorspace, height, width, count)
+        images = photo_inputs(photos or _BUNDLED, colorspace, height, width, count)
         if len(images) < count:
             raise ImageInputError(f"{subject.title} takes {count} inputs: give {count} photos, got {len(images)}")
         return images
@@ -406,7 +406,7 @@ _BUNDLED = PhotoSet.bundled()
 
 
 @functools.lru_cache(maxsize=32)
-def _inputs(photos: PhotoSet, colorspace: str, height: int, width: int, count: int) -> tuple[np.ndarray, ...]:
+def photo_inputs(photos: PhotoSet, colorspace: str, height: int, width: int, count: int) -> tuple[np.ndarray, ...]:
     """The first `count` photos, centre-cropped to `height` x `width`, in the colour space:
     the same for every check of that shape, so made once (and read-only)."""
     space = colorspaces.get(colorspace)
@@ -458,59 +458,3 @@ def outcome(
         output.inputs,
     )
     return rendering, output.has_weights
-
-
-# --- the catalogue's cases, run as subjects ---------------------------------------------
-
-
-def case_inputs(case: Case, photos: PhotoSet | None = None, size: int = WORKING_SIZE) -> list[np.ndarray]:
-    """The case's inputs (the bundled pair unless `photos` are given) in its colour space."""
-    config = case.config
-    side = config.input_size(size)
-    images = _inputs(photos or _BUNDLED, case.colorspace, side, side, config.inputs)
-    if len(images) < config.inputs:
-        raise ValueError(f"{case.id} needs {config.inputs} photos, got {len(images)}")
-    return list(images)
-
-
-def trace_case(
-    case: Case,
-    photos: PhotoSet | None = None,
-    suite_seed: int = DEFAULT_SUITE_SEED,
-    size: int = WORKING_SIZE,
-    weights: str = "keras",
-) -> Output:
-    """Run the case's layers at the working `size` with `weights` ("keras" or "fixed"):
-    the raw output and a layer summary."""
-    return trace(of(case), case.colorspace, photos, size, weights, case.id, suite_seed)
-
-
-def run_case(
-    case: Case,
-    photos: PhotoSet | None = None,
-    suite_seed: int = DEFAULT_SUITE_SEED,
-    weights: str = "keras",
-) -> np.ndarray:
-    """The raw float32 output (H x W x C, unclipped) of the case's layers."""
-    return trace_case(case, photos, suite_seed, weights=weights).raw
-
-
-def build_model(case: Case) -> keras.Model:
-    """The case as a functional model, for its parameter count and summary (not for running)."""
-    side = case.config.input_size()
-    shape = (side, side, colorspaces.get(case.colorspace).depth)
-    inputs = [keras.Input(shape=shape) for _ in range(case.config.inputs)]
-    value: Any = inputs if len(inputs) > 1 else inputs[0]
-    for layer in cast("list[keras.layers.Layer]", of(case).make(shape)):  # a case's layers: a list
-        value = layer(value)
-    return keras.Model(inputs, value, name=case.id.replace("/", "_"))
-
-
-def parameter_count(case: Case) -> int:
-    return int(build_model(case).count_params())
-
-
-def summary(case: Case) -> str:
-    lines: list[str] = []
-    build_model(case).summary(print_fn=lambda line, **_: lines.append(line), line_length=80)
-    return "\n".join(lines)

@@ -20,7 +20,8 @@ from layerviz.core.seeds import DEFAULT_SUITE_SEED
 from layerviz.core.tolerance import Tolerance
 from layerviz.inputs import colorspaces
 from layerviz.inputs.images import ImageInputError, PhotoSet
-from layerviz.judge.compare import Comparison, Outcome, compare, heat_map, side_by_side
+from layerviz.judge.compare import Comparison, Outcome, compare
+from layerviz.judge.pictures import heat_map, side_by_side
 from layerviz.judge.verdict import FIXED_UPSTREAM, Found, Verdict, Write, decide
 from layerviz.pages import findings, gallery
 from layerviz.pipeline import subject as subjects

@@ -1,0 +1,63 @@
+"""What a whole baseline tree should hold, by the catalogue: the tests' own view of the
+committed tree (layerviz itself judges from what a run checked: `layerviz.plugin.unused`)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+from layerviz.catalogue.cases import Check
+from layerviz.core import divergences
+from layerviz.store.baselines import BACKENDS, MANIFEST, divergence_set, png_path, set_name, set_names, stats_path
+
+
+def check_sets(check: Check, backends: Iterable[str] = BACKENDS) -> set[str]:
+    """The sets a catalogue check has a baseline in, whatever backend runs it."""
+    config = check.case.config
+    return {set_name(config.per_backend, check.weights or "keras", backend) for backend in backends}
+
+
+def expected_files(root: Path) -> set[Path]:
+    """Every file the catalogue produces in the sets present under `root`: each check's
+    sidecar, its PNG unless the sidecar records an exception, and each set's manifest;
+    a known divergence's own sets wherever the set they stand in for is present."""
+    from layerviz.catalogue import CHECKS
+
+    present = [name for name in set_names() if (root / name).is_dir()]
+    wanted = [(name, check.case) for check in CHECKS for name in check_sets(check) if name in present]
+    for known in divergences.KNOWN:
+        wanted += [
+            (divergence_set(known, name), check.case)
+            for check in CHECKS
+            if check.case.config.id == known.config
+            for name in check_sets(check, [known.backend])
+            if name in present
+        ]
+    files = {root / name / MANIFEST for name, _ in wanted}
+    for name, case in wanted:
+        png = png_path(root / name, case.id)
+        files.add(stats_path(png))
+        if not records_error(png):
+            files.add(png)
+    return files
+
+
+def records_error(png: Path) -> bool:
+    """Whether the baseline beside `png` is an exception (a sidecar without picture)."""
+    try:
+        data = json.loads(stats_path(png).read_text(encoding="utf-8"))
+        return isinstance(data, dict) and "raises" in data
+    except (OSError, ValueError, RecursionError):
+        return False
+
+
+def obsolete_files(root: Path) -> list[Path]:
+    """Files under `root` that no case produces (a removed case, a wrong set, a stray file)."""
+    expected = expected_files(root)
+    return sorted(path for path in root.rglob("*") if path.is_file() and path not in expected)
+
+
+def missing_files(root: Path) -> list[Path]:
+    """Files the catalogue produces in the sets present under `root` that are not there."""
+    return sorted(path for path in expected_files(root) if not path.is_file())
