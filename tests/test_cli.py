@@ -432,10 +432,10 @@ def test_render_draws_every_case_byte_for_byte_as_the_gallery_does(tmp_path):
     """One way into rendering: `layerviz render` and the gallery draw every case alike, pixel
     for pixel (the CLI once drew the uint8 cases all white), and agree on which cases raise."""
     from layerviz.core.raised import Raised
-    from layerviz.pages import gallery
+    from layerviz.pages import gallery, gallery_files
 
     made = gallery.from_keras(CASES)
-    gallery.write(made, tmp_path / "gallery")
+    gallery_files.write(made, tmp_path / "gallery")
     items = {item.key: item for item in made.items}
     for case in CASES:
         out = tmp_path / "render" / f"{case.id}.png"

@@ -14,7 +14,7 @@ from PIL import Image
 
 from layerviz.catalogue import CASES, POST_SECTIONS, SECTION_TITLES, SECTIONS, select
 from layerviz.inputs.images import PhotoSet, sample_path
-from layerviz.pages import gallery
+from layerviz.pages import cheatsheet, gallery, gallery_files, gallery_page
 from layerviz.pipeline.render import decode_png
 from layerviz.store import baselines
 
@@ -28,7 +28,7 @@ COMMITTED = Path(__file__).resolve().parents[1] / "baselines"
 def built(tmp_path_factory) -> Path:
     """The whole gallery, from the committed baselines."""
     out = tmp_path_factory.mktemp("gallery")
-    gallery.write(gallery.from_baselines(COMMITTED), out)
+    gallery_files.write(gallery.from_baselines(COMMITTED), out)
     return out
 
 
@@ -96,13 +96,13 @@ def test_cheatsheet_png_is_the_same_grid(built):
     """cheatsheet.png is the post's grid; every section also has a sheet of its own."""
     sheet = np.asarray(Image.open(built / "cheatsheet.png").convert("RGB"))
     configs = len({case.config.id for case in CASES if case.section in POST_SECTIONS})
-    cell, gap = gallery.CELL, 6
-    assert sheet.shape[1] == gallery.LABEL_WIDTH + 4 * (cell + gap) + gap
+    cell, gap = cheatsheet.CELL, 6
+    assert sheet.shape[1] == cheatsheet.LABEL_WIDTH + 4 * (cell + gap) + gap
     assert sheet.shape[0] > configs * (cell + gap)
     assert sheet.std() > 30  # pictures and labels, not a blank canvas
     # The first input photo sits at the top of the picture column.
     chelsea = np.asarray(Image.open(sample_path("chelsea")).convert("RGB").reduce(2), dtype=int)
-    top = sheet[66 : 66 + cell, gallery.LABEL_WIDTH : gallery.LABEL_WIDTH + cell].astype(int)
+    top = sheet[66 : 66 + cell, cheatsheet.LABEL_WIDTH : cheatsheet.LABEL_WIDTH + cell].astype(int)
     assert np.abs(top - chelsea).mean() < 2
     assert sorted(p.stem for p in (built / "cheatsheets").iterdir()) == sorted(SECTIONS)
     resampling = np.asarray(Image.open(built / "cheatsheets" / "resampling.png").convert("RGB"))
@@ -126,7 +126,7 @@ def test_text_from_file_names_is_escaped(tmp_path):
     odd = tmp_path / 'a<b>&"c.png'
     shutil.copy(sample_path("astronaut"), odd)
     result = gallery.from_keras(select(sections=["merging"], colorspaces=["rgb"])[:1], PhotoSet.files([odd]), size=32)
-    text = gallery.html_page(result)
+    text = gallery_page.html_page(result)
     html5lib.HTMLParser(strict=True).parse(text)
     assert 'a<b>&"c' not in text  # escaped, whichever entities the templates use
     tree = html5lib.parse(text, namespaceHTMLElements=False)
@@ -141,7 +141,7 @@ def test_a_case_whose_layer_raises_shows_its_exception(monkeypatch, tmp_path):
 
     monkeypatch.setattr(keras.layers.Maximum, "call", refuse)
     result = gallery.from_keras(select(sections=["merging"], colorspaces=["rgb"]))
-    gallery.write(result, tmp_path)
+    gallery_files.write(result, tmp_path)
     text = (tmp_path / "index.html").read_text()
     html5lib.HTMLParser(strict=True).parse(text)
     assert '<div class="raised">raises ValueError</div>' in text and "cannot merge these inputs" in text

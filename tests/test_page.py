@@ -20,7 +20,7 @@ from layerviz.catalogue.cases import LayerInfo
 from layerviz.cli import main
 from layerviz.core.raised import Raised
 from layerviz.inputs.images import PhotoSet
-from layerviz.pages import findings, gallery, model_sheet, page, report
+from layerviz.pages import findings, gallery, gallery_page, model_sheet, page, report
 from layerviz.pipeline.render import render
 from layerviz.store import baselines
 from layerviz.upgrade import sweep
@@ -115,7 +115,7 @@ def test_the_report_shows_every_field_as_text(values):
     assert_only_data(report_page, values)
 
 
-def gallery_page(values: list[str]) -> str:
+def the_gallery_page(values: list[str]) -> str:
     (
         section,
         row_name,
@@ -139,7 +139,7 @@ def gallery_page(values: list[str]) -> str:
         gallery.Item("a", section, "r1", row_name, row_description, "rgb", shown_id, alt, quote, description, (photo,)),
         gallery.Item("b", section, "r2", row_name, row_description, "rgb", shown_id, alt),
     )
-    return gallery.html_page(
+    return gallery_page.html_page(
         gallery.Gallery(
             items,
             {"a": picture, "b": Raised(shown_id, raised_type, raised)},
@@ -154,7 +154,7 @@ def gallery_page(values: list[str]) -> str:
 @FAST
 @given(st.lists(HOSTILE, min_size=15, max_size=15, unique=True))
 def test_the_gallery_shows_every_field_as_text(values):
-    assert_only_data(gallery_page, values)
+    assert_only_data(the_gallery_page, values)
 
 
 def sweep_page(values: list[str]) -> str:

@@ -17,7 +17,7 @@ from layerviz.store.baselines import MANIFEST
 
 
 def _gallery(args: argparse.Namespace) -> int:
-    from layerviz.pages import gallery
+    from layerviz.pages import gallery, gallery_files
 
     stored = None
     if args.from_baselines is not None:
@@ -34,7 +34,7 @@ def _gallery(args: argparse.Namespace) -> int:
     claimed = outputs.claim(args.out, "--out", trees=trees)  # before any rendering
     result = stored or gallery.from_keras(cases, photos, args.size, args.seed, args.weights, args.numerics)
     with writing(args.out):
-        gallery.write(result, args.out)
+        gallery_files.write(result, args.out)
         claimed.seal()
     print(args.out / "index.html")
     return 0

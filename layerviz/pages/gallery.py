@@ -10,29 +10,23 @@ from __future__ import annotations
 import datetime
 import json
 import re
-import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
 
-from layerviz.catalogue import CASES, POST_SECTIONS, SECTION_TITLES, UnknownNameError, atlas, get_case
+from layerviz.catalogue import CASES, SECTION_TITLES, UnknownNameError, get_case
 from layerviz.catalogue.cases import Case
 from layerviz.core import numerics
 from layerviz.core.progress import Progress
-from layerviz.core.raised import Raised
 from layerviz.inputs.colorspaces import COLOR_SPACES
 from layerviz.inputs.images import DEFAULT_PAIR, WORKING_SIZE, PhotoSet
 from layerviz.judge.compare import Outcome
-from layerviz.pages import page
-from layerviz.pipeline.render import Rendering, encode_png, quantize
+from layerviz.pipeline.render import quantize
 from layerviz.store import baselines, files, manifest
 
-CELL = 128  # px per picture on cheatsheet.png
 CHECKS = "checks"  # where a test run keeps its checks' renderings, under the gallery folder
-LABEL_WIDTH = 230
 
 
 @dataclass(frozen=True)
@@ -251,13 +245,13 @@ def _from_tree(
     chosen = [
         (label, item)
         for label, item in items
-        if (wanted_sections is None or _section_key(item.section) in wanted_sections)
+        if (wanted_sections is None or section_key(item.section) in wanted_sections)
         and (wanted_spaces is None or item.column in wanted_spaces)
     ]
     if wanted_sections and not chosen:
         raise UnknownNameError(
             f"no checks in section {', '.join(sorted(wanted_sections))}; the tree has: "
-            f"{', '.join(dict.fromkeys(_section_key(item.section) for _, item in items))}"
+            f"{', '.join(dict.fromkeys(section_key(item.section) for _, item in items))}"
         )
     # The catalogue's cases in the post's order, then the others by name.
     chosen.sort(
@@ -280,7 +274,7 @@ _CATALOGUE_ORDER = {case.id: index for index, case in enumerate(CASES)}
 _SECTION_KEYS = {title: key for key, title in SECTION_TITLES.items()}
 
 
-def _section_key(title: str) -> str:
+def section_key(title: str) -> str:
     """What --section names, for a section's title: the catalogue's section id, or the test module."""
     return _SECTION_KEYS.get(title, title)
 
@@ -296,243 +290,12 @@ def save_check(
     files.write_atomic(png.with_suffix(".check.json"), (json.dumps(caption, indent=2) + "\n").encode())
 
 
-def write(gallery: Gallery, out: Path) -> list[Path]:
-    """index.html, cheatsheet.png, inputs/*.png and one PNG per picture, under `out`."""
-    written = []
-    for index, (_label, pixels) in enumerate(gallery.inputs):
-        written.append(_write(out / _input_path(index), _png(pixels)))
-    for item in gallery.items:
-        shown = gallery.renderings[item.key]
-        if isinstance(shown, Rendering):
-            written.append(_write(out / item.path, _png(shown.pixels)))
-    # The classic sheet is the post's sections (all of them, where there are none); one
-    # sheet per section keeps each readable.
-    post = [section for section in gallery.sections if _section_key(section) in POST_SECTIONS]
-    written.append(_write(out / "cheatsheet.png", _png(np.asarray(cheatsheet(gallery, post or None)))))
-    if len(gallery.sections) > 1:
-        for section in gallery.sections:
-            sheet = np.asarray(cheatsheet(gallery, [section]))
-            written.append(_write(out / _sheet_path(section), _png(sheet)))
-    written.append(_write(out / "index.html", html_page(gallery).encode()))
-    return written
+def sheet_path(section: str) -> str:
+    return f"cheatsheets/{_safe(section_key(section))}.png"
 
 
-def _png(pixels: np.ndarray) -> bytes:
-    # A gallery is no baseline: zlib level 3 wrote 200 pictures 2.2x faster than 6, 5% larger.
-    return encode_png(pixels, level=3)
-
-
-def _sheet_path(section: str) -> str:
-    return f"cheatsheets/{_safe(_section_key(section))}.png"
-
-
-def _write(path: Path, data: bytes) -> Path:
-    files.write_atomic(path, data)
-    return path
-
-
-def _input_path(index: int) -> str:
+def input_path(index: int) -> str:
     return f"inputs/input-{index + 1}.png"
 
 
-# --- HTML ---------------------------------------------------------------------------
-
-
-def html_page(gallery: Gallery) -> str:
-    inputs = []
-    for index, (label, pixels) in enumerate(gallery.inputs):
-        role = "first input" if index == 0 else "second input (merging layers)"
-        height, width = pixels.shape[:2]
-        inputs.append(page.Photo(page.picture(_input_path(index), label, width, height), label, role))
-    # The catalogue's sections beyond the post's get a heading of their own, before the first.
-    beyond = next(
-        (s for s in gallery.sections if _section_key(s) in SECTION_TITLES and _section_key(s) not in POST_SECTIONS),
-        None,
-    )
-    return page.render(
-        "gallery.html.j2",
-        title=gallery.title,
-        about=gallery.about,
-        colorspaces=gallery.colorspaces,
-        pictures=len(gallery.items),
-        weights=gallery.facts.get("weights"),
-        inputs=inputs,
-        sections=[_section(gallery, section, section == beyond) for section in gallery.sections],
-        facts=dict(gallery.facts),
-    )
-
-
 # What gallery.html.j2 is given: plain data, which it escapes.
-
-
-@dataclass(frozen=True)
-class _Figure:
-    """A picture of the grid and its caption, or the exception its layers raised."""
-
-    shown_id: str
-    picture: page.Picture | None  # None: it raised
-    raised_type: str = ""
-    raised: str = ""  # the exception, as Raised says it
-    width: int = 0  # the picture's own pixels
-    height: int = 0
-    parameters: str = ""
-    quote: str = ""
-    description: str = ""
-    inputs: str = ""
-
-
-@dataclass(frozen=True)
-class _GridRow:
-    name: str
-    description: str
-    cells: list[_Figure | None]  # by colour space; None where the row has no picture in one
-
-
-@dataclass(frozen=True)
-class _SummaryLayer:
-    layer: str
-    shape: str
-    parameters: str
-
-
-@dataclass(frozen=True)
-class _Summary:
-    """A multi-layer configuration's model summary, as Keras prints it."""
-
-    shown_id: str
-    layers: list[_SummaryLayer]
-    total: str
-
-
-@dataclass(frozen=True)
-class _Section:
-    title: str
-    anchor: str
-    note: str
-    sheet: str  # its own cheat sheet, where the gallery has several sections; "" otherwise
-    summaries: list[_Summary]  # none: no summary table
-    rows: list[_GridRow]
-    beyond: bool  # the first section beyond the post's
-
-
-def _section(gallery: Gallery, section: str, beyond: bool) -> _Section:
-    rows = gallery.rows(section)
-    items = [item for row in rows for item in row if item]
-    summaries = []
-    if any(len(getattr(gallery.renderings[item.key], "layers", ())) > 1 for item in items):
-        summaries = _summaries(gallery, items)
-    shown = []
-    for row in rows:
-        first = next(item for item in row if item)
-        figures = [_figure(gallery, item) if item else None for item in row]
-        shown.append(_GridRow(first.row_name, first.row_description, figures))
-    return _Section(
-        section,
-        re.sub(r"[^a-z0-9]+", "-", section.lower()).strip("-"),
-        atlas.SECTION_NOTES.get(_section_key(section), ""),
-        _sheet_path(section) if len(gallery.sections) > 1 else "",
-        summaries,
-        shown,
-        beyond,
-    )
-
-
-def _figure(gallery: Gallery, item: Item) -> _Figure:
-    rendering = gallery.renderings[item.key]
-    if isinstance(rendering, Raised):
-        return _Figure(item.shown_id, None, raised_type=rendering.type, raised=str(rendering))
-    height, width = rendering.pixels.shape[:2]
-    return _Figure(
-        item.shown_id,
-        page.picture(item.path, item.alt, width, height),
-        width=width,
-        height=height,
-        parameters=f"{rendering.parameters:,}",
-        quote=item.quote,
-        description=item.description or rendering.description,
-        inputs=", ".join(item.inputs),
-    )
-
-
-def _summaries(gallery: Gallery, items: list[Item]) -> list[_Summary]:
-    """Model summaries (as Keras prints them) of multi-layer configurations."""
-    summaries = []
-    for item in items:
-        rendering = gallery.renderings[item.key]
-        if isinstance(rendering, Raised):
-            continue
-        layers = [
-            _SummaryLayer(info.layer, ", ".join(["None", *map(str, info.output_shape)]), f"{info.parameters:,}")
-            for info in rendering.layers
-        ]
-        summaries.append(_Summary(item.shown_id, layers, f"{rendering.parameters:,}"))
-    return summaries
-
-
-# --- PNG sheet ----------------------------------------------------------------------
-
-
-def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
-    return ImageFont.load_default(size=size)
-
-
-def _cell(shown: Outcome | np.ndarray) -> Image.Image:
-    if isinstance(shown, Raised):
-        image = Image.new("RGB", (CELL, CELL), "#eeeeee")
-        text = "\n".join(textwrap.wrap(f"raises {shown}", 22)[:8])
-        ImageDraw.Draw(image).multiline_text((6, 6), text, fill="#a40000", font=_font(11))
-        return image
-    image = Image.fromarray(shown.pixels if isinstance(shown, Rendering) else shown).convert("RGB")
-    if image.width == CELL and image.height == CELL:
-        return image
-    # Fit the cell without changing the aspect: enlarge without smoothing (pooling jaggies
-    # stay visible), reduce by averaging.
-    scale = CELL / max(image.width, image.height)
-    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
-    resample = Image.Resampling.NEAREST if scale > 1 else Image.Resampling.BOX
-    cell = Image.new("RGB", (CELL, CELL), "white")
-    cell.paste(image.resize(size, resample), (0, 0))
-    return cell
-
-
-def cheatsheet(gallery: Gallery, sections: Sequence[str] | None = None) -> Image.Image:
-    """The gallery's grid (or that of some `sections`) as one image: labelled rows and
-    columns, section bands."""
-    gap, band, header = 6, 26, 24
-    columns = gallery.colorspaces
-    width = LABEL_WIDTH + max(len(columns), len(gallery.inputs)) * (CELL + gap) + gap
-    rows = [(section, gallery.rows(section)) for section in sections or gallery.sections]
-    caption = 16
-    height = 40 + band + CELL + caption + gap + header
-    height += sum(band + len(section_rows) * (CELL + gap) for _, section_rows in rows) + 24
-    sheet = Image.new("RGB", (width, height), "white")
-    draw = ImageDraw.Draw(sheet)
-    title, label, small = _font(20), _font(13), _font(11)
-    draw.text((gap, 8), f"{gallery.title}: {gallery.about.lower()}", fill="black", font=title)
-    y = 40
-    draw.text((gap, y + 4), "Inputs", fill="black", font=label)
-    y += band
-    for index, (name, pixels) in enumerate(gallery.inputs):
-        x = LABEL_WIDTH + index * (CELL + gap)
-        sheet.paste(_cell(pixels), (x, y))
-        draw.text((x, y + CELL + 1), name, fill="#444", font=small)
-    y += CELL + caption + gap
-    for index, space in enumerate(columns):
-        draw.text((LABEL_WIDTH + index * (CELL + gap), y), space, fill="black", font=label)
-    y += header
-    for section, section_rows in rows:
-        draw.rectangle((0, y, width, y + band - 4), fill="#e8e8e8")
-        draw.text((gap, y + 4), section, fill="black", font=label)
-        y += band
-        for row in section_rows:
-            first = next(item for item in row if item)
-            draw.text((gap, y), textwrap.shorten(first.row_name, 30), fill="black", font=label)
-            wrapped = "\n".join(textwrap.wrap(first.row_description, 34)[:6])
-            draw.multiline_text((gap, y + 18), wrapped, fill="#444", font=small)
-            for index, item in enumerate(row):
-                if item:
-                    sheet.paste(_cell(gallery.renderings[item.key]), (LABEL_WIDTH + index * (CELL + gap), y))
-            y += CELL + gap
-    footer = "; ".join(f"{key} {value}" for key, value in gallery.facts.items() if key in ("keras", "backend", "seed"))
-    draw.text((gap, height - 20), footer, fill="#444", font=small)
-    return sheet

@@ -174,9 +174,9 @@ class LayerSession:
         if self.assembles_report:
             self.write_report()
         if self.assembles_gallery and self.compared:
-            from layerviz.pages import gallery
+            from layerviz.pages import gallery, gallery_files
 
-            gallery.write(gallery.from_checks(self.gallery_dir), self.gallery_dir)
+            gallery_files.write(gallery.from_checks(self.gallery_dir), self.gallery_dir)
         for claimed in self.claims:
             claimed.seal()
         if hasattr(self.config, "workerinput"):
