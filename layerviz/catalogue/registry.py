@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from layerviz.catalogue import atlas
+from layerviz.catalogue import atlas, conditions, preprocessing
 from layerviz.catalogue.cases import (
     CHANNELS,
     INPUT_SHAPE,
@@ -266,7 +266,7 @@ def _edge() -> Iterable[LayerConfig]:
         )
 
 
-# In the seed post's order, then the edge cases, then the atlas beyond the post.
+# In the seed post's order, then the edge cases, then the atlas beyond the post and its conditions.
 CONFIGS: tuple[LayerConfig, ...] = (
     *_merging(),
     *_pooling(),
@@ -275,6 +275,8 @@ CONFIGS: tuple[LayerConfig, ...] = (
     *_conv2d_transpose(),
     *_edge(),
     *atlas.CONFIGS,
+    *preprocessing.CONFIGS,
+    *conditions.CONFIGS,
 )
 SECTIONS: tuple[str, ...] = tuple(dict.fromkeys(config.section for config in CONFIGS))
 CASES: tuple[Case, ...] = tuple(Case(config, space) for config in CONFIGS for space in config.colorspaces)
