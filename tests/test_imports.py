@@ -92,3 +92,9 @@ def test_contributings_map_names_every_room_and_module():
         assert f"  {parts[1]}/" in layout, parts[1]
         if len(parts) == 3:
             assert re.search(rf"\b{parts[2]}\b", layout), module
+
+
+def test_no_module_runs_over_400_lines():
+    """Small modules that each own one idea: past 400 lines a module holds two."""
+    long = {module: n for module, path in modules().items() if (n := len(path.read_text().splitlines())) > 400}
+    assert not long, long

@@ -16,7 +16,7 @@ from hypothesis.extra.numpy import arrays
 from layerviz.catalogue import CONFIGS, POST_SECTIONS
 from layerviz.catalogue.cases import Step
 from layerviz.pipeline.layers import make_layer
-from layerviz.pipeline.subject import repeat_pixels
+from layerviz.pipeline.render import repeat_pixels
 
 ACTIVATIONS = sorted(
     {

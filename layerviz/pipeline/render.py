@@ -329,3 +329,8 @@ def decode_png(data: bytes) -> tuple[np.ndarray, str]:
     with Image.open(io.BytesIO(data)) as image:
         image.load()
         return np.asarray(image), image.mode
+
+
+def repeat_pixels(image: np.ndarray, factor: int) -> np.ndarray:
+    """Nearest-neighbour upsampling by exact repetition (no resampler involved)."""
+    return image.repeat(factor, axis=0).repeat(factor, axis=1)

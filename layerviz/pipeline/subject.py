@@ -40,14 +40,11 @@ from layerviz.inputs.images import WORKING_SIZE, ImageInputError, PhotoSet, cent
 from layerviz.pipeline import activations
 from layerviz.pipeline import layers as keras_layers
 from layerviz.pipeline.layers import FixedWeightsError
-from layerviz.pipeline.render import Rendering, render
+from layerviz.pipeline.render import Rendering, render, repeat_pixels
+from layerviz.pipeline.shapes import SubjectError, input_count, input_shape
 
 # "as-is": weights already there, which a check must not touch.
 MODES = (*WEIGHT_MODES, "as-is")
-
-
-class SubjectError(TypeError):
-    """A subject layerviz cannot run as asked; the message says what to pass instead."""
 
 
 @dataclass(frozen=True)
@@ -202,59 +199,6 @@ class Output:
         return sum(info.parameters for info in self.layers)
 
 
-def input_count(subject: Subject, built: object) -> int:
-    """Photos per call: as the subject says, else a model's inputs, else 2 for a merging layer."""
-    if subject.inputs is not None:
-        return subject.inputs
-    declared = _declared_inputs(built)
-    if declared:
-        return len(declared)
-    first = built[0] if isinstance(built, list) else built
-    # Add, Maximum, ... derive from Keras's merging base class.
-    return 2 if any(cls.__name__ == "Merge" for cls in type(first).__mro__) else 1
-
-
-def _declared_inputs(built: object) -> list[tuple[int | None, ...]]:
-    """The input shapes (without the batch axis) a functional or Sequential model declares
-    (the first of a list), or [] where it declares none (a layer, a subclassed model)."""
-    first = built[0] if isinstance(built, list) else built
-    if not isinstance(first, keras.Model):
-        return []
-    try:
-        inputs = first.inputs
-    except (AttributeError, ValueError):  # subclassed, or a Sequential not built yet
-        return []
-    return [tuple(tensor.shape[1:]) for tensor in keras.tree.flatten(inputs or [])]
-
-
-def _input_shape(subject: Subject, built: object, shape: tuple[int, ...], sized: bool) -> tuple[int, ...]:
-    """The (H, W, C) a made subject runs at: a model that declares its input size is
-    given photos of that size; `sized`: the check asked for `shape`'s size, which must
-    then agree."""
-    declared = {s for s in _declared_inputs(built) if len(s) == 3}
-    if not declared:
-        return shape
-    if len(declared) > 1:
-        raise SubjectError(
-            f"{subject.title} takes inputs of different shapes {sorted(map(str, declared))}; layerviz gives every "
-            f"input a photo: check a model whose image inputs share one shape"
-        )
-    height, width, channels = next(iter(declared))
-    if channels is not None and channels != shape[2]:
-        raise SubjectError(
-            f"{subject.title} takes {channels} channels per pixel, and this check's colour space gives {shape[2]}: "
-            f"pass colorspace= one with {channels} (luminance has 1; rgb, hsv and ycbcr have 3)"
-        )
-    if (height, width) == (None, None) or (height, width) == shape[:2]:
-        return shape
-    if sized:
-        raise SubjectError(
-            f"{subject.title} takes {height}x{width} inputs (its input shape), not the {shape[0]}x{shape[1]} "
-            f"asked for: leave the size out to render it at its own"
-        )
-    return (height or shape[0], width or shape[1], shape[2])
-
-
 def run(
     subject: Subject,
     shape: tuple[int, ...],
@@ -279,7 +223,7 @@ def run(
         keras.utils.set_random_seed(derive_seed(seed_name, "global", suite_seed))
     thing = subject.make(shape)
     if subject.config_id is None:
-        shape = _input_shape(subject, thing, shape, sized)
+        shape = input_shape(subject.title, thing, shape, sized)
     steps: list[Any] = (  # Keras layers
         list(thing) if isinstance(thing, list) else (thing.layers if isinstance(thing, keras.Sequential) else [thing])
     )
@@ -295,7 +239,7 @@ def run(
                 f"unbuilt layer or a factory, or use weights='as-is' for weights that must not change"
             )
         keras_layers.seed_initializers(walked, seed_name, suite_seed)
-    images = photos(input_count(subject, thing), shape[0], shape[1])
+    images = photos(input_count(subject.inputs, thing), shape[0], shape[1])
     # float32, or uint8 levels: since Keras 3.4 integer arrays stay integer (and wrap around).
     if subject.integer_input:
         images = [np.rint(np.clip(image, 0.0, 1.0) * 255.0).astype(np.uint8) for image in images]
@@ -371,11 +315,6 @@ def _watching_activation(layer: keras.layers.Layer) -> Iterator[list]:
         yield seen
     finally:
         layer.activation = activation
-
-
-def repeat_pixels(image: np.ndarray, factor: int) -> np.ndarray:
-    """Nearest-neighbour upsampling by exact repetition (no resampler involved)."""
-    return image.repeat(factor, axis=0).repeat(factor, axis=1)
 
 
 def trace(
