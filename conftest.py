@@ -84,12 +84,29 @@ def _leave_without_teardown() -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    if hasattr(config, "workerinput"):
+    worker = hasattr(config, "workerinput")
+    if worker:
         # By the time a worker's interpreter exits, every result has gone to the controller
         # through xdist's channel; TensorFlow's native teardown after that only makes the
         # controller wait (0.6 s of every parallel run, measured). This handler runs before
         # the ones registered earlier, which it skips with that teardown.
         atexit.register(_leave_without_teardown)
+    if worker or not getattr(config.option, "numprocesses", None):  # a process that runs tests
+        _start_keras_quietly()
+
+
+def _start_keras_quietly() -> None:
+    """Import Keras and run one op with TensorFlow's start-up lines (absl's "All log
+    messages before absl::InitializeLog()", "oneDNN custom operations are on") kept off
+    stderr: TensorFlow 2.21 prints them whatever TF_CPP_MIN_LOG_LEVEL says, once at import
+    and once at its first op, two lines a worker each time. They say nothing about the
+    layers under test; `pytest` shows the numeric environment in its header instead."""
+    from layerviz.core import quiet
+
+    with quiet.native_logs(quiet.level()):
+        import keras
+
+        keras.ops.convert_to_numpy(keras.ops.zeros(1))
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
