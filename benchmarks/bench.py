@@ -179,7 +179,7 @@ def in_process() -> dict[str, float]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results.json")
+    parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "latest.json")
     parser.add_argument("--quick", action="store_true", help="skip the whole pytest run")
     parser.add_argument("--before", metavar="REV", help="also time this earlier commit (per check; its whole pytest)")
     args = parser.parse_args()

@@ -143,3 +143,15 @@ def test_the_readmes_counts_are_the_catalogues():
     post = sum(case.section in POST_SECTIONS for case in CASES)
     edge = sum(case.section == "edge" for case in CASES)
     assert tuple(map(int, said.groups())) == (post, edge, len(CASES) - post - edge)
+
+
+def test_every_count_of_visual_checks_in_the_docs_is_the_catalogues():
+    """Outside transcripts (fenced blocks: the verbatim output of a dated run), a number of
+    visual checks is the catalogue's; dated figures live in benchmarks/README.md."""
+    root = Path(__file__).resolve().parents[1]
+    found = []
+    for page in [root / "README.md", *sorted((root / "docs").glob("*.md"))]:
+        prose = re.sub(r"```.*?```", "", page.read_text(), flags=re.S)
+        found += [(page.name, int(n.replace(",", ""))) for n in re.findall(r"(\d[\d,]*)\s+visual checks", prose)]
+    assert ("README.md", len(CHECKS)) in found  # the front door says how many there are
+    assert all(count == len(CHECKS) for _, count in found), found
