@@ -17,7 +17,7 @@ from hypothesis.extra.numpy import arrays
 
 from layerviz.catalogue import CONFIGS, SECTION_TITLES, atlas, get_case
 from layerviz.catalogue.cases import Case, Step
-from layerviz.core import divergences
+from layerviz.core import divergences, versions
 from layerviz.inputs.images import PhotoSet, centre
 from layerviz.pipeline import layers, subject
 from layerviz.pipeline.layers import make_layer
@@ -38,7 +38,7 @@ def call(layer: keras.layers.Layer, image: np.ndarray, **options) -> np.ndarray:
 
 def raises_here(config) -> bool:
     """Whether the committed baseline of the configuration, on this backend, is an exception."""
-    from layerviz.core import divergences, numerics
+    from layerviz.core import numerics
     from layerviz.store import baselines
 
     root = Path(__file__).resolve().parents[1] / "baselines"
@@ -330,7 +330,7 @@ def test_channels_first_transposed_back_equals_channels_last(config):
     """The same layer, the same weights, on the transposed photo: once transposed back
     it must equal the channels-last layer (TensorFlow's CPU refuses some: a recorded
     divergence, so it is skipped there; with oneDNN they must agree)."""
-    from layerviz.core import divergences, numerics
+    from layerviz.core import numerics
 
     if divergences.find(config.id, BACKEND, keras.version(), numerics.record(numerics.DEFAULT_MODE)):
         pytest.skip(f"{config.id} is a known divergence on {BACKEND}")
@@ -470,7 +470,7 @@ def test_the_keras_fixes_page_names_only_cases_the_catalogue_has():
 
 
 @pytest.mark.xfail(
-    divergences.version(keras.version()) < divergences.version("3.11.0"),
+    versions.version(keras.version()) < versions.version("3.11.0"),
     strict=True,
     reason="keras-team/keras#21456, fixed in Keras 3.11.0: "
     "the resize used the global data format on the transposed photo",

@@ -6,7 +6,7 @@ import pytest
 
 from layerviz.catalogue import CONFIGS
 from layerviz.cli import main, tables
-from layerviz.core import divergences
+from layerviz.core import divergences, versions
 from layerviz.core.divergences import TENSORFLOW_OWN_CPU_KERNELS, Divergence
 from layerviz.pages import findings
 from layerviz.store.baselines import BACKENDS
@@ -124,7 +124,7 @@ def test_every_recorded_range_on_a_swept_backend_is_where_the_sweep_saw_a_change
     end exactly where the releases change its rendering, and a change of a recorded
     configuration must be one of its recorded edges."""
     found = json.loads(evidence.read_text())
-    swept = [divergences.version(r["release"]) for r in found["releases"] if not r["error"]]
+    swept = [versions.version(r["release"]) for r in found["releases"] if not r["error"]]
     changes, skips = edges(found)
     recorded: dict[str, set[str]] = {}
     for known in divergences.KNOWN:
@@ -133,14 +133,14 @@ def test_every_recorded_range_on_a_swept_backend_is_where_the_sweep_saw_a_change
         if known.when is not None and not known.when.holds(found["numerics"]):
             continue  # it does not hold in the environment the sweep ran in
         inside = {
-            v for v in (known.keras_from, known.keras_before) if v and swept[0] < divergences.version(v) <= swept[-1]
+            v for v in (known.keras_from, known.keras_before) if v and swept[0] < versions.version(v) <= swept[-1]
         }
         recorded.setdefault(known.config, set()).update(inside)
     assert recorded, "the sweep's backend has no recorded divergence to check"
-    for config, versions in recorded.items():
+    for config, releases in recorded.items():
         seen = changes.get(config, set())
-        assert versions - skips.get(config, set()) == seen, (
-            f"{config}: recorded edges {sorted(versions)}, the sweep saw {sorted(seen)}"
+        assert releases - skips.get(config, set()) == seen, (
+            f"{config}: recorded edges {sorted(releases)}, the sweep saw {sorted(seen)}"
         )
 
 

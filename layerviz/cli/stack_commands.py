@@ -8,6 +8,7 @@ import json
 import sys
 
 from layerviz.cli.common import CliError, print_changes, writing
+from layerviz.core.versions import between
 from layerviz.store import files, outputs
 from layerviz.upgrade import stacks
 from layerviz.upgrade import two_stacks as upgrades
@@ -77,7 +78,7 @@ def _bisect(args: argparse.Namespace) -> int:
     if not known:
         raise CliError(f"no release of {args.package} found at the index or --find-links")
     good, bad = args.good or known[0], args.bad or known[-1]
-    versions = [v for v in known if stacks.version_key(good) <= stacks.version_key(v) <= stacks.version_key(bad)]
+    versions = between(known, good, bad)
     if len(versions) < 2:
         raise CliError(f"--good {good} and --bad {bad} leave fewer than two releases of {args.package} to search")
     selection = _selection(args)

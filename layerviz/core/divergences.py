@@ -16,10 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-
-def version(text: str) -> tuple[int, ...]:
-    """A release number as a comparable tuple: "3.14.2.dev0" -> (3, 14, 2)."""
-    return tuple(int(part) for part in text.split(".")[:3] if part.isdigit())
+from layerviz.core import versions
 
 
 @dataclass(frozen=True)
@@ -58,11 +55,11 @@ class Divergence:
         in the numeric environment `numerics` (`layerviz.core.numerics.record()`)."""
         if (config_id, backend) != (self.config, self.backend):
             return False
-        running = version(keras_version)
-        in_range = version(self.keras_from) <= running and (
-            self.keras_before is None or running < version(self.keras_before)
-        )
-        return in_range and (self.when is None or self.when.holds(numerics))
+        return self.covers(keras_version) and (self.when is None or self.when.holds(numerics))
+
+    def covers(self, keras_version: str) -> bool:
+        """Whether `keras_version` is in its range of Keras releases."""
+        return versions.in_range(keras_version, self.keras_from, self.keras_before)
 
     @property
     def versions(self) -> str:

@@ -32,9 +32,9 @@ import keras
 import numpy as np
 
 from layerviz.catalogue.cases import WEIGHT_MODES, Case, LayerConfig, LayerInfo
-from layerviz.core.divergences import version
 from layerviz.core.raised import Raised
 from layerviz.core.seeds import DEFAULT_SUITE_SEED, derive_seed
+from layerviz.core.versions import version
 from layerviz.inputs import colorspaces
 from layerviz.inputs.images import WORKING_SIZE, ImageInputError, PhotoSet, centre
 from layerviz.pipeline import activations

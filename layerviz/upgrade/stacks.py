@@ -27,6 +27,7 @@ from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
 
+from layerviz.core import versions
 from layerviz.store.files import write_atomic
 
 DEFAULT_INDEX = "https://pypi.org/simple"
@@ -213,10 +214,6 @@ def _last_line(text: str) -> str:
 _VERSION = re.compile(r"^\d+(\.\d+)*$")  # final releases only: no rc, dev or post
 
 
-def version_key(text: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in text.split("."))
-
-
 def releases(package: str, source: Source, cache: Path | None = None) -> list[str]:
     """The final releases of `package` that `source` offers, oldest first: wheel and
     sdist names in its --find-links folders, and its index (PEP 691 JSON, PEP 700 versions);
@@ -238,7 +235,7 @@ def releases(package: str, source: Source, cache: Path | None = None) -> list[st
                 found.add(parts[1])
     if not source.no_index and not source.offline:
         found |= _index_versions(name, source.index_url)
-    return sorted((v for v in found if _VERSION.match(v)), key=version_key)
+    return sorted((v for v in found if _VERSION.match(v)), key=versions.version)
 
 
 def _index_versions(name: str, index_url: str) -> set[str]:
@@ -265,11 +262,11 @@ def _index_versions(name: str, index_url: str) -> set[str]:
 def closest(version: str, known: Sequence[str]) -> list[str]:
     """The releases either side of `version` (the newest two if it is no version at all)."""
     try:
-        wanted = version_key(version)
+        wanted = versions.version(version)
     except ValueError:
         return list(known[-2:])[::-1]
-    below = [v for v in known if version_key(v) < wanted]
-    above = [v for v in known if version_key(v) > wanted]
+    below = [v for v in known if versions.version(v) < wanted]
+    above = [v for v in known if versions.version(v) > wanted]
     return [*below[-1:], *above[:1]]
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from layerviz.core import numerics
+from layerviz.core import numerics, versions
 from layerviz.core.raised import Raised
 from layerviz.judge.compare import compare
 from layerviz.pages import explain, findings, page, tree_diff
@@ -55,12 +55,11 @@ def releases_in(
     known = stacks.releases(package, source, cache)
     for end in (first, last or first):
         stacks.require(package, end, known)
-    low, high = stacks.version_key(first), stacks.version_key(last or first)
-    chosen = [v for v in known if low <= stacks.version_key(v) <= high]
+    chosen = versions.between(known, first, last or first)
     if minor:
         newest: dict[tuple[int, ...], str] = {}
         for version in chosen:
-            newest[stacks.version_key(version)[:2]] = version
+            newest[versions.minor(version)] = version
         chosen = list(newest.values())
     return chosen
 
@@ -117,7 +116,7 @@ def _result(version: str, done: Rendered) -> StackResult:
 def load(out: Path) -> list[StackResult]:
     """Every stack result under `out` (one folder a stack), oldest release first."""
     results = [_read_result(path) for path in (out / "stacks").glob(f"*/{RESULT}")]
-    return sorted(results, key=lambda r: stacks.version_key(r.release))
+    return sorted(results, key=lambda r: versions.version(r.release))
 
 
 # What each field of a stack's result.json holds (the types `StackResult` declares).

@@ -276,15 +276,9 @@ def divergence_lines(config: str, backend: str, good: str, bad: str) -> list[str
     write: the end of a recorded one, the start of one, or a new finding."""
     from layerviz.core import divergences
 
-    def covers(known: divergences.Divergence, version: str) -> bool:
-        key = divergences.version(version)
-        return divergences.version(known.keras_from) <= key and (
-            known.keras_before is None or key < divergences.version(known.keras_before)
-        )
-
     recorded = [k for k in divergences.KNOWN if (k.config, k.backend) == (config, backend)]
-    ending = next((k for k in recorded if covers(k, good)), None)
-    starting = next((k for k in recorded if covers(k, bad)), None)
+    ending = next((k for k in recorded if k.covers(good)), None)
+    starting = next((k for k in recorded if k.covers(bad)), None)
     if ending is not None and ending is starting:
         return [
             f"{config} on {backend}: the divergence recorded for {ending.versions} covers {good} and {bad}, "
