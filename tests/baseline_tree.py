@@ -9,7 +9,8 @@ from pathlib import Path
 
 from layerviz.catalogue.cases import Check
 from layerviz.core import divergences
-from layerviz.store.baselines import BACKENDS, MANIFEST, divergence_set, png_path, set_name, set_names, stats_path
+from layerviz.core.names import BACKENDS
+from layerviz.store.baselines import MANIFEST, divergence_set, png_path, set_name, set_names, stats_path
 
 
 def check_sets(check: Check, backends: Iterable[str] = BACKENDS) -> set[str]:

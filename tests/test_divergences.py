@@ -8,8 +8,8 @@ from layerviz.catalogue import CONFIGS
 from layerviz.cli import main, tables
 from layerviz.core import divergences, versions
 from layerviz.core.divergences import TENSORFLOW_OWN_CPU_KERNELS, Divergence
+from layerviz.core.names import BACKENDS
 from layerviz.pages import findings
-from layerviz.store.baselines import BACKENDS
 
 # Numeric environments as `layerviz.core.numerics.record()` describes them.
 CPU = {

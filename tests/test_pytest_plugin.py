@@ -12,7 +12,7 @@ import keras
 import pytest
 
 import layerviz.plugin.fixture  # noqa: F401  pytester restores sys.modules after each in-process
-from layerviz.core import numerics
+from layerviz.core import names, numerics
 from layerviz.pipeline.render import decode_png, encode_png
 
 # run: what the fixture imports (Keras, TensorFlow, which cannot be imported a second time)
@@ -310,7 +310,7 @@ def test_keras_mode_skips_without_baselines_for_the_backend(weighted):
     """A tree with another backend's keras-mode set, but not this one's, skips; a tree
     with none makes this backend's."""
     weighted.runpytest("--regen-all").assert_outcomes(passed=2)
-    other = next(b for b in baselines.BACKENDS if b != BACKEND)
+    other = next(b for b in names.BACKENDS if b != BACKEND)
     keras_sets = weighted.path / "baselines" / "keras"
     (keras_sets / BACKEND).rename(keras_sets / other)
     result = weighted.runpytest("-rs")

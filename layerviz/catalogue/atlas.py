@@ -1,7 +1,6 @@
-"""The atlas: Keras's image layers beyond the seed post, under the conditions where
-Keras has changed (resampling, preprocessing, depthwise and separable convolutions,
-strides and dilation, "same" padding on odd sizes, channels_first, integer inputs,
-reduced precision).
+"""The atlas: Keras's image layers beyond the seed post, under the conditions where Keras
+has changed (resampling, preprocessing, depthwise and separable convolutions, strides and
+dilation, "same" padding on odd sizes, channels_first, integer inputs, reduced precision).
 
 Here: the layers, activations to normalization, and every section's title and note (the
 rest: `preprocessing`, `conditions`). Plain data: every case costs every clone its
@@ -15,6 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from layerviz.catalogue.cases import CHANNELS, LayerConfig, Step
+from layerviz.core.names import Weights
 
 SIZE = 64  # px: a quarter of the post's pictures, enough to see what a layer does
 RGB = ("rgb",)
@@ -118,12 +118,12 @@ def _initializers() -> Iterable[LayerConfig]:
         "dense-identity",
         "Dense(channels, kernel_initializer='identity') on each pixel: the photo itself",
         Step("Dense", {"units": CHANNELS, "kernel_initializer": "identity"}),
-        modes=("keras",),
+        modes=(Weights.KERAS,),
     )
 
 
 def _convolutions() -> Iterable[LayerConfig]:
-    both = ("keras", "fixed")  # a layer whose initializers the post does not have
+    both = (Weights.KERAS, Weights.FIXED)  # a layer whose initializers the post does not have
     variants = (
         ("depthwise", "DepthwiseConv2D kernel 3", Step("DepthwiseConv2D", {"kernel_size": 3}), both),
         (

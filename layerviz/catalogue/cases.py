@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from layerviz.core.names import Weights
 from layerviz.inputs.colorspaces import COLOR_SPACES
 from layerviz.inputs.images import WORKING_SIZE
 
@@ -20,7 +21,7 @@ from layerviz.inputs.images import WORKING_SIZE
 WEIGHTED_LAYERS = frozenset({"Dense", "Conv2D", "Conv2DTranspose", "DepthwiseConv2D", "SeparableConv2D"})
 # "keras": Keras's default initializers with per-case seeds (what the seed post did);
 # "fixed": the same distributions drawn by NumPy, identical on every backend.
-WEIGHT_MODES = ("keras", "fixed")
+WEIGHT_MODES = (Weights.KERAS, Weights.FIXED)
 
 # Placeholders resolved against the step's input when the layer is built.
 CHANNELS = "channels"  # the colour space's channel count
@@ -140,7 +141,7 @@ class LayerConfig:
         """The modes it is checked in: None (one check) when no weights are drawn."""
         if self.has_weights:
             return self.modes or WEIGHT_MODES
-        return ("keras",) if self.random else (None,)
+        return (Weights.KERAS,) if self.random else (None,)
 
     @property
     def per_backend(self) -> bool:

@@ -9,6 +9,7 @@ from pathlib import Path
 from layerviz import catalogue
 from layerviz.cli.common import CliError, given_photos, print_changes, writing
 from layerviz.core import numerics
+from layerviz.core.names import Weights
 from layerviz.core.seeds import DEFAULT_SUITE_SEED
 from layerviz.inputs.images import MIN_SIDE, WORKING_SIZE, PhotoSet
 from layerviz.pages import tree_diff
@@ -26,7 +27,7 @@ def _gallery(args: argparse.Namespace) -> int:
         stored = gallery.from_baselines(args.from_baselines, args.weights, args.backend, args.section, args.colorspace)
     elif args.size < MIN_SIDE:
         raise CliError(f"--size {args.size} is too small; give at least {MIN_SIDE}")
-    elif args.weights == "as-is":
+    elif args.weights == Weights.AS_IS:
         raise CliError("--weights as-is shows a baseline tree's checks of trained weights; give --from-baselines")
     cases = catalogue.select(args.section, args.colorspace) if stored is None else ()
     photos = given_photos(args)
@@ -78,7 +79,7 @@ def _render(args: argparse.Namespace) -> int:
 
     # As the gallery renders it (uint8 cases shown in levels, a case Keras refuses recorded).
     rendering, _ = subject.outcome(
-        subject.of(case), case.id, case.colorspace, photos, None, "keras", case.id, args.seed
+        subject.of(case), case.id, case.colorspace, photos, None, Weights.KERAS, case.id, args.seed
     )
     if not isinstance(rendering, Rendering):
         raise CliError(f"{case.id} raises here, so there is no picture: {rendering.type}: {rendering.message}")

@@ -11,12 +11,11 @@ from pathlib import Path
 from typing import NoReturn
 
 from layerviz import catalogue
-from layerviz.catalogue.cases import WEIGHT_MODES
 from layerviz.core import numerics
+from layerviz.core.names import BACKENDS, Weights
 from layerviz.core.seeds import DEFAULT_SUITE_SEED
 from layerviz.inputs.colorspaces import COLOR_SPACES
 from layerviz.inputs.images import WORKING_SIZE
-from layerviz.store.baselines import BACKENDS
 from layerviz.upgrade import stacks
 
 
@@ -106,8 +105,8 @@ def parser() -> argparse.ArgumentParser:
     )
     gallery.add_argument(
         "--weights",
-        choices=(*WEIGHT_MODES, "as-is"),
-        default="keras",
+        choices=list(Weights),
+        default=Weights.KERAS,
         help="keras: Keras's seeded default initializers (as the post); fixed: the same distributions drawn by "
         "NumPy; as-is (with --from-baselines): a tree's checks of trained or loaded weights",
     )

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from layerviz.core import versions
+from layerviz.core.names import BACKENDS
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,6 @@ def _each(
 # and jax 0.10.2 (and tensorflow 2.21.0 on 3.0.0, 3.4.1, 3.5.0, 3.10.0, 3.13.2, 3.14.0,
 # 3.15.1): jax and tensorflow match the shared baselines on all of them. Within each range
 # below, the torch output is byte-identical on every release; a range ends where it changes.
-BACKENDS_ALL = ("tensorflow", "jax", "torch")
 
 KNOWN: tuple[Divergence, ...] = (
     *_each(
@@ -264,14 +264,14 @@ KNOWN: tuple[Divergence, ...] = (
     # 3.15.1 on each backend (`layerviz sweep -k …`): every backend, until the fix.
     *_each(
         ("activations/softmax-spatial",),
-        BACKENDS_ALL,
+        BACKENDS,
         ("3.0.0", "3.5.0"),
         "keras-team/keras#20021, fixed by keras-team/keras#20022",
         "a tuple axis took the softmax over the channels, not over height and width",
     ),
     *_each(
         ("initializers/dense-identity",),
-        BACKENDS_ALL,
+        BACKENDS,
         ("3.0.0", "3.2.1"),
         "fixed by keras-team/keras#19468",
         'raises ValueError: the initializer "identity" cannot be found by name',
@@ -285,42 +285,42 @@ KNOWN: tuple[Divergence, ...] = (
     ),
     *_each(
         ("activations/log-softmax-spatial",),
-        BACKENDS_ALL,
+        BACKENDS,
         ("3.0.0", "3.5.0"),
         "fixed by keras-team/keras#20028",
         "a tuple axis took the log-softmax over the channels (the picture is black either way: the raw values differ)",
     ),
     *_each(
         ("normalization/layer-rms-hw",),
-        BACKENDS_ALL,
+        BACKENDS,
         ("3.0.0", "3.4.0"),
         "fixed by keras-team/keras#19643",
         "raises: RMS scaling's gamma is not broadcast over height and width",
     ),
     *_each(
         ("convolutions/transpose-op0",),
-        BACKENDS_ALL,
+        BACKENDS,
         ("3.0.0", "3.11.0"),
         "fixed by keras-team/keras#21383",
         "raises ValueError: output padding 0 refused",
     ),
     *_each(
         ("convolutions/depthwise-s2-d2", "convolutions/separable-s2-d2"),
-        BACKENDS_ALL,
+        BACKENDS,
         ("3.0.0", "3.15.0"),
         "fixed by keras-team/keras#22598 and keras-team/keras#23027",
         "raises ValueError: strides and dilation above 1 together refused",
     ),
     *_each(
         ("normalization/given-scalar",),
-        BACKENDS_ALL,
+        BACKENDS,
         ("3.0.0", "3.8.0"),
         "fixed by keras-team/keras#20626",
         "raises: a single mean and variance cannot be reshaped to one per channel",
     ),
     *_each(
         ("normalization/given-per-column",),
-        BACKENDS_ALL,
+        BACKENDS,
         ("3.8.0", "3.14.0"),
         "keras-team/keras#20626 broke it, keras-team/keras#22068 fixed it",
         "raises: a mean per column (axis=2) is broadcast against the last axis",

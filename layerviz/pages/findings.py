@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from layerviz.catalogue import UnknownNameError, get_case
+from layerviz.core.names import Weights
 from layerviz.core.raised import Raised
 from layerviz.judge.compare import Comparison, Outcome
 from layerviz.judge.pictures import heat_map
@@ -79,7 +80,9 @@ def describe(check: str) -> tuple[str, str, str, str]:
     a catalogue case by its configuration, a user's check by its name (test)."""
     set_name, case_id = baselines.split_label(check)
     parts = set_name.split("/")
-    mode = next((m for m in ("fixed", "as-is") if parts[-1] == m), "keras" if "keras" in parts else "")
+    mode = next(
+        (m for m in (Weights.FIXED, Weights.AS_IS) if parts[-1] == m), Weights.KERAS if "keras" in parts else ""
+    )
     try:
         case = get_case(case_id)
     except UnknownNameError:

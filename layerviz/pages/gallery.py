@@ -19,6 +19,7 @@ import numpy as np
 from layerviz.catalogue import CASES, SECTION_TITLES, UnknownNameError, get_case
 from layerviz.catalogue.cases import Case
 from layerviz.core import numerics
+from layerviz.core.names import Weights
 from layerviz.core.progress import Progress
 from layerviz.inputs.colorspaces import COLOR_SPACES
 from layerviz.inputs.images import DEFAULT_PAIR, WORKING_SIZE, PhotoSet
@@ -137,7 +138,7 @@ def from_keras(
     photos: PhotoSet | None = None,
     size: int = WORKING_SIZE,
     suite_seed: int = 0,
-    weights: str = "keras",
+    weights: str = Weights.KERAS,
     mode: str = numerics.DEFAULT_MODE,
 ) -> Gallery:
     """Render every case now, with Keras, under the numerics `mode` (pinned here)."""
@@ -161,7 +162,7 @@ def from_keras(
 
 def from_baselines(
     root: Path,
-    weights: str = "keras",
+    weights: str = Weights.KERAS,
     backend: str = "tensorflow",
     sections: Iterable[str] | None = None,
     colorspaces: Iterable[str] | None = None,
@@ -180,7 +181,7 @@ def from_baselines(
     labels = [f"{name}/{case_id}" for name in present for case_id in baselines.discover(root / name)]
     # A catalogue case checked in one weight mode only (most of the atlas: fixed) shows that one.
     shown = {baselines.split_label(label)[1] for label in labels}
-    other = baselines.set_name(True, "fixed" if weights == "keras" else "keras", backend)
+    other = baselines.set_name(True, Weights.FIXED if weights == Weights.KERAS else Weights.KERAS, backend)
     if (root / other).is_dir():
         labels += [
             f"{other}/{case_id}"

@@ -14,6 +14,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from layerviz.core.names import Weights
 from layerviz.inputs.images import PhotoSet, centre
 from layerviz.pages import page
 from layerviz.pipeline.render import Rendering, encode_png, feature_picture, quantize
@@ -43,7 +44,7 @@ def load(spec: str) -> Loaded:
             model = keras.saving.load_model(path)
         except Exception as error:  # Keras's own words say what is wrong with the file
             raise ModelSpecError(f"{spec}: Keras cannot load it ({type(error).__name__}: {error})") from None
-        return Loaded(model, "as-is", path.name)
+        return Loaded(model, Weights.AS_IS, path.name)
     module_name, colon, name = spec.partition(":")
     if not colon or not module_name or not name:
         raise ModelSpecError(f"{spec!r}: give PATH.keras or module:factory (a function returning a model)")
@@ -60,7 +61,7 @@ def load(spec: str) -> Loaded:
     factory = getattr(module, name, None)
     if factory is None or not callable(factory):
         raise ModelSpecError(f"{spec}: {module_name} has no function {name!r}")
-    return Loaded(factory, "keras", spec)
+    return Loaded(factory, Weights.KERAS, spec)
 
 
 def render_model(loaded: Loaded, colorspace: str, photos: PhotoSet | None, size: int | None) -> Rendering:

@@ -31,7 +31,8 @@ from typing import Any, cast
 import keras
 import numpy as np
 
-from layerviz.catalogue.cases import WEIGHT_MODES, Case, LayerConfig, LayerInfo
+from layerviz.catalogue.cases import Case, LayerConfig, LayerInfo
+from layerviz.core.names import Weights
 from layerviz.core.raised import Raised
 from layerviz.core.seeds import DEFAULT_SUITE_SEED, derive_seed
 from layerviz.core.versions import version
@@ -44,7 +45,7 @@ from layerviz.pipeline.render import Rendering, render, repeat_pixels
 from layerviz.pipeline.shapes import SubjectError, input_count, input_shape
 
 # "as-is": weights already there, which a check must not touch.
-MODES = (*WEIGHT_MODES, "as-is")
+MODES = tuple(Weights)
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,7 @@ def weighted(subject: Subject, has_weights: bool | None, weights: str) -> bool:
     catalogue knows without running; a user's subject, once built (`has_weights`)."""
     if subject.has_weights is not None:
         return subject.has_weights or subject.random
-    return has_weights if has_weights is not None else weights != "keras"
+    return has_weights if has_weights is not None else weights != Weights.KERAS
 
 
 def unavailable(config: LayerConfig) -> str:
@@ -215,7 +216,7 @@ def run(
     has every layer's output recorded."""
     if weights not in MODES:
         raise SubjectError(f"unknown weights {weights!r}; choose one of: {', '.join(MODES)}")
-    if weights == "keras" and not subject.seeded:
+    if weights == Weights.KERAS and not subject.seeded:
         # Draws from Keras's global generator (a model a factory builds, add_weight with
         # an initializer name) depend on this seed only. Reseeding it also empties
         # TensorFlow's kernel cache (tf.random.set_seed does): a third of a catalogue
@@ -230,8 +231,8 @@ def run(
     walked = keras_layers.walk(thing)
     # as-is: weights already there. A layer built only now (a user's weightless layer
     # beside a trained model is) must come out without any.
-    unbuilt = [layer for layer in walked if not layer.built] if weights == "as-is" else []
-    if weights == "keras":
+    unbuilt = [layer for layer in walked if not layer.built] if weights == Weights.AS_IS else []
+    if weights == Weights.KERAS:
         # (A layer without weights counts as built from the start.)
         if any(layer.weights for layer in walked) and not subject.fresh:
             raise SubjectError(
@@ -322,7 +323,7 @@ def trace(
     colorspace: str,
     photos: PhotoSet | None = None,
     size: int | None = None,
-    weights: str = "keras",
+    weights: str = Weights.KERAS,
     seed_name: str = "",
     suite_seed: int = DEFAULT_SUITE_SEED,
 ) -> Output:
@@ -361,7 +362,7 @@ def outcome(
     colorspace: str,
     photos: PhotoSet | None = None,
     size: int | None = None,
-    weights: str = "keras",
+    weights: str = Weights.KERAS,
     seed_name: str = "",
     suite_seed: int = DEFAULT_SUITE_SEED,
     raises: tuple[type[BaseException], ...] = (),

@@ -15,6 +15,7 @@ import pytest
 
 from layerviz.catalogue.cases import Case, UnknownNameError
 from layerviz.core import divergences, numerics
+from layerviz.core.names import Weights
 from layerviz.core.raised import Raised
 from layerviz.core.seeds import DEFAULT_SUITE_SEED
 from layerviz.core.tolerance import Tolerance
@@ -66,7 +67,7 @@ class LayerRegression:
         colorspace: str | None = None,
         images: Sequence[str | Path | np.ndarray] | None = None,
         size: int | None = None,
-        weights: str = "keras",
+        weights: str = Weights.KERAS,
         name: str | None = None,
         description: str = "",
         inputs: int | None = None,

@@ -16,7 +16,7 @@ from layerviz.store import baselines
 def files(root: Path, compared: Collection[str], backend: str) -> list[Path]:
     """The baseline files under `root` that none of the `compared` checks used, in the
     sets a run on `backend` owns (and those its checks named)."""
-    sets = [baselines.WEIGHTLESS, "fixed", "as-is", f"keras/{backend}"]
+    sets = [*baselines.set_names([backend])]
     sets += sorted({baselines.split_label(label)[0] for label in compared} - set(sets) - {""})
     return baselines.unused_files(root, compared, sets)
 

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from layerviz.core import divergences
+from layerviz.core.names import BACKENDS, Weights
 from layerviz.core.raised import Raised
 from layerviz.store import files
 from layerviz.store.files import write_atomic
@@ -43,7 +44,6 @@ if TYPE_CHECKING:
     from layerviz.pipeline.render import Rendering
 
 MANIFEST = "MANIFEST.json"
-BACKENDS = ("tensorflow", "jax", "torch")
 WEIGHTLESS = "weightless"
 
 
@@ -74,11 +74,11 @@ def set_name(has_weights: bool, weights: str, backend: str) -> str:
     "as-is") and the backend."""
     if not has_weights:
         return WEIGHTLESS
-    return weights if weights in ("fixed", "as-is") else f"keras/{backend}"
+    return weights if weights in (Weights.FIXED, Weights.AS_IS) else f"keras/{backend}"
 
 
 def set_names(backends: Iterable[str] = BACKENDS) -> tuple[str, ...]:
-    return (WEIGHTLESS, "fixed", "as-is", *(f"keras/{backend}" for backend in backends))
+    return (WEIGHTLESS, Weights.FIXED, Weights.AS_IS, *(f"keras/{backend}" for backend in backends))
 
 
 def divergence_set(known: divergences.Divergence, name: str) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from layerviz.core.divergences import Divergence
+from layerviz.core.names import BACKENDS
 from layerviz.store import baselines
 
 
@@ -143,7 +144,7 @@ def missing_backend_set(root: Path, name_of_set: str, backend: str) -> str:
     without any, gets this one's made). "" when it can."""
     if not name_of_set.startswith("keras/") or (root / name_of_set).is_dir():
         return ""
-    others = [b for b in baselines.BACKENDS if b != backend and (root / "keras" / b).is_dir()]
+    others = [b for b in BACKENDS if b != backend and (root / "keras" / b).is_dir()]
     if not others:
         return ""
     return (

@@ -13,6 +13,7 @@ from pathlib import Path
 from layerviz.catalogue import CHECKS, SECTIONS, UnknownNameError
 from layerviz.catalogue.cases import Check
 from layerviz.core import numerics
+from layerviz.core.names import Weights
 from layerviz.core.seeds import DEFAULT_SUITE_SEED
 from layerviz.store import baselines, files, manifest
 
@@ -47,7 +48,7 @@ def tree(checks: Sequence[Check], out: Path, numerics_mode: str = numerics.DEFAU
     skipped: dict[str, str] = {}
     modes: dict[Path, str] = {}
     for check in checks:
-        case, weights = check.case, check.weights or "keras"
+        case, weights = check.case, check.weights or Weights.KERAS
         reason = subject.unavailable(case.config)
         outcome = None
         if not reason:
