@@ -278,10 +278,30 @@ def test_hygiene_expects_each_divergence_set_beside_the_set_it_stands_in_for(tmp
         "from-3.1.0-before-3.2.0/keras/jax/edge/conv2d-k3-same/rgb.png" in str(p)
         for p in baseline_tree.missing_files(root)
     )
-    assert baselines.split_label("divergences/jax/from-3.1.0-before-3.2.0/keras/jax/edge/conv2d-k3-same/rgb") == (
-        "divergences/jax/from-3.1.0-before-3.2.0/keras/jax",
-        "edge/conv2d-k3-same/rgb",
+    assert baselines.Label.parse("divergences/jax/from-3.1.0-before-3.2.0/keras/jax/edge/conv2d-k3-same/rgb") == (
+        baselines.Label("divergences/jax/from-3.1.0-before-3.2.0/keras/jax", "edge/conv2d-k3-same/rgb")
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "weights", "twin"),
+    [
+        ("keras/torch/dense/relu/rgb", "keras", "fixed/dense/relu/rgb"),
+        (
+            "divergences/torch/from-3.0.0-before-3.5.0/keras/torch/edge/avgpool-p3-s2-same/rgb",
+            "keras",
+            "divergences/torch/from-3.0.0-before-3.5.0/fixed/edge/avgpool-p3-s2-same/rgb",
+        ),
+        ("fixed/dense/relu/rgb", "fixed", None),
+        ("as-is/mine/cat/rgb", "as-is", None),
+        ("weightless/merging/add/hsv", None, None),
+        ("tests/test_a.py::test_b", None, None),  # a test id names no set
+    ],
+)
+def test_a_label_reads_its_set_and_case_once_and_says_them_back(text, weights, twin):
+    label = baselines.Label.parse(text)
+    assert str(label) == text and label.weights == weights
+    assert (str(label.twin()) if label.twin() else None) == twin
 
 
 def test_every_check_can_fail_unless_marked_blind_with_a_reason():

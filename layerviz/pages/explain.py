@@ -53,14 +53,12 @@ def count(n: int, noun: str) -> str:
 
 
 def _weights_or_maths(label: str, status: str, cause: str, failed: set[str], compared: Collection[str]) -> Said:
-    set_name, case_id = baselines.split_label(label)
-    parts = set_name.split("/")
-    if status != "changed" or "keras" not in parts or cause.startswith(("now ", "raises", "divergence")):
+    twin = baselines.Label.parse(label).twin()
+    if status != "changed" or twin is None or cause.startswith(("now ", "raises", "divergence")):
         return Said(cause)
-    twin = "/".join([*parts[: parts.index("keras")], "fixed", case_id])
-    if twin in compared and twin not in failed:
+    if str(twin) in compared and str(twin) not in failed:
         return Said(INITIAL_WEIGHTS, ("initial weights changed, layer maths unchanged (fixed weights still match)",))
-    if twin in failed:
+    if str(twin) in failed:
         return Said(cause, ("layer maths changed (fixed weights differ too)",))
     return Said(cause)
 
@@ -70,6 +68,6 @@ def _random_layer(label: str, status: str, cause: str) -> bool:
     if status != "changed" or cause.startswith(("now ", "raises", "divergence")):
         return False
     try:
-        return get_case(baselines.split_label(label)[1]).config.random
+        return get_case(baselines.Label.parse(label).case).config.random
     except UnknownNameError:
         return False

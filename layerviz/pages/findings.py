@@ -13,7 +13,6 @@ from typing import Any
 import numpy as np
 
 from layerviz.catalogue import UnknownNameError, get_case
-from layerviz.core.names import Weights
 from layerviz.core.raised import Raised
 from layerviz.judge.compare import Comparison, Outcome
 from layerviz.judge.pictures import heat_map
@@ -78,11 +77,8 @@ def cause_rank(cause: str) -> int:
 def describe(check: str) -> tuple[str, str, str, str]:
     """(configuration or test, its title, colour space, weight mode) of a check label:
     a catalogue case by its configuration, a user's check by its name (test)."""
-    set_name, case_id = baselines.split_label(check)
-    parts = set_name.split("/")
-    mode = next(
-        (m for m in (Weights.FIXED, Weights.AS_IS) if parts[-1] == m), Weights.KERAS if "keras" in parts else ""
-    )
+    label = baselines.Label.parse(check)
+    case_id, mode = label.case, label.weights or ""
     try:
         case = get_case(case_id)
     except UnknownNameError:

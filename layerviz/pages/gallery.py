@@ -103,7 +103,8 @@ def _item(label: str, caption: dict[str, str], several_sets: bool) -> Item:
     """The picture of a baseline or a saved check, `<set>/<name>/<colour space>`: a catalogue
     case (in a row per weight set where the gallery shows several), or a user's check, whose
     name is `<test module>/<test>`."""
-    set_name, rest = baselines.split_label(label)
+    parsed = baselines.Label.parse(label)
+    set_name, rest = parsed.set, parsed.case
     try:
         case = get_case(rest)
     except UnknownNameError:
@@ -180,7 +181,7 @@ def from_baselines(
         )
     labels = [f"{name}/{case_id}" for name in present for case_id in baselines.discover(root / name)]
     # A catalogue case checked in one weight mode only (most of the atlas: fixed) shows that one.
-    shown = {baselines.split_label(label)[1] for label in labels}
+    shown = {baselines.Label.parse(label).case for label in labels}
     other = baselines.set_name(True, Weights.FIXED if weights == Weights.KERAS else Weights.KERAS, backend)
     if (root / other).is_dir():
         labels += [
@@ -239,7 +240,7 @@ def _from_tree(
     """The gallery of `labels` under `root`; `several_sets`: a row per weight set (default:
     where the labels come from more than one)."""
     if several_sets is None:
-        several_sets = len({baselines.split_label(label)[0] for label in labels} - {baselines.WEIGHTLESS}) > 1
+        several_sets = len({baselines.Label.parse(label).set for label in labels} - {baselines.WEIGHTLESS}) > 1
     items = [(label, _item(label, captions.get(label, {}), several_sets)) for label in labels]
     wanted_sections = set(sections) if sections else None
     wanted_spaces = set(colorspaces) if colorspaces else None

@@ -51,7 +51,7 @@ def check_tolerance(label: str) -> Tolerance:
     """The tolerance the tests compare a check with: the suite's, loosened to what its
     catalogue configuration is measured to need (a user's check: the suite's)."""
     try:
-        return Tolerance().at_least(get_case(baselines.split_label(label)[1]).config.tolerance)
+        return Tolerance().at_least(get_case(baselines.Label.parse(label).case).config.tolerance)
     except UnknownNameError:
         return Tolerance()
 

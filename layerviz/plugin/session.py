@@ -226,7 +226,7 @@ class LayerSession:
             for sets, said in manifest.numeric_differences(self.settings.root, self.pinned).items():
                 facts[f"numerics of {', '.join(sets)}"] = "; ".join(said)
         # Those of the catalogue configurations this run checked: a user's project has none of its own.
-        checked = {baselines.split_label(label)[1].rsplit("/", 1)[0] for label in self.compared}
+        checked = {baselines.Label.parse(label).config for label in self.compared}
         applying = [d for d in divergences.KNOWN if d.config in checked]
         facts["known divergences"] = "; ".join(map(str, applying)) or "none among these checks"
         entries, note = self.entries()

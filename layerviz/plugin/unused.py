@@ -17,7 +17,7 @@ def files(root: Path, compared: Collection[str], backend: str) -> list[Path]:
     """The baseline files under `root` that none of the `compared` checks used, in the
     sets a run on `backend` owns (and those its checks named)."""
     sets = [*baselines.set_names([backend])]
-    sets += sorted({baselines.split_label(label)[0] for label in compared} - set(sets) - {""})
+    sets += sorted({baselines.Label.parse(label).set for label in compared} - set(sets) - {""})
     return baselines.unused_files(root, compared, sets)
 
 

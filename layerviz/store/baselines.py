@@ -30,6 +30,7 @@ import os
 import stat
 import warnings
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -118,14 +119,47 @@ def _every_set_name(known: tuple[divergences.Divergence, ...]) -> frozenset[str]
     return frozenset(set_names()) | {divergence_set(k, name) for k in known for name in set_names()}
 
 
-def split_label(label: str) -> tuple[str, str]:
-    """A check's label (`<set>/<section>/<config>/<colourspace>`) as (set, case id)."""
-    parts = label.split("/")
-    for depth in range(len(parts) - 1, 0, -1):
-        name = "/".join(parts[:depth])
-        if name in _every_set_name(tuple(divergences.KNOWN)):
-            return name, "/".join(parts[depth:])
-    return "", label
+@dataclass(frozen=True)
+class Label:
+    """A check's label, `<set>/<case>`: its baseline set and its case (a catalogue case's
+    `<section>/<config>/<colour space>`, a user's `<name>/<colour space>`); read once,
+    said the same way everywhere."""
+
+    set: str  # "" where the label names no known set (a test id)
+    case: str
+
+    @classmethod
+    def parse(cls, text: str) -> Label:
+        parts = text.split("/")
+        for depth in range(len(parts) - 1, 0, -1):  # the longest known set first
+            name = "/".join(parts[:depth])
+            if name in _every_set_name(tuple(divergences.KNOWN)):
+                return cls(name, "/".join(parts[depth:]))
+        return cls("", text)
+
+    def __str__(self) -> str:
+        return f"{self.set}/{self.case}" if self.set else self.case
+
+    @property
+    def config(self) -> str:
+        """The case without its colour space."""
+        return self.case.rsplit("/", 1)[0]
+
+    @property
+    def weights(self) -> Weights | None:
+        """Its set's weight mode; None for the weightless set (or no set)."""
+        parts = self.set.split("/")
+        if parts[-1] in (Weights.FIXED, Weights.AS_IS):
+            return Weights(parts[-1])
+        return Weights.KERAS if "keras" in parts else None
+
+    def twin(self) -> Label | None:
+        """A keras-mode check's fixed-weights twin (the same case, in the same divergence's
+        sets where it is in one); None for a check of another mode."""
+        parts = self.set.split("/")
+        if "keras" not in parts:
+            return None
+        return Label("/".join([*parts[: parts.index("keras")], Weights.FIXED]), self.case)
 
 
 def png_path(root: Path, case_id: str) -> Path:
