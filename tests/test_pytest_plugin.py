@@ -766,7 +766,7 @@ def test_baselines_made_with_onednn_on_name_it_when_a_run_has_it_off(pytester, m
         ("name='C:/escaped/evil'", "name='C:/escaped/evil' would put its baseline outside *"),
         (
             "",
-            "the test id 'test_names.py::test_named[[]../../escaped/evil]' would put its baseline outside * "
+            "the test id 'test_check_names.py::test_named[[]../../escaped/evil]' would put its baseline outside * "
             "(it climbs out with '..')",
         ),
     ],
@@ -783,7 +783,7 @@ def test_a_name_that_would_leave_the_baseline_root_is_refused(pytester, monkeypa
         def test_named(layer_regression, photo):
             layer_regression.check(keras.layers.Identity(), {argument})
         """
-    project = make_project(pytester, monkeypatch, "test_names", source)
+    project = make_project(pytester, monkeypatch, "test_check_names", source)
     result = project.runpytest("--regen-all", f"--layerviz-obtained={project.path / 'obtained'}")
     result.assert_outcomes(failed=1)
     fix = (
