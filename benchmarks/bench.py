@@ -111,23 +111,28 @@ def percentile(values: list[float], share: float) -> float:
 def render_all() -> tuple[list[float], list[tuple[object, str, object]]]:
     """Render every visual check of the catalogue importable here: the seconds each took,
     and (check, weight mode, rendering). It uses only what every commit since the public
-    fixture has, so that `--before` runs it on an earlier checkout's catalogue too (one from
-    before the subpackages has its subject at the top)."""
+    fixture has, so that `--before` runs it on an earlier checkout's catalogue too."""
     from layerviz.catalogue import CHECKS
 
-    try:
-        from layerviz.pipeline import subject
-    except ImportError:
-        from layerviz import subject  # type: ignore[attr-defined,no-redef]
+    try:  # one Request in, an outcome out, since the subpackages
+        from layerviz.pipeline.outcomes import Request
+        from layerviz.pipeline.outcomes import outcome as render
 
-    first = CHECKS[0].case  # the first eager call pays one-off start-up costs
-    subject.outcome(subject.of(first), first.id, first.colorspace, seed_name=first.id)
+        def outcome(case: object, mode: str = "keras") -> object:
+            return render(Request.of_case(case, weights=mode))[0]
+
+    except ImportError:  # an earlier checkout: its subject module at the top
+        from layerviz import subject  # type: ignore[attr-defined]
+
+        def outcome(case: object, mode: str = "keras") -> object:
+            return subject.outcome(subject.of(case), case.id, case.colorspace, weights=mode, seed_name=case.id)[0]
+
+    outcome(CHECKS[0].case)  # the first eager call pays one-off start-up costs
     times, renderings = [], []
     for check in CHECKS:
         start = time.perf_counter()
         mode = check.weights or "keras"
-        case = check.case
-        rendering, _ = subject.outcome(subject.of(case), case.id, case.colorspace, weights=mode, seed_name=case.id)
+        rendering = outcome(check.case, mode)
         renderings.append((check, mode, rendering))
         times.append(time.perf_counter() - start)
     return times, renderings

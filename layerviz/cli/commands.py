@@ -73,14 +73,12 @@ def _render(args: argparse.Namespace) -> int:
     with writing(args.out):
         args.out.parent.mkdir(parents=True, exist_ok=True)  # fail before any rendering
     numerics.pin(args.numerics)
-    from layerviz.pipeline import subject
+    from layerviz.pipeline import outcomes
     from layerviz.pipeline.render import Rendering, encode_png
     from layerviz.store.files import write_atomic
 
     # As the gallery renders it (uint8 cases shown in levels, a case Keras refuses recorded).
-    rendering, _ = subject.outcome(
-        subject.of(case), case.id, case.colorspace, photos, None, Weights.KERAS, case.id, args.seed
-    )
+    rendering, _ = outcomes.outcome(outcomes.Request.of_case(case, photos, suite_seed=args.seed))
     if not isinstance(rendering, Rendering):
         raise CliError(f"{case.id} raises here, so there is no picture: {rendering.type}: {rendering.message}")
     with writing(args.out):

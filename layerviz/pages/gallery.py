@@ -143,7 +143,7 @@ def from_keras(
     mode: str = numerics.DEFAULT_MODE,
 ) -> Gallery:
     """Render every case now, with Keras, under the numerics `mode` (pinned here)."""
-    from layerviz.pipeline import subject
+    from layerviz.pipeline import outcomes, subject
 
     running = numerics.pin(mode)
     photos = photos or PhotoSet.bundled()
@@ -151,9 +151,7 @@ def from_keras(
     renderings = {}
     with Progress(len(cases), "rendering") as progress:
         for case in cases:
-            renderings[case.id], _ = subject.outcome(
-                subject.of(case), case.id, case.colorspace, photos, size, weights, case.id, suite_seed
-            )
+            renderings[case.id], _ = outcomes.outcome(outcomes.Request.of_case(case, photos, size, weights, suite_seed))
             progress.advance(case.id)
     facts = manifest.describe_environment(manifest.environment(suite_seed, size, weights, running))
     facts["inputs"] = ", ".join(photos.labels)

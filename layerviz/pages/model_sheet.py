@@ -66,11 +66,13 @@ def load(spec: str) -> Loaded:
 
 def render_model(loaded: Loaded, colorspace: str, photos: PhotoSet | None, size: int | None) -> Rendering:
     """The model's rendering with every layer's output (the one way checks render too)."""
-    from layerviz.pipeline import subject
+    from layerviz.pipeline import outcomes, subject
 
     spec = subject.of(loaded.subject)
     # A sheet is to look at, not a check: the model's own exception is the answer.
-    outcome, _ = subject.outcome(spec, loaded.title, colorspace, photos, size, loaded.weights, loaded.title)
+    outcome, _ = outcomes.outcome(
+        outcomes.Request(spec, loaded.title, colorspace, photos, size, loaded.weights, loaded.title)
+    )
     if not isinstance(outcome, Rendering):  # the one exception outcome() records of a user's: ImportError
         raise ModelSpecError(f"{loaded.title}: needs a module that is not installed here: {outcome.message}")
     return outcome

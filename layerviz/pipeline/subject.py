@@ -33,15 +33,13 @@ import numpy as np
 
 from layerviz.catalogue.cases import Case, LayerConfig, LayerInfo
 from layerviz.core.names import Weights
-from layerviz.core.raised import Raised
 from layerviz.core.seeds import DEFAULT_SUITE_SEED, derive_seed
 from layerviz.core.versions import version
 from layerviz.inputs import colorspaces
 from layerviz.inputs.images import WORKING_SIZE, ImageInputError, PhotoSet, centre
 from layerviz.pipeline import activations
 from layerviz.pipeline import layers as keras_layers
-from layerviz.pipeline.layers import FixedWeightsError
-from layerviz.pipeline.render import Rendering, render, repeat_pixels
+from layerviz.pipeline.render import repeat_pixels
 from layerviz.pipeline.shapes import SubjectError, input_count, input_shape
 
 # "as-is": weights already there, which a check must not touch.
@@ -354,47 +352,3 @@ def photo_inputs(photos: PhotoSet, colorspace: str, height: int, width: int, cou
     for image in images:
         image.flags.writeable = False
     return images
-
-
-def outcome(
-    subject: Subject,
-    label: str,
-    colorspace: str,
-    photos: PhotoSet | None = None,
-    size: int | None = None,
-    weights: str = Weights.KERAS,
-    seed_name: str = "",
-    suite_seed: int = DEFAULT_SUITE_SEED,
-    raises: tuple[type[BaseException], ...] = (),
-) -> tuple[Rendering | Raised, bool | None]:
-    """The subject's rendering, named `label`, or the exception it raised; and whether
-    it has weights (None if it raised before that was known).
-
-    A catalogue case's exception is its behaviour (a combination Keras refuses), recorded
-    and compared like a picture; a user's subject's is recorded only where the check
-    declares it (`raises`), or a module is missing (which the check skips), and else
-    propagates, so a broken check fails rather than passing on a recorded error.
-    layerviz's own errors (a bad photo, a subject it cannot run, a default initializer
-    fixed weights cannot draw) always propagate.
-    """
-    recorded: tuple[type[BaseException], ...] = (
-        (Exception,) if subject.config_id is not None else (*raises, ImportError)
-    )
-    try:
-        output = trace(subject, colorspace, photos, size, weights, seed_name, suite_seed)
-    except (ImageInputError, SubjectError, FixedWeightsError):
-        raise
-    except recorded as error:
-        return Raised.of(label, error), subject.has_weights
-    rendering = render(
-        label,
-        colorspace,
-        output.raw,
-        output.layers,
-        output.pre_activation,
-        output.levels,
-        output.input_shape,
-        output.trace,
-        output.inputs,
-    )
-    return rendering, output.has_weights

@@ -25,6 +25,7 @@ from layerviz.judge.compare import Comparison, Outcome, compare
 from layerviz.judge.pictures import heat_map, side_by_side
 from layerviz.judge.verdict import FIXED_UPSTREAM, Found, Verdict, Write, decide
 from layerviz.pages import findings, gallery
+from layerviz.pipeline import outcomes
 from layerviz.pipeline import subject as subjects
 from layerviz.pipeline.layers import FixedWeightsError
 from layerviz.pipeline.render import Rendering, encode_png, feature_picture
@@ -173,8 +174,8 @@ class LayerRegression:
         torchvision before Keras 3.9) says nothing about the layer: skipped, as
         `pytest.importorskip` would."""
         photos = PhotoSet.files(images) if images else None
-        obtained, has_weights = subjects.outcome(
-            spec, key, colorspace, photos, size, weights, key, DEFAULT_SUITE_SEED, raises
+        obtained, has_weights = outcomes.outcome(
+            outcomes.Request(spec, key, colorspace, photos, size, weights, key, DEFAULT_SUITE_SEED, raises)
         )
         if isinstance(obtained, Raised) and obtained.type in ("ImportError", "ModuleNotFoundError"):
             pytest.skip(f"needs a module that is not installed here: {obtained.message}")

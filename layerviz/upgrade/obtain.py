@@ -41,7 +41,7 @@ def tree(checks: Sequence[Check], out: Path, numerics_mode: str = numerics.DEFAU
     import keras
 
     from layerviz.core.raised import Raised
-    from layerviz.pipeline import subject
+    from layerviz.pipeline import outcomes, subject
 
     backend = keras.backend.backend()
     counts = {"rendered": 0, "raised": 0, "skipped": 0}
@@ -52,7 +52,7 @@ def tree(checks: Sequence[Check], out: Path, numerics_mode: str = numerics.DEFAU
         reason = subject.unavailable(case.config)
         outcome = None
         if not reason:
-            outcome, _ = subject.outcome(subject.of(case), case.id, case.colorspace, weights=weights, seed_name=case.id)
+            outcome, _ = outcomes.outcome(outcomes.Request.of_case(case, weights=weights))
             if isinstance(outcome, Raised) and outcome.type in ("ImportError", "ModuleNotFoundError"):
                 reason = f"needs a module that is not installed here: {outcome.message}"
         set_name = baselines.set_name(case.config.per_backend, weights, backend)
