@@ -1,5 +1,6 @@
-"""What a whole baseline tree should hold, by the catalogue: the tests' own view of the
-committed tree (layerviz itself judges from what a run checked: `layerviz.plugin.unused`)."""
+"""The tests' view of baseline trees: what a whole tree should hold, by the catalogue
+(layerviz itself judges from what a run checked: `layerviz.plugin.unused`), and the one
+line a broken baseline file is said in."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ import json
 from collections.abc import Iterable
 from pathlib import Path
 
+import pytest
+
 from layerviz.catalogue.cases import Check
 from layerviz.core import divergences
 from layerviz.core.names import BACKENDS
-from layerviz.store.baselines import MANIFEST, divergence_set, png_path, set_name, set_names, stats_path
+from layerviz.store.baselines import MANIFEST, BaselineError, divergence_set, png_path, set_name, set_names, stats_path
 
 
 def check_sets(check: Check, backends: Iterable[str] = BACKENDS) -> set[str]:
@@ -62,3 +65,12 @@ def obsolete_files(root: Path) -> list[Path]:
 def missing_files(root: Path) -> list[Path]:
     """Files the catalogue produces in the sets present under `root` that are not there."""
     return sorted(path for path in expected_files(root) if not path.is_file())
+
+
+def one_line_error(call, *args) -> str:
+    """The message of the BaselineError `call(*args)` raises, which must be one line."""
+    with pytest.raises(BaselineError) as error:
+        call(*args)
+    said = str(error.value)
+    assert "\n" not in said
+    return said
