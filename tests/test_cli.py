@@ -317,17 +317,22 @@ def test_output_to_a_reader_that_went_away_exits_quietly():
     assert stderr.getvalue() == ""
 
 
-@pytest.mark.slow  # a new interpreter
-def test_list_piped_into_head_prints_one_line_and_no_error():
-    """Whether `head` is gone before the list is written depends on the pipe's buffer and on
-    timing (exit 0 or 141); either way nothing but the one line is printed."""
-    done = subprocess.run(
-        f'{sys.executable} -m layerviz list | head -1; echo "exit ${{PIPESTATUS[0]}}"',
+def listed_into(reader: str) -> subprocess.CompletedProcess[str]:
+    """`layerviz list | reader` in bash, with the exit status of layerviz printed last."""
+    return subprocess.run(
+        f'{sys.executable} -m layerviz list | {reader}; echo "exit ${{PIPESTATUS[0]}}"',
         shell=True,
         executable="/bin/bash",
         capture_output=True,
         text=True,
     )
+
+
+@pytest.mark.slow  # a new interpreter
+def test_list_piped_into_head_prints_one_line_and_no_error():
+    """Whether `head` is gone before the list is written depends on the pipe's buffer and on
+    timing (exit 0 or 141); either way nothing but the one line is printed."""
+    done = listed_into("head -1")
     first, status = done.stdout.splitlines()
     assert first == f"{CASES[0].id:40} {CASES[0].description}" and status in ("exit 0", "exit 141")
     assert done.stderr == ""
@@ -336,13 +341,7 @@ def test_list_piped_into_head_prints_one_line_and_no_error():
 @pytest.mark.slow  # a new interpreter
 def test_a_reader_gone_before_the_first_line_is_exit_141_and_no_error():
     # `true` exits long before a new interpreter has started: every write meets a closed pipe.
-    done = subprocess.run(
-        f'{sys.executable} -m layerviz list | true; echo "exit ${{PIPESTATUS[0]}}"',
-        shell=True,
-        executable="/bin/bash",
-        capture_output=True,
-        text=True,
-    )
+    done = listed_into("true")
     assert done.stdout == "exit 141\n" and done.stderr == ""
 
 
