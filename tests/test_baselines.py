@@ -272,22 +272,6 @@ def test_every_check_can_fail_unless_marked_blind_with_a_reason():
     assert all(len(case.config.blind) > 20 for case in CASES if case.config.blind)  # a reason, not a flag
 
 
-def test_delete_removes_the_files_and_the_folders_they_leave_empty(tmp_path):
-    kept, gone, emptied = (
-        tmp_path / "fixed" / "a" / "kept.png",
-        tmp_path / "fixed" / "a" / "gone.png",
-        tmp_path / "fixed" / "b" / "c" / "only.png",
-    )
-    for path in (kept, gone, emptied):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(b"png")
-    baselines.delete(tmp_path, [gone, emptied])
-    assert kept.is_file() and not gone.exists()
-    assert not (tmp_path / "fixed" / "b").exists()  # emptied all the way up
-    baselines.delete(tmp_path, [kept])
-    assert tmp_path.is_dir() and not any(tmp_path.iterdir())  # up to the tree's root, which stays
-
-
 # --- User mistakes are one line naming the file ------------------------------------------
 
 

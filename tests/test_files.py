@@ -33,3 +33,19 @@ def test_written_files_get_the_mode_the_umask_gives_as_open_would(tmp_path, umas
     ours, opened = tmp_path / "ours" / "index.html", tmp_path / "opened"
     subprocess.run([sys.executable, "-c", code, oct(umask), str(ours), str(opened)], check=True)
     assert ours.stat().st_mode & 0o777 == opened.stat().st_mode & 0o777 == mode
+
+
+def test_removing_takes_the_files_and_the_folders_they_leave_empty(tmp_path):
+    kept, gone, emptied = (
+        tmp_path / "fixed" / "a" / "kept.png",
+        tmp_path / "fixed" / "a" / "gone.png",
+        tmp_path / "fixed" / "b" / "c" / "only.png",
+    )
+    for path in (kept, gone, emptied):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"png")
+    files.remove(tmp_path, [gone, emptied])
+    assert kept.is_file() and not gone.exists()
+    assert not (tmp_path / "fixed" / "b").exists()  # emptied all the way up
+    files.remove(tmp_path, [kept])
+    assert tmp_path.is_dir() and not any(tmp_path.iterdir())  # up to the tree's root, which stays

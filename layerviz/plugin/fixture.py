@@ -341,10 +341,7 @@ class LayerRegression:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(encode_png(pixels))
         except OSError as error:  # pytest's temporary folder, on a full disk say
-            said = baselines.unwritable("", path, error)
-            if said is None:
-                raise
-            raise said from None
+            baselines.refuse_write("", path, error)
         return path
 
     def _save_obtained(self, obtained: Outcome, expected_png: Path) -> Path:

@@ -20,7 +20,7 @@ from layerviz.core.seeds import DEFAULT_SUITE_SEED
 from layerviz.core.tolerance import Tolerance
 from layerviz.judge.verdict import Mode
 from layerviz.plugin import unused
-from layerviz.store import baselines, manifest, outputs
+from layerviz.store import baselines, files, manifest, outputs
 from layerviz.store.location import NO_BACKEND_SET
 
 if TYPE_CHECKING:
@@ -194,10 +194,10 @@ class LayerSession:
             return gap
         import keras
 
-        files = unused.files(self.settings.root, self.compared, keras.backend.backend())
-        if files and self.settings.mode.regen_all and self.settings.prune:
-            baselines.delete(self.settings.root, files)
-        return files
+        found = unused.files(self.settings.root, self.compared, keras.backend.backend())
+        if found and self.settings.mode.regen_all and self.settings.prune:
+            files.remove(self.settings.root, found)
+        return found
 
     @property
     def report_dir(self) -> Path:

@@ -32,7 +32,7 @@ import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from layerviz.core import divergences
 from layerviz.core.names import BACKENDS, Weights
@@ -62,11 +62,14 @@ class BaselineLinkError(BaselineError):
     regeneration's writes outside it."""
 
 
-def unwritable(label: str, path: Path, error: OSError) -> BaselineWriteError | None:
-    """The one line to say for an OSError writing `path`, or None for an error that is not
-    the file system saying no (that one is a bug, and keeps its traceback)."""
+def refuse_write(label: str, path: Path, error: OSError) -> NoReturn:
+    """Raise the OSError writing `path` (of check `label`, if any) as one line, a
+    BaselineWriteError, where it is the file system saying no; else as it was: a bug,
+    which keeps its traceback."""
     said = files.refusal(path, error)
-    return BaselineWriteError(f"{label + ': ' if label else ''}{said}") if said else None
+    if said is None:
+        raise error
+    raise BaselineWriteError(f"{label + ': ' if label else ''}{said}") from None
 
 
 def set_name(has_weights: bool, weights: str, backend: str) -> str:
@@ -101,17 +104,6 @@ def unused_files(root: Path, labels: Iterable[str], sets: Iterable[str]) -> list
         for path in (root / name).rglob("*")
         if path.is_file() and path not in used
     )
-
-
-def delete(root: Path, files: Iterable[Path]) -> None:
-    """Delete baseline files under `root`, and the folders they leave empty."""
-    files = list(files)
-    for path in files:
-        path.unlink()
-    for folder in sorted({path.parent for path in files}, key=lambda folder: len(folder.parts), reverse=True):
-        while folder != root and folder.is_dir() and not any(folder.iterdir()):
-            folder.rmdir()
-            folder = folder.parent
 
 
 @functools.cache
@@ -225,10 +217,7 @@ def save(outcome: Outcome, png: Path, *, image: bool = True, sidecar: bool = Tru
                 write_atomic(path, data)
                 written.append(path)
     except OSError as error:
-        said = unwritable(outcome.case_id, path, error)
-        if said is None:
-            raise
-        raise said from None
+        refuse_write(outcome.case_id, path, error)
     return written
 
 

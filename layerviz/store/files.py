@@ -8,7 +8,7 @@ import errno
 import json
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,19 @@ def _umask() -> int:
 
 # mkstemp makes its file 0600; what layerviz writes gets the mode open() would give it.
 FILE_MODE = 0o666 & ~_umask()
+
+
+def remove(root: Path, paths: Iterable[Path]) -> None:
+    """Remove the files `paths` under `root` (symbolic links as links, never followed; a
+    folder someone put where a file was stays), then the folders they leave empty, deepest
+    first, up to `root`, which stays."""
+    gone = [path for path in paths if path.is_symlink() or path.is_file()]
+    for path in gone:
+        path.unlink()
+    for folder in sorted({path.parent for path in gone}, key=lambda folder: len(folder.parts), reverse=True):
+        while folder != root and folder.is_dir() and not folder.is_symlink() and not any(folder.iterdir()):
+            folder.rmdir()
+            folder = folder.parent
 
 
 def write_atomic(path: Path, data: bytes) -> None:

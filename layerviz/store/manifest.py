@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from layerviz.core import numerics
-from layerviz.store.baselines import MANIFEST, BaselineError, set_names, unwritable
+from layerviz.store.baselines import MANIFEST, BaselineError, refuse_write, set_names
 from layerviz.store.files import read_json, write_atomic
 
 
@@ -60,10 +60,7 @@ def write_manifest(root: Path, suite_seed: int, weights: str, running: dict[str,
     try:
         write_atomic(path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode())
     except OSError as error:
-        said = unwritable("", path, error)
-        if said is None:
-            raise
-        raise said from None
+        refuse_write("", path, error)
     return path
 
 

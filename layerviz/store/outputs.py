@@ -76,11 +76,7 @@ def claim(
     else:  # a run stopped before it was done: everything but what was someone else's
         ours = present - record["foreign"]
     if not keep:
-        for name in sorted(ours):
-            path = where / name
-            if path.is_symlink() or path.is_file():  # not a folder someone put in its place
-                path.unlink()
-        _remove_empty_folders(where, ours)
+        files.remove(where, [where / name for name in sorted(ours)])
         ours = set()
     foreign = frozenset(_files(where) - ours - {RECORD}) if where.is_dir() else frozenset()
     try:
@@ -140,15 +136,6 @@ def _safe(name: object) -> str:
     if path.is_absolute() or ".." in path.parts or "\0" in name:
         raise ValueError(f"{name!r} lies outside the folder")
     return path.as_posix()
-
-
-def _remove_empty_folders(where: Path, removed: Iterable[str]) -> None:
-    """The folders that held removed files, deepest first, where nothing else is left."""
-    parents = {parent for name in removed for parent in PurePosixPath(name).parents if parent.parts}
-    for parent in sorted(parents, key=lambda p: len(p.parts), reverse=True):
-        folder = where / parent
-        if folder.is_dir() and not folder.is_symlink() and not any(folder.iterdir()):
-            folder.rmdir()
 
 
 def _write_record(where: Path, data: dict[str, list[str]]) -> None:
