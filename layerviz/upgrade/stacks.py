@@ -271,9 +271,17 @@ def closest(version: str, known: Sequence[str]) -> list[str]:
 
 
 def pinned(requirement: str) -> tuple[str, str] | None:
-    """("keras", "3.15.0") of "keras==3.15.0"; None for a range or a bare name."""
-    match = re.fullmatch(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*([^\s,;]+)\s*", requirement)
-    return (match.group(1), match.group(2)) if match else None
+    """("keras", "3.15.0") of "keras==3.15.0"; None for a range, a wildcard, a bare name,
+    or a requirement with extras or a marker (read as PEP 508, as Stack checks it)."""
+    try:
+        parsed = Requirement(requirement)
+    except InvalidRequirement:
+        return None
+    specifiers = list(parsed.specifier)
+    if parsed.extras or parsed.marker or parsed.url or len(specifiers) != 1:
+        return None
+    (only,) = specifiers
+    return (parsed.name, only.version) if only.operator == "==" and not only.version.endswith(".*") else None
 
 
 def require(package: str, version: str, known: Sequence[str]) -> None:

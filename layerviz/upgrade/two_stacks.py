@@ -16,6 +16,8 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from packaging.requirements import Requirement
+
 from layerviz.pages import tree_diff
 from layerviz.store import manifest
 from layerviz.upgrade import stacks
@@ -124,7 +126,7 @@ def _reason(done: subprocess.CompletedProcess[str]) -> str:
 def _installed(python: Path, stack: Stack) -> dict[str, str]:
     """What the stack's environment has of its own packages, Keras and its backend (a
     test suite's tree has no manifest to say it)."""
-    names = [(stacks.pinned(r) or (r,))[0] for r in stack.requirements]
+    names = [Requirement(r).name for r in stack.requirements]  # a range's package too
     names += ["keras", *BACKEND_PACKAGES.get(stack.backend, ())]
     code = (
         "import importlib.metadata as m, json, sys\n"
