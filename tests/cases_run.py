@@ -20,7 +20,7 @@ def case_inputs(case: Case, photos: PhotoSet | None = None, size: int = WORKING_
     """The case's inputs (the bundled pair unless `photos` are given) in its colour space."""
     config = case.config
     side = config.input_size(size)
-    images = photo_inputs(photos or PhotoSet.bundled(), case.colorspace, side, side, config.inputs)
+    images = photo_inputs(photos or PhotoSet.bundled(), colorspaces.get(case.colorspace), side, side, config.inputs)
     if len(images) < config.inputs:
         raise ValueError(f"{case.id} needs {config.inputs} photos, got {len(images)}")
     return list(images)
@@ -35,7 +35,7 @@ def trace_case(
 ) -> Output:
     """Run the case's layers at the working `size` with `weights` ("keras" or "fixed"):
     the raw output and a layer summary."""
-    return trace(of(case), case.colorspace, photos, size, weights, case.id, suite_seed)
+    return trace(of(case), colorspaces.get(case.colorspace), photos, size, weights, case.id, suite_seed)
 
 
 def run_case(

@@ -154,12 +154,12 @@ class Tree:
 
 def sidecar_and_png(case_id: str, seed: int, height: int, width: int) -> tuple[bytes, bytes]:
     """A case's valid baseline: its statistics and its PNG, rendered from random raw values."""
+    from layerviz.inputs import colorspaces
     from layerviz.pipeline.render import encode_png, render
 
-    colorspace = case_id.rsplit("/", 1)[1]
-    channels = 1 if colorspace == "luminance" else 3
-    raw = np.random.default_rng(seed).normal(0.5, 0.5, (height, width, channels)).astype(np.float32)
-    rendering = render(case_id, colorspace, raw)
+    space = colorspaces.get(case_id.rsplit("/", 1)[1])
+    raw = np.random.default_rng(seed).normal(0.5, 0.5, (height, width, space.depth)).astype(np.float32)
+    rendering = render(case_id, space, raw)
     return rendering.sidecar().encode(), encode_png(rendering.pixels)
 
 

@@ -18,6 +18,7 @@ from hypothesis.extra.numpy import arrays
 from layerviz.catalogue import CONFIGS, SECTION_TITLES, atlas, get_case
 from layerviz.catalogue.cases import Case, Step
 from layerviz.core import divergences, versions
+from layerviz.inputs.colorspaces import RGB
 from layerviz.inputs.images import PhotoSet, centre
 from layerviz.pipeline import layers, subject
 from layerviz.pipeline.layers import make_layer
@@ -358,8 +359,8 @@ def test_integer_inputs_match_the_float_path(config):
     skip_if_unavailable(config)
     case = Case(config, "rgb")
     as_float = Case(dataclasses.replace(config, integer_input=False), "rgb")
-    levels = subject.trace(subject.of(case), "rgb", weights="keras", seed_name=case.id)
-    floats = subject.trace(subject.of(as_float), "rgb", weights="keras", seed_name=case.id)
+    levels = subject.trace(subject.of(case), RGB, weights="keras", seed_name=case.id)
+    floats = subject.trace(subject.of(as_float), RGB, weights="keras", seed_name=case.id)
     assert levels.levels == (config.steps[0].layer != "Rescaling")
     tolerance = 1.0 if levels.levels else 0.5 / 255 + 1e-6
     np.testing.assert_allclose(levels.raw, floats.raw * 255.0, atol=tolerance)
@@ -381,8 +382,8 @@ def test_mixed_precision_stays_within_its_measured_distance_of_float32(config):
     )
     mode = "fixed" if config.has_weights else "keras"
     case = Case(config, "rgb")
-    mixed = subject.trace(subject.of(case), "rgb", weights=mode, seed_name=case.id).raw
-    full = subject.trace(subject.of(Case(plain, "rgb")), "rgb", weights=mode, seed_name=case.id).raw
+    mixed = subject.trace(subject.of(case), RGB, weights=mode, seed_name=case.id).raw
+    full = subject.trace(subject.of(Case(plain, "rgb")), RGB, weights=mode, seed_name=case.id).raw
     assert mixed.dtype == np.float32 and not np.array_equal(mixed, full)  # it did run in lower precision
     assert np.abs(mixed - full).max() <= MIXED_BOUND[policy] * np.abs(full).max()
 
@@ -448,9 +449,9 @@ def test_seeds_at_their_edges_give_the_same_numbers_twice_and_others_elsewhere(s
 def test_a_random_layer_with_the_same_seed_draws_the_same_picture(config):
     skip_if_unavailable(config)
     case = Case(config, "rgb")
-    first = subject.trace(subject.of(case), "rgb", weights="keras", seed_name=case.id).raw
+    first = subject.trace(subject.of(case), RGB, weights="keras", seed_name=case.id).raw
     keras.utils.set_random_seed(12345)  # the global generator must not matter
-    np.testing.assert_array_equal(subject.trace(subject.of(case), "rgb", weights="keras", seed_name=case.id).raw, first)
+    np.testing.assert_array_equal(subject.trace(subject.of(case), RGB, weights="keras", seed_name=case.id).raw, first)
 
 
 def test_the_keras_fixes_page_names_only_cases_the_catalogue_has():

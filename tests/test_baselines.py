@@ -14,6 +14,7 @@ from PIL import Image
 
 from layerviz.core import divergences
 from layerviz.core.raised import Raised
+from layerviz.inputs.colorspaces import HSV
 from layerviz.pipeline.render import Rendering, decode_png, encode_png, render
 from layerviz.store import baselines
 
@@ -28,7 +29,7 @@ COMMITTED = ROOT / "baselines"
 @pytest.fixture
 def rendering():
     raw = np.linspace(-0.5, 1.5, 6 * 5 * 3, dtype=np.float32).reshape(6, 5, 3)
-    return render("conv2d/k3-relu/hsv", "hsv", raw)
+    return render("conv2d/k3-relu/hsv", HSV, raw)
 
 
 def test_sets_by_weight_mode_and_backend():
@@ -362,7 +363,7 @@ def test_a_full_disk_or_a_read_only_folder_is_one_line_and_loses_nothing(tmp_pat
         raise OSError(code, os.strerror(code), source, None, target)
 
     monkeypatch.setattr(baselines.os, "replace", refuse)
-    changed = render(rendering.case_id, "hsv", np.zeros((6, 5, 3), dtype=np.float32))
+    changed = render(rendering.case_id, HSV, np.zeros((6, 5, 3), dtype=np.float32))
     said = one_line_error(baselines.save, changed, png)
     what = {errno.ENOSPC: "the disk is full; free some space", errno.EROFS: "read-only file system"}
     assert said.startswith(f"{rendering.case_id}: cannot write {baselines.stats_path(png)} ({os.strerror(code)}): ")
@@ -388,7 +389,7 @@ def test_a_read_only_folder_is_one_line(tmp_path, rendering):
     baselines.save(rendering, png)
     png.parent.chmod(0o500)
     try:
-        changed = render(rendering.case_id, "hsv", np.zeros((6, 5, 3), dtype=np.float32))
+        changed = render(rendering.case_id, HSV, np.zeros((6, 5, 3), dtype=np.float32))
         said = one_line_error(baselines.save, changed, png)
     finally:
         png.parent.chmod(0o700)

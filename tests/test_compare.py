@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 from layerviz.catalogue.cases import LayerInfo
 from layerviz.core.raised import Raised
 from layerviz.core.tolerance import Tolerance
+from layerviz.inputs.colorspaces import RGB
 from layerviz.judge.compare import compare
 from layerviz.pipeline.render import Rendering, render
 
@@ -13,7 +14,7 @@ from layerviz.pipeline.render import Rendering, render
 @pytest.fixture
 def baseline() -> Rendering:
     raw = np.random.default_rng(1).uniform(0.05, 0.95, (64, 48, 3)).astype(np.float32)
-    return render("conv2d/k3-relu/rgb", "rgb", raw)
+    return render("conv2d/k3-relu/rgb", RGB, raw)
 
 
 def with_pixels(rendering: Rendering, pixels: np.ndarray) -> Rendering:
@@ -75,9 +76,9 @@ def test_size_and_mode_changes_fail(baseline):
 def test_a_change_hidden_by_clipping_fails_on_the_stats():
     raw = np.full((8, 8, 3), 0.5, dtype=np.float32)
     raw[0, 0, 1] = 1.2
-    before = render("x/y/rgb", "rgb", raw)
+    before = render("x/y/rgb", RGB, raw)
     raw[0, 0, 1] = 4.0  # still shows as 255
-    after = render("x/y/rgb", "rgb", raw)
+    after = render("x/y/rgb", RGB, raw)
     np.testing.assert_array_equal(before.pixels, after.pixels)
     result = compare(before, after)
     assert not result.ok
@@ -87,7 +88,7 @@ def test_a_change_hidden_by_clipping_fails_on_the_stats():
 
 def test_raw_shape_change_fails_even_if_pixels_agree(baseline):
     raw = np.zeros((2, 2, 3), dtype=np.float32)
-    other = render("x/y/rgb", "rgb", raw).stats
+    other = render("x/y/rgb", RGB, raw).stats
     moved = Rendering(baseline.case_id, baseline.pixels, other)
     assert "raw output shape changed" in compare(baseline, moved).message()
 
@@ -129,7 +130,7 @@ def test_a_picture_moved_by_a_pixel_is_reported_as_shifted():
     moved = np.empty_like(raw)
     moved[1:, :-1] = raw[:-1, 1:]  # one row down, one column left
     moved[0], moved[:, -1] = 0.0, 0.0
-    result = compare(render("x/y/rgb", "rgb", raw), render("x/y/rgb", "rgb", moved))
+    result = compare(render("x/y/rgb", RGB, raw), render("x/y/rgb", RGB, moved))
     assert result.shift == (1, -1)
     assert result.cause == "values shifted 1 row down and 1 column left"
     assert "moved 1 row down and 1 column left, the baseline matches the obtained picture" in result.message()
@@ -138,7 +139,7 @@ def test_a_picture_moved_by_a_pixel_is_reported_as_shifted():
 def test_a_real_change_is_not_taken_for_a_shift():
     raw = smooth()
     noisy = raw + np.random.default_rng(3).normal(0, 0.05, raw.shape).astype(np.float32)
-    result = compare(render("x/y/rgb", "rgb", raw), render("x/y/rgb", "rgb", noisy))
+    result = compare(render("x/y/rgb", RGB, raw), render("x/y/rgb", RGB, noisy))
     assert result.shift is None and result.cause == "values changed"
 
 
@@ -149,9 +150,9 @@ def test_causes_name_what_changed(baseline):
     assert darker.cause == "values changed" and darker.image_failed and not darker.sidecar_failed
     raw = np.full((8, 8, 3), 0.5, dtype=np.float32)
     raw[0, 0, 1] = 1.2
-    before = render("x/y/rgb", "rgb", raw)
+    before = render("x/y/rgb", RGB, raw)
     raw[0, 0, 1] = 4.0  # still shows as 255: only the statistics see it
-    result = compare(before, render("x/y/rgb", "rgb", raw))
+    result = compare(before, render("x/y/rgb", RGB, raw))
     assert result.cause == "raw values changed, picture unchanged"
     assert not result.image_failed and result.sidecar_failed
 
@@ -186,10 +187,10 @@ def test_a_five_percent_change_fails_and_round_off_passes_whatever_the_magnitude
     rng = np.random.default_rng(seed)
     pattern = rng.uniform(-1.0 if centred else 0.0, 1.0, (16, 16, channels))
     values = (pattern * 10.0**exponent).astype(np.float32)
-    baseline = render("model/rgb", "rgb", values)
-    gained = render("model/rgb", "rgb", values * np.float32(1.05))
+    baseline = render("model/rgb", RGB, values)
+    gained = render("model/rgb", RGB, values * np.float32(1.05))
     assert not compare(baseline, gained).ok, f"a 5% gain of values around 1e{exponent:.1f} passed"
     # Round-off: every value a few float32 ulps away (a relative 1e-6, signs at random).
     jitter = (values * (1.0 + rng.uniform(-1e-6, 1e-6, values.shape))).astype(np.float32)
-    result = compare(baseline, render("model/rgb", "rgb", jitter))
+    result = compare(baseline, render("model/rgb", RGB, jitter))
     assert result.ok, result.message()

@@ -99,3 +99,11 @@ def test_a_mistake_in_the_check_is_one_line_without_a_traceback(run):
         run().check(Gain(1.0), colorspace="rgb", size=16, name="../outside")
     assert "\n" not in str(failed.value) and "BaselineNameError" in str(failed.value)
     assert failed.value.pytrace is False
+
+
+def test_an_unknown_colour_space_is_one_line_naming_the_known_ones(run, tmp_path):
+    with pytest.raises(pytest.fail.Exception) as failed:
+        run().check(Gain(1.0), colorspace="lab", size=16, name="mine/lab")
+    said = str(failed.value)
+    assert said == "UnknownColorSpaceError: unknown colour space 'lab'; choose one of: luminance, rgb, hsv, ycbcr"
+    assert failed.value.pytrace is False and not (tmp_path / "baselines").exists()

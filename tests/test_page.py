@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from layerviz.catalogue.cases import LayerInfo
 from layerviz.cli import main
 from layerviz.core.raised import Raised
+from layerviz.inputs.colorspaces import RGB
 from layerviz.inputs.images import PhotoSet
 from layerviz.pages import findings, gallery, gallery_page, model_sheet, page, report
 from layerviz.pipeline.render import render
@@ -134,7 +135,7 @@ def the_gallery_page(values: list[str]) -> str:
         about,
     ) = values
     pixels = np.zeros((16, 16, 3), np.uint8)
-    picture = render("a", "rgb", np.zeros((8, 8, 3), np.float32), layers=(LayerInfo(layer, (8, 8, 3), 12),) * 2)
+    picture = render("a", RGB, np.zeros((8, 8, 3), np.float32), layers=(LayerInfo(layer, (8, 8, 3), 12),) * 2)
     items = (
         gallery.Item("a", section, "r1", row_name, row_description, "rgb", shown_id, alt, quote, description, (photo,)),
         gallery.Item("b", section, "r2", row_name, row_description, "rgb", shown_id, alt),
@@ -186,7 +187,7 @@ def test_the_sweep_matrix_shows_every_field_as_text(values):
 def sheet_page(values: list[str]) -> str:
     title, weights, photo, name, layer = values
     raw = np.linspace(0, 1, 8 * 8 * 3, dtype=np.float32).reshape(8, 8, 3)
-    rendering = render("m", "rgb", raw, input_shape=(8, 8, 3), trace=[(name, layer, raw, 7)])
+    rendering = render("m", RGB, raw, input_shape=(8, 8, 3), trace=[(name, layer, raw, 7)])
     photos = PhotoSet([photo], [lambda size: np.full((size, size, 3), 0.5, np.float32)])
     with tempfile.TemporaryDirectory() as out:
         return model_sheet.write(model_sheet.Loaded(None, weights, title), rendering, photos, Path(out)).read_text()
@@ -214,7 +215,7 @@ def test_an_activation_name_from_a_stats_file_is_text_in_layerviz_diff(tmp_path,
     script = "<script>alert(9)</script>"
     raw = np.linspace(-1, 1, 16 * 16 * 3, dtype=np.float32).reshape(16, 16, 3)
     for root, gain in (("before", 1.0), ("after", 2.0)):
-        case = render("dense/relu/rgb", "rgb", raw, pre_activation=[(0, script, raw * gain)])
+        case = render("dense/relu/rgb", RGB, raw, pre_activation=[(0, script, raw * gain)])
         baselines.save(case, baselines.png_path(tmp_path / root, "dense/relu/rgb"))
     out = tmp_path / "out"
     assert main(["diff", str(tmp_path / "before"), str(tmp_path / "after"), "--out", str(out)]) == 1

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from layerviz.catalogue.cases import LayerInfo
+from layerviz.inputs.colorspaces import LUMINANCE, RGB
 from layerviz.pipeline.render import Rendering, Stats, decode_png, encode_png, quantize, read_sidecar, render
 
 
@@ -81,10 +82,10 @@ def test_sidecar_digits_do_not_depend_on_float64_round_off():
 
 def test_render_keeps_out_of_range_values_in_the_stats_only():
     raw = np.full((4, 4, 3), 1.5, dtype=np.float32)
-    rendering = render("x/y/rgb", "rgb", raw)
+    rendering = render("x/y/rgb", RGB, raw)
     assert rendering.mode == "RGB" and (rendering.pixels == 255).all()
     assert rendering.stats.max == (1.5, 1.5, 1.5)
-    lum = render("x/y/luminance", "luminance", np.full((4, 4, 1), 0.5, dtype=np.float32))
+    lum = render("x/y/luminance", LUMINANCE, np.full((4, 4, 1), 0.5, dtype=np.float32))
     assert lum.mode == "L" and lum.pixels.shape == (4, 4)
 
 
@@ -93,7 +94,7 @@ def test_an_output_with_other_channels_is_a_mosaic_of_stretched_tiles():
     raw[..., 0] = np.linspace(-3.0, 7.0, 24).reshape(4, 6)  # any range: stretched
     raw[..., 1] = 0.25  # constant: mid grey
     raw[..., 4] = np.linspace(0.0, 1.0, 24).reshape(4, 6)[::-1, ::-1]
-    rendering = render("x/y/rgb", "rgb", raw)
+    rendering = render("x/y/rgb", RGB, raw)
     assert rendering.mode == "L"
     # 5 channels: 3 a row, 2 rows, 1 px white between tiles.
     assert rendering.pixels.shape == (2 * 4 + 1, 3 * 6 + 2)
@@ -109,19 +110,19 @@ def test_an_output_with_other_channels_is_a_mosaic_of_stretched_tiles():
 
 
 def test_one_or_three_channels_outside_their_colour_space_are_grey_or_rgb():
-    grey = render("x/y/rgb", "rgb", np.full((4, 4, 1), 0.5, dtype=np.float32))
+    grey = render("x/y/rgb", RGB, np.full((4, 4, 1), 0.5, dtype=np.float32))
     assert grey.mode == "L" and (grey.pixels == 128).all() and grey.stats.channels == ("0",)
-    three = render("x/y/luminance", "luminance", np.full((4, 4, 3), 2.0, dtype=np.float32))
+    three = render("x/y/luminance", LUMINANCE, np.full((4, 4, 3), 2.0, dtype=np.float32))
     assert three.mode == "RGB" and (three.pixels == 255).all() and three.stats.max == (2.0, 2.0, 2.0)
 
 
 def test_vectors_and_sequences_are_heat_strips():
-    vector = render("x/y/rgb", "rgb", np.arange(300, dtype=np.float32))
+    vector = render("x/y/rgb", RGB, np.arange(300, dtype=np.float32))
     assert vector.mode == "RGB" and vector.pixels.shape == (3, 128, 3)
     assert vector.pixels[0, 0].tolist() == [0, 0, 0] and vector.pixels[2, 299 - 256].tolist() == [255, 255, 255]
     assert (vector.pixels[2, 300 - 256 :] == 0).all()  # past the end: black
     assert vector.stats.channels == ("all",) and vector.stats.shape == (300,) and vector.stats.max == (299.0,)
-    sequence = render("x/y/rgb", "rgb", np.linspace(0, 1, 5 * 7, dtype=np.float32).reshape(5, 7))
+    sequence = render("x/y/rgb", RGB, np.linspace(0, 1, 5 * 7, dtype=np.float32).reshape(5, 7))
     assert sequence.pixels.shape == (5, 7, 3)
     # Half way from the minimum to the maximum: full red, half green ("hot").
     assert sequence.pixels[2, 3].tolist() == [255, 128, 0]
@@ -135,7 +136,7 @@ def test_a_models_hidden_layers_are_read_back_as_written_whatever_their_width():
     layers = (LayerInfo("Conv2D", (8, 8, 8), 224), LayerInfo("Conv2D", (8, 8, 3), 219))
     rendering = render(
         "model/rgb",
-        "rgb",
+        RGB,
         output,
         layers,
         [(0, "relu", hidden), (1, "sigmoid", output)],
@@ -161,6 +162,6 @@ def test_a_150_layer_trace_stays_small():
     2.3 kB in git's compressed store)."""
     output = np.random.default_rng(5).normal(-3e-5, 0.1234567, (16, 16, 3)).astype(np.float32)
     trace = [(f"conv4_block{i % 6 + 1}_{i % 3 + 1}_conv", "BatchNormalization", output, 0) for i in range(150)]
-    rendering = render("model/rgb", "rgb", output, (), input_shape=(16, 16, 3), trace=trace)
-    without = render("model/rgb", "rgb", output, (), input_shape=(16, 16, 3))
+    rendering = render("model/rgb", RGB, output, (), input_shape=(16, 16, 3), trace=trace)
+    without = render("model/rgb", RGB, output, (), input_shape=(16, 16, 3))
     assert len(rendering.sidecar()) - len(without.sidecar()) < 150 * 100

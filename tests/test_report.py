@@ -8,6 +8,7 @@ import pytest
 
 from layerviz.catalogue import CHECKS, POST_SECTIONS
 from layerviz.core.raised import Raised
+from layerviz.inputs.colorspaces import RGB
 from layerviz.judge.compare import compare
 from layerviz.pages import explain, findings, report, tree_diff
 from layerviz.pipeline.render import decode_png, render
@@ -19,7 +20,7 @@ import chromium
 def rendering(case_id: str, value: float = 0.5, size: int = 16):
     raw = np.full((size, size, 3), value, dtype=np.float32)
     raw[0, 0] = 0.0
-    return render(case_id, "rgb", raw)
+    return render(case_id, RGB, raw)
 
 
 @pytest.fixture

@@ -9,6 +9,8 @@ import pytest
 from layerviz import catalogue
 from layerviz.core.raised import Raised
 from layerviz.core.seeds import derive_seed
+from layerviz.inputs import colorspaces
+from layerviz.inputs.colorspaces import HSV, LUMINANCE, RGB
 from layerviz.inputs.images import ImageInputError, PhotoSet
 from layerviz.pipeline import outcomes, subject
 from layerviz.pipeline.layers import NUMPY_INITIALIZERS, FixedWeightsError, walk
@@ -39,7 +41,7 @@ class Block(keras.layers.Layer):
 
 
 def trace(thing, weights="keras", name="tests/x", colorspace="rgb", size=32, photos=None):
-    return subject.trace(subject.of(thing), colorspace, photos, size, weights, name)
+    return subject.trace(subject.of(thing), colorspaces.get(colorspace), photos, size, weights, name)
 
 
 def test_anything_that_is_not_a_subject_is_refused_with_what_to_pass():
@@ -89,7 +91,7 @@ def _in_two_global_states(made, section_cases):
         for _ in range(2):
             _advance_global_generators()
             try:
-                runs.append(subject.trace(made(case), case.colorspace, size=16, seed_name=case.id).raw)
+                runs.append(subject.trace(made(case), colorspaces.get(case.colorspace), size=16, seed_name=case.id).raw)
             except Exception as error:  # what a layer raises is its outcome, as a check records it
                 runs.append(f"{type(error).__name__}: {error}")
         yield case, *runs
@@ -161,7 +163,7 @@ def test_inputs_follow_the_subject():
     np.testing.assert_allclose(trace(model, weights="as-is").raw, a - b, atol=1e-6)
     three = subject.Subject(lambda shape: keras.layers.Add(), "Add", inputs=3)
     with pytest.raises(ImageInputError, match="Add takes 3 inputs: give 3 photos, got 2"):
-        subject.trace(three, "rgb", None, 32, "keras", "tests/x")
+        subject.trace(three, RGB, None, 32, "keras", "tests/x")
 
 
 def test_each_photo_set_gives_its_own_inputs_which_no_layer_can_change():
@@ -173,7 +175,7 @@ def test_each_photo_set_gives_its_own_inputs_which_no_layer_can_change():
     grey = trace(identity, colorspace="luminance", photos=PhotoSet.files(flat[1:])).raw
     np.testing.assert_allclose(grey, np.full((32, 32, 1), 0.75), atol=1e-6)
     shared = trace(identity, colorspace="hsv").raw
-    [made] = subject.photo_inputs(PhotoSet.bundled(), "hsv", 32, 32, 1)
+    [made] = subject.photo_inputs(PhotoSet.bundled(), HSV, 32, 32, 1)
     np.testing.assert_array_equal(shared, made)
     with pytest.raises(ValueError, match="read-only"):
         made[0, 0, 0] = 1.0
@@ -188,16 +190,16 @@ def test_a_model_with_several_outputs_is_refused_with_what_to_do():
 
 def test_a_users_exception_is_recorded_only_where_the_check_declares_it():
     with pytest.raises(ValueError):  # a broken check fails as it is: nothing to record
-        outcomes.outcome(outcomes.Request(subject.of(keras.layers.Conv2D(3, 20)), "x/rgb", "rgb", size=16))
+        outcomes.outcome(outcomes.Request(subject.of(keras.layers.Conv2D(3, 20)), "x/rgb", RGB, size=16))
     declared = subject.of(keras.layers.Conv2D(3, 20))
-    rendering, weighted = outcomes.outcome(outcomes.Request(declared, "x/rgb", "rgb", size=16, raises=(ValueError,)))
+    rendering, weighted = outcomes.outcome(outcomes.Request(declared, "x/rgb", RGB, size=16, raises=(ValueError,)))
     assert isinstance(rendering, Raised) and rendering.type == "ValueError" and weighted is None
     # A catalogue case that Keras refuses records it: that is the case's behaviour.
     case = catalogue.get_case("conv2d/k3-relu/rgb")
     refusing = subject.Subject(lambda shape: [keras.layers.Conv2D(3, 20)], "Conv2D(k20)", config_id=case.config.id)
-    assert isinstance(outcomes.outcome(outcomes.Request(refusing, "x/rgb", "rgb", size=16))[0], Raised)
+    assert isinstance(outcomes.outcome(outcomes.Request(refusing, "x/rgb", RGB, size=16))[0], Raised)
     with pytest.raises(subject.SubjectError):  # layerviz's own errors are not outcomes
-        outcomes.outcome(outcomes.Request(subject.of(keras.layers.Conv2D(3, 3)), "x/rgb", "rgb", weights="trained"))
+        outcomes.outcome(outcomes.Request(subject.of(keras.layers.Conv2D(3, 3)), "x/rgb", RGB, weights="trained"))
 
 
 class Subclassed(keras.Model):
@@ -236,17 +238,17 @@ def test_a_subclassed_model_runs_as_an_instance_a_class_and_from_a_factory():
 def test_a_model_is_run_at_the_size_it_declares_and_a_conflicting_size_is_an_error():
     inputs = keras.Input((48, 40, 3))
     model = keras.Model(inputs, keras.layers.Conv2D(3, 3, padding="same")(inputs))
-    made = subject.trace(subject.of(model), "rgb", weights="as-is")
+    made = subject.trace(subject.of(model), RGB, weights="as-is")
     assert made.raw.shape == (48, 40, 3) and made.input_shape == (48, 40, 3)
     with pytest.raises(
         subject.SubjectError,
         match=r"takes 48x40 inputs \(its input shape\), not the 64x64 asked for: leave the size out",
     ):
-        subject.trace(subject.of(model), "rgb", size=64, weights="as-is")
+        subject.trace(subject.of(model), RGB, size=64, weights="as-is")
     with pytest.raises(subject.SubjectError, match="takes 3 channels per pixel, and this check's colour space gives 1"):
-        subject.trace(subject.of(model), "luminance", weights="as-is")
+        subject.trace(subject.of(model), LUMINANCE, weights="as-is")
     sequential = keras.Sequential([keras.Input((24, 24, 3)), keras.layers.Conv2D(4, 3)])
-    assert subject.trace(subject.of(sequential), "rgb", weights="as-is").raw.shape == (22, 22, 4)
+    assert subject.trace(subject.of(sequential), RGB, weights="as-is").raw.shape == (22, 22, 4)
 
 
 def test_as_is_keeps_a_trained_models_weights_beside_a_weightless_layer_of_the_users(tmp_path):
@@ -255,13 +257,13 @@ def test_as_is_keeps_a_trained_models_weights_beside_a_weightless_layer_of_the_u
     model.save(path)
     loaded = keras.saving.load_model(path)
     negative = keras.layers.Lambda(lambda x: 1.0 - x)
-    photo = subject.photo_inputs(PhotoSet.bundled(), "rgb", 16, 16, 1)[0][np.newaxis]
-    before = subject.trace(subject.of([negative, loaded]), "rgb", size=16, weights="as-is").raw
+    photo = subject.photo_inputs(PhotoSet.bundled(), RGB, 16, 16, 1)[0][np.newaxis]
+    before = subject.trace(subject.of([negative, loaded]), RGB, size=16, weights="as-is").raw
     np.testing.assert_allclose(before, keras.ops.convert_to_numpy(model(1.0 - photo))[0], atol=1e-6)
-    after = subject.trace(subject.of([loaded, negative]), "rgb", weights="as-is").raw  # at the size it declares
+    after = subject.trace(subject.of([loaded, negative]), RGB, weights="as-is").raw  # at the size it declares
     np.testing.assert_allclose(after, 1.0 - keras.ops.convert_to_numpy(model(photo))[0], atol=1e-6)
     with pytest.raises(subject.SubjectError, match=r"conv2d\w* had none until this check built it"):
-        subject.trace(subject.of([keras.layers.Conv2D(3, 3)]), "rgb", size=16, weights="as-is")
+        subject.trace(subject.of([keras.layers.Conv2D(3, 3)]), RGB, size=16, weights="as-is")
 
 
 def test_every_layer_of_a_users_model_or_list_is_traced_in_the_order_it_returned():
@@ -270,13 +272,13 @@ def test_every_layer_of_a_users_model_or_list_is_traced_in_the_order_it_returned
             [keras.Input((16, 16, channels)), keras.layers.Conv2D(8, 3, name="a"), keras.layers.Conv2D(3, 3, name="b")]
         )
 
-    made = subject.trace(subject.of(model), "rgb", weights="keras", seed_name="tests/seq")
+    made = subject.trace(subject.of(model), RGB, weights="keras", seed_name="tests/seq")
     assert [(name, layer, out.shape, parameters) for name, layer, out, parameters in made.trace] == [
         ("a", "Conv2D", (14, 14, 8), 3 * 3 * 3 * 8 + 8),
         ("b", "Conv2D", (12, 12, 3), 3 * 3 * 8 * 3 + 3),
     ]
     np.testing.assert_array_equal(made.trace[-1][2], made.raw)
-    nested = subject.trace(subject.of(Subclassed), "rgb", size=16, seed_name="tests/sub")
+    nested = subject.trace(subject.of(Subclassed), RGB, size=16, seed_name="tests/sub")
     assert [(layer, out.shape) for _, layer, out, _ in nested.trace] == [
         ("Conv2D", (16, 16, 8)),
         ("Conv2D", (16, 16, 3)),

@@ -3,6 +3,7 @@
 import numpy as np
 
 from layerviz.core.tolerance import Tolerance
+from layerviz.inputs.colorspaces import RGB
 from layerviz.judge.trace import first_changed_layer
 from layerviz.pipeline.render import render
 
@@ -12,7 +13,7 @@ RAW = np.linspace(0.1, 0.9, 4 * 4 * 3, dtype=np.float32).reshape(4, 4, 3)
 def traced(*gains: float, names=("stem", "middle", "head")):
     """A model's rendering whose layers returned RAW times each gain, in turn."""
     layers = [(name, "Dense", RAW * gain, 0) for name, gain in zip(names, gains, strict=True)]
-    return render("mine/model/rgb", "rgb", RAW, input_shape=(4, 4, 3), trace=layers)
+    return render("mine/model/rgb", RGB, RAW, input_shape=(4, 4, 3), trace=layers)
 
 
 def test_the_first_layer_that_moved_is_named_with_how_much_and_what_matched_before_it():
@@ -28,11 +29,11 @@ def test_a_change_within_the_traces_rounding_is_no_change():
 
 
 def test_layers_added_or_a_trace_missing_are_said_so():
-    longer = render("mine/model/rgb", "rgb", RAW, trace=[(n, "Dense", RAW, 0) for n in ("a", "b", "c", "d")])
+    longer = render("mine/model/rgb", RGB, RAW, trace=[(n, "Dense", RAW, 0) for n in ("a", "b", "c", "d")])
     assert first_changed_layer(traced(1, 1, 1), longer, Tolerance()).said == (
         "layers: 4 now, 3 in the baseline; the first 3 match"
     )
-    untraced = render("mine/model/rgb", "rgb", RAW)
+    untraced = render("mine/model/rgb", RGB, RAW)
     assert first_changed_layer(traced(1, 1, 1), untraced, Tolerance()) is None  # nothing to name
     assert first_changed_layer(untraced, traced(1, 1, 1), Tolerance()).said.startswith(
         "first differing layer: unknown, the baseline records no layer's output"

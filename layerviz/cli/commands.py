@@ -11,6 +11,7 @@ from layerviz.cli.common import CliError, given_photos, print_changes, writing
 from layerviz.core import numerics
 from layerviz.core.names import Weights
 from layerviz.core.seeds import DEFAULT_SUITE_SEED
+from layerviz.inputs import colorspaces
 from layerviz.inputs.images import MIN_SIDE, WORKING_SIZE, PhotoSet
 from layerviz.pages import tree_diff
 from layerviz.store import manifest, outputs
@@ -95,7 +96,7 @@ def _model(args: argparse.Namespace) -> int:
     numerics.pin(args.numerics)
     try:
         loaded = model_sheet.load(args.spec)
-        rendering = model_sheet.render_model(loaded, args.colorspace, photos, args.size)
+        rendering = model_sheet.render_model(loaded, colorspaces.get(args.colorspace), photos, args.size)
     except (model_sheet.ModelSpecError, SubjectError) as error:
         raise CliError(str(error)) from None
     claimed = outputs.claim(args.out, "--out")  # one call renders it all: a bad model leaves the last sheet

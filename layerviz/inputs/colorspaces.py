@@ -140,9 +140,17 @@ YCBCR = ColorSpace("ycbcr", ("Y", "Cb", "Cr"), rgb_to_ycbcr, ycbcr_to_rgb)
 COLOR_SPACES: dict[str, ColorSpace] = {space.name: space for space in (LUMINANCE, RGB, HSV, YCBCR)}
 
 
+class UnknownColorSpaceError(KeyError):
+    """A colour space name that is not one of COLOR_SPACES."""
+
+    def __str__(self) -> str:  # the message, not KeyError's quoted repr of it
+        return str(self.args[0])
+
+
 def get(name: str) -> ColorSpace:
+    """The colour space of that name: looked up once, where a name comes in."""
     try:
         return COLOR_SPACES[name]
     except KeyError:
         known = ", ".join(COLOR_SPACES)
-        raise KeyError(f"unknown colour space {name!r}; choose one of: {known}") from None
+        raise UnknownColorSpaceError(f"unknown colour space {name!r}; choose one of: {known}") from None

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from layerviz.core.names import Weights
+from layerviz.inputs.colorspaces import ColorSpace
 from layerviz.inputs.images import PhotoSet, centre
 from layerviz.pages import page
 from layerviz.pipeline.render import Rendering, encode_png, feature_picture, quantize
@@ -64,14 +65,14 @@ def load(spec: str) -> Loaded:
     return Loaded(factory, Weights.KERAS, spec)
 
 
-def render_model(loaded: Loaded, colorspace: str, photos: PhotoSet | None, size: int | None) -> Rendering:
+def render_model(loaded: Loaded, space: ColorSpace, photos: PhotoSet | None, size: int | None) -> Rendering:
     """The model's rendering with every layer's output (the one way checks render too)."""
     from layerviz.pipeline import outcomes, subject
 
     spec = subject.of(loaded.subject)
     # A sheet is to look at, not a check: the model's own exception is the answer.
     outcome, _ = outcomes.outcome(
-        outcomes.Request(spec, loaded.title, colorspace, photos, size, loaded.weights, loaded.title)
+        outcomes.Request(spec, loaded.title, space, photos, size, loaded.weights, loaded.title)
     )
     if not isinstance(outcome, Rendering):  # the one exception outcome() records of a user's: ImportError
         raise ModelSpecError(f"{loaded.title}: needs a module that is not installed here: {outcome.message}")

@@ -10,6 +10,8 @@ from layerviz.catalogue.cases import Case
 from layerviz.core.names import Weights
 from layerviz.core.raised import Raised
 from layerviz.core.seeds import DEFAULT_SUITE_SEED
+from layerviz.inputs import colorspaces
+from layerviz.inputs.colorspaces import ColorSpace
 from layerviz.inputs.images import ImageInputError, PhotoSet
 from layerviz.pipeline.layers import FixedWeightsError
 from layerviz.pipeline.render import Rendering, render
@@ -26,7 +28,7 @@ class Request:
 
     subject: Subject
     label: str
-    colorspace: str
+    colorspace: ColorSpace
     photos: PhotoSet | None = None
     size: int | None = None
     weights: str = Weights.KERAS
@@ -44,7 +46,7 @@ class Request:
         suite_seed: int = DEFAULT_SUITE_SEED,
     ) -> Request:
         """A catalogue case's request: named and seeded by its id, as its baselines are."""
-        return cls(of(case), case.id, case.colorspace, photos, size, weights, case.id, suite_seed)
+        return cls(of(case), case.id, colorspaces.get(case.colorspace), photos, size, weights, case.id, suite_seed)
 
 
 def outcome(request: Request) -> tuple[Rendering | Raised, bool | None]:

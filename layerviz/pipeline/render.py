@@ -222,7 +222,7 @@ def quantize(display: np.ndarray) -> np.ndarray:
 
 def render(
     case_id: str,
-    colorspace: str,
+    space: colorspaces.ColorSpace,
     raw: np.ndarray,
     layers: tuple[LayerInfo, ...] = (),
     pre_activation: Sequence[tuple[int, str, np.ndarray]] = (),
@@ -233,7 +233,6 @@ def render(
 ) -> Rendering:
     """Display pixels and statistics of a raw output, shown as its shape asks (see above);
     `levels`: an integer output in 8-bit levels, shown divided by 255."""
-    space = colorspaces.get(colorspace)
     raw = np.asarray(raw, dtype=np.float32)
     shown = raw / 255.0 if levels else raw
     channels = _channels(raw, space)

@@ -318,20 +318,19 @@ def _watching_activation(layer: keras.layers.Layer) -> Iterator[list]:
 
 def trace(
     subject: Subject,
-    colorspace: str,
+    space: colorspaces.ColorSpace,
     photos: PhotoSet | None = None,
     size: int | None = None,
     weights: str = Weights.KERAS,
     seed_name: str = "",
     suite_seed: int = DEFAULT_SUITE_SEED,
 ) -> Output:
-    """Run the subject on `photos` (the bundled pair unless given) in `colorspace`, at
+    """Run the subject on `photos` (the bundled pair unless given) in `space`, at
     the subject's own size, else `size`, else the size a model declares, else the working size."""
-    space = colorspaces.get(colorspace)
     height, width = subject.shape or (size or WORKING_SIZE,) * 2
 
     def inputs(count: int, height: int, width: int) -> Sequence[np.ndarray]:
-        images = photo_inputs(photos or _BUNDLED, colorspace, height, width, count)
+        images = photo_inputs(photos or _BUNDLED, space, height, width, count)
         if len(images) < count:
             raise ImageInputError(f"{subject.title} takes {count} inputs: give {count} photos, got {len(images)}")
         return images
@@ -344,10 +343,11 @@ _BUNDLED = PhotoSet.bundled()
 
 
 @functools.lru_cache(maxsize=32)
-def photo_inputs(photos: PhotoSet, colorspace: str, height: int, width: int, count: int) -> tuple[np.ndarray, ...]:
+def photo_inputs(
+    photos: PhotoSet, space: colorspaces.ColorSpace, height: int, width: int, count: int
+) -> tuple[np.ndarray, ...]:
     """The first `count` photos, centre-cropped to `height` x `width`, in the colour space:
     the same for every check of that shape, so made once (and read-only)."""
-    space = colorspaces.get(colorspace)
     images = tuple(space.from_rgb(centre(image, height, width)) for image in photos.at(max(height, width))[:count])
     for image in images:
         image.flags.writeable = False

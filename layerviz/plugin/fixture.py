@@ -44,6 +44,7 @@ USER_ERRORS = (
     UnknownNameError,
     baselines.BaselineWriteError,
     baselines.BaselineLinkError,
+    colorspaces.UnknownColorSpaceError,
 )
 
 
@@ -117,12 +118,12 @@ class LayerRegression:
         raises: type[BaseException] | tuple[type[BaseException], ...],
     ) -> Outcome:
         __tracebackhide__ = True
-        spec, colorspace = self._resolve(subject, colorspace, inputs)
-        key = location.key(name, spec.name, self.request.node.nodeid, colorspace, self.root)
+        spec, space = self._resolve(subject, colorspace, inputs)
+        key = location.key(name, spec.name, self.request.node.nodeid, space.name, self.root)
         expected = raises if isinstance(raises, tuple) else (raises,)
         # A user's exception is caught here only to compare it with a picture baseline.
         caught = (Exception,) if spec.config_id is None else ()
-        obtained, weighted, photos = self._render(spec, key, colorspace, images, size, weights, caught)
+        obtained, weighted, photos = self._render(spec, key, space, images, size, weights, caught)
         if expected and isinstance(obtained, Rendering):
             pytest.fail(
                 f"{key}: expected {' or '.join(e.__name__ for e in expected)}, but it rendered a "
@@ -147,7 +148,9 @@ class LayerRegression:
         self.verify(obtained, where, self.session.settings.tolerance.at_least(spec.tolerance), recordable=not broken)
         return obtained
 
-    def _resolve(self, subject: object, colorspace: str | None, inputs: int | None) -> tuple[Subject, str]:
+    def _resolve(
+        self, subject: object, colorspace: str | None, inputs: int | None
+    ) -> tuple[Subject, colorspaces.ColorSpace]:
         """The subject as a check runs it, and its colour space (an unknown one fails here,
         listing the known ones); a catalogue case this Keras cannot run is skipped."""
         spec = subjects.of(subject)
@@ -155,15 +158,13 @@ class LayerRegression:
             pytest.skip(reason)
         if inputs is not None:
             spec = dataclasses.replace(spec, inputs=inputs)
-        colorspace = colorspace or spec.colorspace or "rgb"
-        colorspaces.get(colorspace)
-        return spec, colorspace
+        return spec, colorspaces.get(colorspace or spec.colorspace or "rgb")
 
     def _render(
         self,
         spec: Subject,
         key: str,
-        colorspace: str,
+        space: colorspaces.ColorSpace,
         images: Sequence | None,
         size: int | None,
         weights: str,
@@ -175,7 +176,7 @@ class LayerRegression:
         `pytest.importorskip` would."""
         photos = PhotoSet.files(images) if images else None
         obtained, has_weights = outcomes.outcome(
-            outcomes.Request(spec, key, colorspace, photos, size, weights, key, DEFAULT_SUITE_SEED, raises)
+            outcomes.Request(spec, key, space, photos, size, weights, key, DEFAULT_SUITE_SEED, raises)
         )
         if isinstance(obtained, Raised) and obtained.type in ("ImportError", "ModuleNotFoundError"):
             pytest.skip(f"needs a module that is not installed here: {obtained.message}")
