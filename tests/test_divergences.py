@@ -145,11 +145,11 @@ def test_every_recorded_range_on_a_swept_backend_is_where_the_sweep_saw_a_change
 
 
 def test_the_sweeps_page_is_generated_from_the_committed_evidence():
-    from layerviz.upgrade import sweep
+    from layerviz.upgrade import matrix
 
     page = (SWEEPS.parent / "sweeps.md").read_text()
     for path in sorted(SWEEPS.glob("*.json")):
-        assert sweep.evidence_markdown(json.loads(path.read_text())) in page, (
+        assert matrix.evidence_markdown(json.loads(path.read_text())) in page, (
             f"regenerate docs/sweeps.md from {path.name}"
         )
 

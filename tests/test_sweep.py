@@ -5,65 +5,18 @@ evidence behind the divergence table."""
 from __future__ import annotations
 
 import json
-import shutil
-from dataclasses import asdict
 from pathlib import Path
 
-import html5lib
 import pytest
+from sweep_stacks import CHECKS, merged_sweep, stack
 
 from layerviz.cli import main
-from layerviz.pipeline.render import decode_png, encode_png
-from layerviz.store import baselines
 from layerviz.upgrade import sweep
-
-import chromium
-
-COMMITTED = Path(__file__).resolve().parents[1] / "baselines"
-CHECKS = ("weightless/merging/add/rgb", "weightless/pooling/max/rgb")
-
-
-def stack(
-    out: Path,
-    release: str,
-    error: str = "",
-    changed: str = "",
-    skipped: dict[str, str] | None = None,
-    sources: dict[str, Path] | None = None,
-) -> None:
-    """One stack's result folder, as `layerviz sweep --stack` leaves it: each label's
-    committed rendering (`sources`, default CHECKS' own), `changed` inverted in its first row."""
-    folder = out / "stacks" / f"keras-{release}"
-    if not error:
-        for label, png in (sources or {label: COMMITTED / f"{label}.png" for label in CHECKS}).items():
-            target = folder / "tree" / f"{label}.png"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(png, target)
-            shutil.copy(baselines.stats_path(png), baselines.stats_path(target))
-            if label == changed:
-                pixels, _ = decode_png(target.read_bytes())
-                pixels = pixels.copy()
-                pixels[0] = 255 - pixels[0]
-                target.write_bytes(encode_png(pixels))
-    result = sweep.StackResult(
-        release, [f"keras=={release}"], "torch", error, {"keras": release}, "strict", skipped or {}
-    )
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / sweep.RESULT).write_text(json.dumps(asdict(result)))
 
 
 @pytest.fixture
 def merged(tmp_path) -> Path:
-    stack(
-        tmp_path,
-        "3.9.0",
-        changed="weightless/merging/add/rgb",
-        skipped={"weightless/pooling/max/rgb": "needs Keras >= 3.10"},
-    )
-    stack(tmp_path, "3.10.0", changed="weightless/merging/add/rgb")
-    stack(tmp_path, "3.11.0")
-    stack(tmp_path, "3.12.0", error="keras==3.12.0: cannot install: no wheel for this platform")
-    return tmp_path
+    return merged_sweep(tmp_path)
 
 
 def test_merge_compares_each_check_with_the_newest_release_that_rendered(merged, capsys):
@@ -92,17 +45,6 @@ def test_merge_compares_each_check_with_the_newest_release_that_rendered(merged,
     assert "<br>3.11.0: same |" in said  # a release that did not render is said above the table
     assert "did not render: 3.12.0 (keras==3.12.0: cannot install: no wheel for this platform)" in said
     assert "2 checks on 4 releases: 2 vary" in said
-
-
-def test_a_check_that_never_varies_is_counted_not_shown(merged):
-    shutil.rmtree(merged / "stacks" / "keras-3.9.0")  # the only release that skipped pooling
-    data = sweep.matrix(merged)
-    sweep.write(merged, data)
-    page = (merged / "index.html").read_text()
-    html5lib.HTMLParser(strict=True).parse(page)
-    assert "1 vary, 1 render the same on every release" in page
-    assert "merging/add/rgb" in page and "pooling/max/rgb" not in page
-    assert "3.12.0: keras==3.12.0: cannot install" in page  # a failed stack, said once
 
 
 def test_a_sweep_with_nothing_rendered_is_one_line(tmp_path, capsys):
@@ -140,17 +82,6 @@ def test_sweep_needs_its_releases(tmp_path, capsys):
     assert "give the releases to sweep with --keras RANGE" in capsys.readouterr().err
 
 
-@chromium.needed
-def test_the_matrix_page_shows_every_picture_and_marks_what_differs(merged, tmp_path):
-    sweep.write(merged, sweep.matrix(merged))
-    dom = chromium.probe(merged / "index.html", chromium.IMAGES_LOADED, tmp_path / "profile")
-    assert 'data-images="5"' in dom and 'data-broken="0"' in dom  # 2 rows x 3 rendered releases, 1 skipped
-    shot = chromium.screenshot(merged / "index.html", 900, 500, tmp_path / "shot")
-    # Differing cells are filled amber (#f6c343), the failed release grey.
-    amber = (abs(shot.astype(int) - [0xF6, 0xC3, 0x43]).sum(axis=-1) < 12).sum()
-    assert amber > 500
-
-
 def test_a_range_with_an_unknown_end_is_one_line(tmp_path, capsys):
     wheels = tmp_path / "wheels"
     wheels.mkdir()
@@ -179,23 +110,6 @@ def test_a_ci_job_whose_release_cannot_install_fails_and_keeps_why(tmp_path, cap
     assert main([*command, "--cache", str(tmp_path / "cache"), "--out", str(tmp_path / "out")]) == 1
     result = json.loads((tmp_path / "out" / "stacks" / "keras-3.14.0" / "result.json").read_text())
     assert "cannot install" in result["error"]
-
-
-def test_a_release_that_only_reseeds_is_told_apart(tmp_path):
-    """A keras-mode check that differs while its fixed-weight twin matches is a new draw of
-    initial weights; a release with nothing else is said to change only the random stream."""
-    weighted, twin = "keras/torch/conv2d/k3-relu/rgb", "fixed/conv2d/k3-relu/rgb"
-    sources = {weighted: COMMITTED / "keras/tensorflow/conv2d/k3-relu/rgb.png", twin: COMMITTED / f"{twin}.png"}
-    stack(tmp_path, "3.14.0", changed=weighted, sources=sources)
-    stack(tmp_path, "3.15.0", sources=sources)
-    data = sweep.matrix(tmp_path)
-    notes = {r["release"]: r["note"] for r in data["releases"]}
-    assert notes["3.14.0"].startswith("the backend's random stream changed") and notes["3.15.0"] == ""
-    cell = next(row for row in data["rows"] if row["check"] == weighted)["cells"]["3.14.0"]
-    assert cell["detail"] == "initial weights changed, layer maths unchanged"
-    assert "only the random stream changed in 3.14.0" in sweep.evidence_markdown(sweep.evidence(data))
-    sweep.write(tmp_path, data)
-    assert "Only the random stream changed</strong> in 3.14.0" in (tmp_path / "index.html").read_text()
 
 
 def test_a_sweep_resumes_from_the_stacks_it_has(merged):

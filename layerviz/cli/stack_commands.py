@@ -114,7 +114,7 @@ def _bisect(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from layerviz.upgrade import sweep
+    from layerviz.upgrade import matrix, sweep
 
     def claim() -> outputs.Claim:  # a sweep resumes from its folder, or merges what CI jobs made
         return outputs.claim(args.out, "--out", keep=True, made_by_layerviz=sweep.made_by_sweep)
@@ -136,18 +136,17 @@ def _sweep(args: argparse.Namespace) -> int:
             return 1 if any(result.error for result in results if result.release in versions) else 0
     else:
         claimed = claim()
-    data = sweep.matrix(args.out)
+    swept = matrix.of(args.out)
     with writing(args.out):
-        index = sweep.write(args.out, data)
+        index = matrix.write(args.out, swept)
         claimed.seal()
-    found = sweep.evidence(data)
+    found = matrix.evidence(swept)
     if args.evidence:
         with writing(args.evidence):
             files.write_atomic(args.evidence, (json.dumps(found, indent=1) + "\n").encode())
     if args.table:
-        print(sweep.evidence_markdown(found), end="")
-    varying = sum(row["varies"] for row in data["rows"])
-    print(f"{len(data['rows'])} checks on {len(data['releases'])} releases: {varying} vary; matrix: {index}")
+        print(matrix.evidence_markdown(found), end="")
+    print(f"{len(swept.rows)} checks on {len(swept.releases)} releases: {len(swept.varying)} vary; matrix: {index}")
     return 0
 
 
