@@ -17,10 +17,16 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 # pytester runs the plugin's own tests (tests/test_pytest_plugin.py).
 pytest_plugins = ["pytester"]
 
+# Each speed trick below stays only while it earns its place: `benchmarks/bench.py --tricks`
+# turns them off one at a time (gc, hypothesis-hook, worker-exit, hypothesis-summary) and
+# times the runs against the suite with all of them, in the same bench run.
+WITHOUT = frozenset(os.environ.get("LAYERVIZ_BENCH_WITHOUT", "").split(","))
+
 # Importing Keras and TensorFlow, then collecting, makes some 270,000 objects that live as
 # long as the process, and the collector walked them again and again while they came:
 # 0.6 s a worker, measured. It resumes, with them frozen, when the tests start (below).
-gc.disable()
+if "gc" not in WITHOUT:
+    gc.disable()
 
 
 def _load_hypothesis_profiles() -> None:
@@ -71,7 +77,7 @@ class _ThenLoadProfiles(importlib.abc.Loader):
 
 
 _FINDER = _ProfilesOnImport()
-if "hypothesis" in sys.modules:
+if "hypothesis" in sys.modules or "hypothesis-hook" in WITHOUT:
     _load_hypothesis_profiles()
 else:
     sys.meta_path.insert(0, _FINDER)
@@ -85,7 +91,7 @@ def _leave_without_teardown() -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     worker = hasattr(config, "workerinput")
-    if worker:
+    if worker and "worker-exit" not in WITHOUT:
         # By the time a worker's interpreter exits, every result has gone to the controller
         # through xdist's channel; TensorFlow's native teardown after that only makes the
         # controller wait (0.6 s of every parallel run, measured). This handler runs before
@@ -121,8 +127,9 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 def pytest_runtestloop(session: pytest.Session) -> None:
     # Frozen, start-up's objects are out of every later collection's way: pytest's own at
     # the end of a run took 0.3 s a process, measured. The collector sees what tests make.
-    gc.freeze()
-    gc.enable()
+    if "gc" not in WITHOUT:
+        gc.freeze()
+        gc.enable()
 
 
 @pytest.hookimpl(trylast=True)  # after the other hooks, before the terminal summary
@@ -134,6 +141,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     # controller waits for (measured with PYTHONDONTWRITEBYTECODE=1, where pytest rewrites
     # hypothesis's asserts at every import).
     config = session.config
+    if "hypothesis-summary" in WITHOUT:
+        return
     if "hypothesis" in sys.modules or config.getoption("hypothesis_show_statistics"):
         return
     reporter = config.pluginmanager.get_plugin("terminalreporter")

@@ -12,10 +12,11 @@
   `layerviz gallery`, as a user runs them (the two with a target: the median of 3 runs);
 - peak resident memory.
 
-Run: `python benchmarks/bench.py [--json FILE] [--quick] [--before REV]` from the
-repository root. `--before REV` also times an earlier commit, checked out beside, in the
+Run: `python benchmarks/bench.py [--json FILE] [--quick] [--before REV] [--tricks]` from
+the repository root. `--before REV` also times an earlier commit, checked out beside, in the
 same run (its per-check median and its whole `pytest`): a before / after on the same machine
-and load.
+and load. `--tricks` times the whole `pytest` and the visual checks with each of conftest.py's
+speed tricks turned off in turn, interleaved with runs that have them all: what each earns.
 """
 
 from __future__ import annotations
@@ -92,6 +93,25 @@ def before(revision: str, quick: bool) -> dict[str, float]:
             )
             figures["pytest_before_total"] = time.perf_counter() - start
         return figures
+
+
+# conftest.py's speed tricks, each turned off by naming it in LAYERVIZ_BENCH_WITHOUT.
+TRICKS = ("gc", "hypothesis-hook", "worker-exit", "hypothesis-summary")
+
+
+def tricks(repeats: int = 3) -> dict[str, dict[str, float]]:
+    """Per command (the whole `pytest`, the visual checks), the median seconds with every
+    trick, and without each one: the runs interleaved, all of them once a round, so that the
+    machine's drift falls on every configuration alike."""
+    pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    commands = {"pytest": pytest, "visual": [*pytest, "tests/test_visual.py"]}
+    runs: dict[str, dict[str, list[float]]] = {name: {} for name in commands}
+    for _ in range(repeats):
+        for without in ("", *TRICKS):
+            env = {**os.environ, "LAYERVIZ_BENCH_WITHOUT": without}
+            for name, command in commands.items():
+                runs[name].setdefault(without or "all", []).append(run_timed(command, env=env))
+    return {name: {k: statistics.median(v) for k, v in by.items()} for name, by in runs.items()}
 
 
 def import_keras_once() -> float:
@@ -187,7 +207,10 @@ def main() -> int:
     parser.add_argument("--json", type=Path, default=ROOT / "benchmarks" / "results" / "latest.json")
     parser.add_argument("--quick", action="store_true", help="skip the whole pytest run")
     parser.add_argument("--before", metavar="REV", help="also time this earlier commit (per check; its whole pytest)")
+    parser.add_argument("--tricks", action="store_true", help="only time conftest.py's tricks, each turned off")
     args = parser.parse_args()
+    if args.tricks:
+        return _report_tricks(args.json)
 
     yardstick = import_keras_seconds()
     figures = in_process()
@@ -264,6 +287,21 @@ def main() -> int:
     }
     args.json.write_text(json.dumps(result, indent=2) + "\n")
     print(f"written: {args.json}")
+    return 0
+
+
+def _report_tricks(path: Path) -> int:
+    timed = tricks()
+    print(f"{'without':22} " + " ".join(f"{name + ' (s)':>12} {'gain':>7}" for name in timed))
+    for without in ("all", *TRICKS):
+        cells = []
+        for by in timed.values():
+            gain = by[without] - by["all"] if without != "all" else 0.0
+            cells.append(f"{by[without]:12.2f} {gain:+7.2f}")
+        print(f"{'(every trick on)' if without == 'all' else without:22} " + " ".join(cells))
+    machine = {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()}
+    path.write_text(json.dumps({"machine": machine, "tricks": timed}, indent=2) + "\n")
+    print(f"written: {path}")
     return 0
 
 

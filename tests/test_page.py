@@ -24,7 +24,9 @@ from layerviz.inputs.images import PhotoSet
 from layerviz.pages import findings, gallery, gallery_page, model_sheet, page, report
 from layerviz.pipeline.render import render
 from layerviz.store import baselines
-from layerviz.upgrade import sweep
+from layerviz.upgrade import matrix
+from layerviz.upgrade.matrix import Cell, Matrix, Release, Row, State
+from layerviz.upgrade.sweep import StackResult
 
 # What breaks out of text, attributes, comments and templates, among ordinary characters.
 FRAGMENTS = [
@@ -160,22 +162,12 @@ def test_the_gallery_shows_every_field_as_text(values):
 
 def sweep_page(values: list[str]) -> str:
     package, backend, reference, release, failed, error, version, check, detail, picture = values
-    cells = {
-        release: {"state": "differs", "detail": detail, "picture": picture},
-        failed: {"state": "failed", "detail": error, "picture": ""},
-    }
-    return sweep._html(
-        {
-            "package": package,
-            "backend": backend,
-            "reference": reference,
-            "releases": [
-                {"release": release, "error": "", "versions": {version: version}, "note": detail},
-                {"release": failed, "error": error, "versions": {}, "note": ""},
-            ],
-            "rows": [{"check": check, "cells": cells, "varies": True}],
-        }
+    cells = {release: Cell(State.DIFFERS, detail, picture), failed: Cell(State.FAILED, error)}
+    releases = (
+        Release(StackResult(release, [], backend, "", {version: version}), note=detail),
+        Release(StackResult(failed, [], backend, error)),
     )
+    return matrix._html(Matrix(package, backend, reference, {}, releases, (Row(check, cells),)))
 
 
 @FAST
