@@ -16,7 +16,7 @@ Run: `python benchmarks/bench.py [--json FILE] [--quick] [--before REV] [--trick
 the repository root. `--before REV` also times an earlier commit, checked out beside, in the
 same run (its per-check median and its whole `pytest`): a before / after on the same machine
 and load. `--tricks` times the whole `pytest` and the visual checks with each of conftest.py's
-speed tricks turned off in turn, interleaved with runs that have them all: what each earns.
+speed tricks turned off in turn, each run paired with one that has them all: what each earns.
 """
 
 from __future__ import annotations
@@ -99,19 +99,31 @@ def before(revision: str, quick: bool) -> dict[str, float]:
 TRICKS = ("gc", "hypothesis-hook", "worker-exit", "hypothesis-summary")
 
 
-def tricks(repeats: int = 3) -> dict[str, dict[str, float]]:
-    """Per command (the whole `pytest`, the visual checks), the median seconds with every
-    trick, and without each one: the runs interleaved, all of them once a round, so that the
-    machine's drift falls on every configuration alike."""
+def tricks(repeats: int) -> dict[str, dict[str, dict[str, float]]]:
+    """Per command (the whole `pytest`, the visual checks) and trick, what turning the trick
+    off costs: each round runs the suite with every trick and without that one back to back,
+    in alternating order, so that the machine's drift falls on both alike; the figure is the
+    median of the rounds' differences (positive: the trick saves that much), beside the
+    median times and how many rounds the trick won."""
     pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
     commands = {"pytest": pytest, "visual": [*pytest, "tests/test_visual.py"]}
-    runs: dict[str, dict[str, list[float]]] = {name: {} for name in commands}
-    for _ in range(repeats):
-        for without in ("", *TRICKS):
-            env = {**os.environ, "LAYERVIZ_BENCH_WITHOUT": without}
-            for name, command in commands.items():
-                runs[name].setdefault(without or "all", []).append(run_timed(command, env=env))
-    return {name: {k: statistics.median(v) for k, v in by.items()} for name, by in runs.items()}
+    timed: dict[str, dict[str, dict[str, float]]] = {name: {} for name in commands}
+    for name, command in commands.items():
+        for trick in TRICKS:
+            pairs = []
+            for round_ in range(repeats):
+                order = ("", trick) if round_ % 2 == 0 else (trick, "")
+                seconds = {w: run_timed(command, env={**os.environ, "LAYERVIZ_BENCH_WITHOUT": w}) for w in order}
+                pairs.append((seconds[""], seconds[trick]))
+            gains = [without - with_all for with_all, without in pairs]
+            timed[name][trick] = {
+                "with_all": statistics.median(a for a, _ in pairs),
+                "without": statistics.median(w for _, w in pairs),
+                "gain": statistics.median(gains),
+                "won": sum(gain > 0 for gain in gains),
+                "rounds": repeats,
+            }
+    return timed
 
 
 def import_keras_once() -> float:
@@ -208,9 +220,10 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="skip the whole pytest run")
     parser.add_argument("--before", metavar="REV", help="also time this earlier commit (per check; its whole pytest)")
     parser.add_argument("--tricks", action="store_true", help="only time conftest.py's tricks, each turned off")
+    parser.add_argument("--repeats", type=int, default=5, help="with --tricks: rounds per trick and command")
     args = parser.parse_args()
     if args.tricks:
-        return _report_tricks(args.json)
+        return _report_tricks(args.json, args.repeats)
 
     yardstick = import_keras_seconds()
     figures = in_process()
@@ -290,17 +303,18 @@ def main() -> int:
     return 0
 
 
-def _report_tricks(path: Path) -> int:
-    timed = tricks()
-    print(f"{'without':22} " + " ".join(f"{name + ' (s)':>12} {'gain':>7}" for name in timed))
-    for without in ("all", *TRICKS):
-        cells = []
-        for by in timed.values():
-            gain = by[without] - by["all"] if without != "all" else 0.0
-            cells.append(f"{by[without]:12.2f} {gain:+7.2f}")
-        print(f"{'(every trick on)' if without == 'all' else without:22} " + " ".join(cells))
+def _report_tricks(path: Path, repeats: int) -> int:
+    timed = tricks(repeats)
+    print(f"{'command':8} {'trick':20} {'with all':>9} {'without':>9} {'gain':>7}  won")
+    for name, by in timed.items():
+        for trick, row in by.items():
+            print(
+                f"{name:8} {trick:20} {row['with_all']:8.2f}s {row['without']:8.2f}s {row['gain']:+6.2f}s"
+                f"  {row['won']}/{row['rounds']}"
+            )
     machine = {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()}
-    path.write_text(json.dumps({"machine": machine, "tricks": timed}, indent=2) + "\n")
+    yardstick = import_keras_seconds()
+    path.write_text(json.dumps({"machine": machine, "import_keras": yardstick, "tricks": timed}, indent=2) + "\n")
     print(f"written: {path}")
     return 0
 
