@@ -40,11 +40,11 @@ def call(layer: keras.layers.Layer, image: np.ndarray, **options) -> np.ndarray:
 def raises_here(config) -> bool:
     """Whether the committed baseline of the configuration, on this backend, is an exception."""
     from layerviz.core import numerics
-    from layerviz.store import baselines
+    from layerviz.store import baselines, manifest
 
     root = Path(__file__).resolve().parents[1] / "baselines"
     name = baselines.set_name(config.per_backend, "fixed" if config.has_weights else "keras", BACKEND)
-    known = divergences.find(config.id, BACKEND, keras.version(), numerics.record(numerics.DEFAULT_MODE))
+    known = divergences.find(config.id, manifest.running_versions(), numerics.record(numerics.DEFAULT_MODE))
     folder = root / (baselines.divergence_set(known, name) if known else name)
     return baseline_tree.records_error(baselines.png_path(folder, f"{config.id}/rgb"))
 
@@ -332,8 +332,9 @@ def test_channels_first_transposed_back_equals_channels_last(config):
     it must equal the channels-last layer (TensorFlow's CPU refuses some: a recorded
     divergence, so it is skipped there; with oneDNN they must agree)."""
     from layerviz.core import numerics
+    from layerviz.store import manifest
 
-    if divergences.find(config.id, BACKEND, keras.version(), numerics.record(numerics.DEFAULT_MODE)):
+    if divergences.find(config.id, manifest.running_versions(), numerics.record(numerics.DEFAULT_MODE)):
         pytest.skip(f"{config.id} is a known divergence on {BACKEND}")
     image = photo(32)
     step = config.steps[1]

@@ -7,19 +7,11 @@ import pytest
 from layerviz.catalogue import CONFIGS
 from layerviz.cli import main, tables
 from layerviz.core import divergences, versions
-from layerviz.core.divergences import TENSORFLOW_OWN_CPU_KERNELS, Divergence
+from layerviz.core.divergences import Divergence
 from layerviz.core.names import BACKENDS
 from layerviz.pages import findings
 
-# Numeric environments as `layerviz.core.numerics.record()` describes them.
-CPU = {
-    "device": "CPU Intel(R) Xeon(R) Processor",
-    "backend": "tensorflow",
-    "tensorflow": {"onednn": False, "tf32": False},
-}
-CPU_ONEDNN = {**CPU, "tensorflow": {"onednn": True, "tf32": False}}
-GPU = {**CPU, "device": "GPU NVIDIA A100-SXM4-40GB"}
-ANY = CPU
+from running import ANY, on
 
 
 def test_every_known_divergence_names_a_real_configuration_and_backend():
@@ -29,50 +21,32 @@ def test_every_known_divergence_names_a_real_configuration_and_backend():
         assert known.upstream and known.what
 
 
-@pytest.mark.parametrize(
-    ("version", "applies"),
-    [("3.13.9", False), ("3.14.0", True), ("3.14.2.dev0", True), ("3.15.0", False), ("3.16.1", False)],
-)
-def test_version_ranges_are_half_open(version, applies):
-    known = Divergence("edge/x", "torch", "3.14.0", "3.15.0", "upstream#1", "what")
-    assert known.applies("edge/x", "torch", version, ANY) is applies
-    assert not known.applies("edge/x", "jax", version, ANY)
-    assert not known.applies("edge/y", "torch", version, ANY)
-
-
 def test_open_divergences_apply_to_every_later_version():
     known = Divergence("edge/x", "torch", "3.0.0", None, "upstream#1", "what")
-    assert known.applies("edge/x", "torch", "99.0.0", ANY)
-    assert divergences.find("edge/avgpool-p3-s2-same", "torch", "3.15.1", ANY) is not None
-    assert divergences.find("edge/avgpool-p3-s2-same", "tensorflow", "3.15.1", ANY) is None
-    assert divergences.find("edge/conv2d-transpose-k3-s2-same", "torch", "3.15.1", ANY) is None
-
-
-@pytest.mark.parametrize(("numerics", "applies"), [(CPU, True), (CPU_ONEDNN, False), (GPU, False), ({}, False)])
-def test_a_divergence_of_tensorflows_own_cpu_kernels_holds_only_there(numerics, applies):
-    """NCHW convolutions raise with TensorFlow's own CPU kernels; oneDNN and GPUs compute
-    them, and there the shared baseline applies (an unknown environment: the shared one too)."""
-    known = Divergence("edge/x", "tensorflow", "3.0.0", None, "upstream#1", "what", TENSORFLOW_OWN_CPU_KERNELS)
-    assert known.applies("edge/x", "tensorflow", "3.15.1", numerics) is applies
-    assert (divergences.find("channels-first/conv", "tensorflow", "3.15.1", numerics) is not None) is applies
-    assert "oneDNN off" in str(divergences.find("channels-first/conv", "tensorflow", "3.15.1", CPU))
+    assert known.applies("edge/x", on("torch", "99.0.0"), ANY)
+    assert divergences.find("edge/avgpool-p3-s2-same", on("torch", "3.15.1"), ANY) is not None
+    assert divergences.find("edge/avgpool-p3-s2-same", on("tensorflow", "3.15.1"), ANY) is None
+    assert divergences.find("edge/conv2d-transpose-k3-s2-same", on("torch", "3.15.1"), ANY) is None
 
 
 def test_ranges_of_one_configuration_never_overlap():
-    """At most one recorded behaviour applies to any Keras version (each has its own set)."""
+    """At most one recorded behaviour applies to any Keras and backend release (each has its
+    own set): tried at every edge either records, of both packages."""
     for known in divergences.KNOWN:
         for other in divergences.KNOWN:
             if other is known or (other.config, other.backend) != (known.config, known.backend):
                 continue
-            for version in (known.keras_from, *([known.keras_before] if known.keras_before else [])):
-                assert not (
-                    known.applies(known.config, known.backend, version, ANY)
-                    and other.applies(other.config, other.backend, version, ANY)
-                )
-    assert divergences.find("edge/avgpool-p3-s2-same", "torch", "3.4.1", ANY).keras_before == "3.5.0"
-    assert divergences.find("edge/avgpool-p3-s2-same", "torch", "3.5.0", ANY).keras_before is None
-    assert divergences.find("edge/conv2d-transpose-k4-s1-same", "torch", "3.12.4", ANY).keras_before == "3.13.0"
-    assert divergences.find("edge/conv2d-transpose-k4-s1-same", "torch", "3.13.0", ANY).keras_before == "3.15.0"
+            edges = {
+                package: {v for d in (known, other) for v in d.range_of(package) if v} or {"99.0"}
+                for package in ("keras", known.backend)
+            }
+            for keras_release, release in itertools.product(*edges.values()):
+                running = on(known.backend, keras_release, release)
+                assert not (known.applies(known.config, running, ANY) and other.applies(other.config, running, ANY))
+    assert divergences.find("edge/avgpool-p3-s2-same", on("torch", "3.4.1"), ANY).keras_before == "3.5.0"
+    assert divergences.find("edge/avgpool-p3-s2-same", on("torch", "3.5.0"), ANY).keras_before is None
+    assert divergences.find("edge/conv2d-transpose-k4-s1-same", on("torch", "3.12.4"), ANY).keras_before == "3.13.0"
+    assert divergences.find("edge/conv2d-transpose-k4-s1-same", on("torch", "3.13.0"), ANY).keras_before == "3.15.0"
 
 
 MARKER = "<!-- generated: layerviz list --divergences --evidence docs/sweeps/*.json -->\n"
@@ -119,28 +93,35 @@ def edges(evidence: dict) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
 
 @pytest.mark.parametrize("evidence", sorted(SWEEPS.glob("*.json")), ids=lambda path: path.stem)
 def test_every_recorded_range_on_a_swept_backend_is_where_the_sweep_saw_a_change(evidence):
-    """docs/sweeps/ holds `layerviz sweep --evidence` results: each recorded divergence of
-    the swept backend (that holds in the numeric environment the sweep ran in) must begin and
-    end exactly where the releases change its rendering, and a change of a recorded
+    """docs/sweeps/ holds `layerviz sweep --evidence` results, of Keras's releases or of a
+    backend's: each recorded divergence of the swept backend that holds where the sweep ran
+    (its numeric environment, and the release of the package it held fixed) must begin and
+    end exactly where the swept releases change its rendering, and a change of a recorded
     configuration must be one of its recorded edges."""
     found = json.loads(evidence.read_text())
-    swept = [versions.version(r["release"]) for r in found["releases"] if not r["error"]]
+    package, backend = found["package"], found["backend"]
+    rendered = [r for r in found["releases"] if not r["error"]]
+    swept = [versions.version(r["release"]) for r in rendered]
+    held = "keras" if package == backend else backend  # the other package, at one release
+    fixed = {r["versions"][held] for r in rendered}
+    assert len(fixed) == 1, f"{held} varied within the sweep of {package}: {sorted(fixed)}"
+    (held_at,) = fixed
     changes, skips = edges(found)
     recorded: dict[str, set[str]] = {}
     for known in divergences.KNOWN:
-        if known.backend != found["backend"] or known.config not in found["configurations"]:
+        if known.backend != backend or known.config not in found["configurations"]:
             continue
         if known.when is not None and not known.when.holds(found["numerics"]):
             continue  # it does not hold in the environment the sweep ran in
-        inside = {
-            v for v in (known.keras_from, known.keras_before) if v and swept[0] < versions.version(v) <= swept[-1]
-        }
+        if not known.covers(held, held_at):
+            continue  # nor at the release the sweep held fixed
+        inside = {v for v in known.range_of(package) if v and swept[0] < versions.version(v) <= swept[-1]}
         recorded.setdefault(known.config, set()).update(inside)
     assert recorded, "the sweep's backend has no recorded divergence to check"
     for config, releases in recorded.items():
         seen = changes.get(config, set())
         assert releases - skips.get(config, set()) == seen, (
-            f"{config}: recorded edges {sorted(releases)}, the sweep saw {sorted(seen)}"
+            f"{config}: recorded edges {sorted(releases)} of {package}, the sweep saw {sorted(seen)}"
         )
 
 

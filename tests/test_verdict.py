@@ -75,7 +75,8 @@ def test_a_failure_says_what_was_written_and_what_to_do():
     ci = decide(Found.MISSING, Mode(ci=True)).note.format(root="baselines", hint="pytest --regen-all 't.py::x'")
     assert ci.startswith("Nothing was written under baselines because CI is set. Run `pytest --regen-all 't.py::x'`")
     fixed = decide(Found.DIFFERS, Mode(regen_all=True), divergence=True, shared_matches=True)
-    assert 'keras_before="3.16.0"' in fixed.note.format(keras="3.16.0")
+    said = fixed.note.format(keras="3.16.0", backend="jax", release="0.13.0")
+    assert 'keras_before="3.16.0"' in said and 'backend_before="0.13.0" if a jax release fixed it' in said
 
 
 def test_the_mode_reads_ci_once_and_regen_all_wins():

@@ -47,28 +47,32 @@ def cases_markdown(cases: Sequence[Case]) -> str:
 
 def divergences_markdown(evidence: Sequence[tuple[str, Mapping]] = ()) -> str:
     """The known divergences, one row per finding (its configurations and backends
-    together): cases, backends, the condition they hold under, Keras range, what, upstream;
-    with `evidence` (name, `layerviz sweep --evidence` result), also which sweeps cover it."""
+    together): cases, backends, the condition they hold under (of the numeric environment,
+    or the backend's own releases), Keras range, what, upstream; with `evidence` (name,
+    `layerviz sweep --evidence` result), also which sweeps cover it."""
     swept = " swept |" if evidence else ""
     lines = [
         "| cases | backend | condition | Keras (measured) | what | upstream |" + swept,
         "| --- | --- | --- | --- | --- | --- |" + (" --- |" if evidence else ""),
     ]
-    configs: dict[tuple[str, str, str, str, str, str], list[str]] = {}
+    configs: dict[tuple[str, str, str, str, str, str, str], list[str]] = {}
     conditions = {str(known.when): known.when for known in divergences.KNOWN if known.when}
     for known in divergences.KNOWN:
         when = str(known.when) if known.when else ""
-        key = (known.keras_from, known.keras_before or "", known.what, known.upstream, when, known.backend)
+        # A backend's releases read the same on every backend it names: "< 0.5.0", beside "jax".
+        own = known.backend_versions.removeprefix(known.backend).strip()
+        key = (known.keras_from, known.keras_before or "", known.what, known.upstream, when, own, known.backend)
         configs.setdefault(key, []).append(known.config)
-    rows: dict[tuple[str, str, str, str, str, tuple[str, ...]], list[str]] = {}
-    for (keras_from, keras_before, what, upstream, when, backend), names in configs.items():
+    rows: dict[tuple[str, str, str, str, str, str, tuple[str, ...]], list[str]] = {}
+    for (keras_from, keras_before, what, upstream, when, own, backend), names in configs.items():
         # The same configurations on several backends: one row.
-        rows.setdefault((keras_from, keras_before, what, upstream, when, tuple(names)), []).append(backend)
-    for (keras_from, keras_before, what, upstream, when, configured), backends in rows.items():
+        rows.setdefault((keras_from, keras_before, what, upstream, when, own, tuple(names)), []).append(backend)
+    for (keras_from, keras_before, what, upstream, when, own, configured), backends in rows.items():
         versions = f"≥ {keras_from}, " + (f"< {keras_before}" if keras_before else "open")
         cases = "<br>".join(f"`{name}/*`" for name in configured)
+        condition = "; ".join(part for part in (f"{'/'.join(backends)} {own}" if own else "", when) if part)
         row = (
-            f"| {cases} | {', '.join(backends)} | {_cell(when) or 'always'} | {versions} "
+            f"| {cases} | {', '.join(backends)} | {_cell(condition) or 'always'} | {versions} "
             f"| {_cell(what)} | {_cell(upstream)} |"
         )
         if evidence:
@@ -76,7 +80,7 @@ def divergences_markdown(evidence: Sequence[tuple[str, Mapping]] = ()) -> str:
                 name
                 for name, found in evidence
                 if found["backend"] in backends
-                and set(names) <= set(found["configurations"])
+                and set(configured) <= set(found["configurations"])
                 and (not when or conditions[when].holds(found.get("numerics", {})))
             ]
             row += f" {', '.join(covering) or '—'} |"

@@ -1,7 +1,8 @@
 """Known divergences: cases where a backend really computes something else.
 
 The one place they are recorded. For exactly its configuration, backend and Keras
-versions, a divergence's checks compare with what that backend computes, kept in
+versions (and the backend's own, where one of its releases brought or fixed it), a
+divergence's checks compare with what that backend computes, kept in
 a baseline set of its own (`Divergence.folder`). Some hold only under a condition of
 the numeric environment (`Condition`, e.g. TensorFlow's own CPU kernels, without
 oneDNN): where it does not hold, the shared baseline applies. They pass while the
@@ -12,25 +13,11 @@ baseline again. Reports name them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any
 
-from layerviz.core import versions
+from layerviz.core.divergence import Condition, Divergence
 from layerviz.core.names import BACKENDS
-
-
-@dataclass(frozen=True)
-class Condition:
-    """What else a divergence needs besides its backend and Keras versions: a fact of
-    the numeric environment (`layerviz.core.numerics.record()`)."""
-
-    what: str
-    holds: Callable[[Mapping[str, Any]], bool]
-
-    def __str__(self) -> str:
-        return self.what
-
 
 # oneDNN's CPU kernels, and GPUs', compute what TensorFlow's own CPU kernels refuse.
 TENSORFLOW_OWN_CPU_KERNELS = Condition(
@@ -41,42 +28,6 @@ TENSORFLOW_OWN_CPU_KERNELS = Condition(
 )
 
 
-@dataclass(frozen=True)
-class Divergence:
-    config: str  # e.g. "edge/avgpool-p3-s2-same"; every colour space and weight mode
-    backend: str
-    keras_from: str  # first Keras version affected
-    keras_before: str | None  # first version fixed; None while it is open
-    upstream: str
-    what: str
-    when: Condition | None = None  # None: whatever the numeric environment
-
-    def applies(self, config_id: str, backend: str, keras_version: str, numerics: Mapping[str, Any]) -> bool:
-        """Whether it applies to a check of `config_id` run on `backend` with `keras_version`,
-        in the numeric environment `numerics` (`layerviz.core.numerics.record()`)."""
-        if (config_id, backend) != (self.config, self.backend):
-            return False
-        return self.covers(keras_version) and (self.when is None or self.when.holds(numerics))
-
-    def covers(self, keras_version: str) -> bool:
-        """Whether `keras_version` is in its range of Keras releases."""
-        return versions.in_range(keras_version, self.keras_from, self.keras_before)
-
-    @property
-    def versions(self) -> str:
-        return f">= {self.keras_from}" + (f", < {self.keras_before}" if self.keras_before else "")
-
-    @property
-    def folder(self) -> str:
-        """Where its own baselines live, under the baseline root."""
-        versions = f"from-{self.keras_from}" + (f"-before-{self.keras_before}" if self.keras_before else "")
-        return f"divergences/{self.backend}/{versions}"
-
-    def __str__(self) -> str:
-        when = f" with {self.when}" if self.when else ""
-        return f"{self.config} on {self.backend}{when}, keras {self.versions}: {self.what} ({self.upstream})"
-
-
 def _each(
     configs: tuple[str, ...],
     backends: tuple[str, ...],
@@ -84,9 +35,12 @@ def _each(
     upstream: str,
     what: str,
     when: Condition | None = None,
+    backend_releases: tuple[str | None, str | None] = (None, None),
 ) -> tuple[Divergence, ...]:
     """One divergence, the same for several configurations or backends."""
-    return tuple(Divergence(c, b, keras[0], keras[1], upstream, what, when) for c in configs for b in backends)
+    return tuple(
+        Divergence(c, b, keras[0], keras[1], upstream, what, when, *backend_releases) for c in configs for b in backends
+    )
 
 
 # The post's cases, measured on every Keras release from 3.0.0 to 3.15.1 with torch 2.13.0
@@ -367,5 +321,5 @@ KNOWN: tuple[Divergence, ...] = (
 )
 
 
-def find(config_id: str, backend: str, keras_version: str, numerics: Mapping[str, Any]) -> Divergence | None:
-    return next((d for d in KNOWN if d.applies(config_id, backend, keras_version, numerics)), None)
+def find(config_id: str, running: Mapping[str, str], numerics: Mapping[str, Any]) -> Divergence | None:
+    return next((d for d in KNOWN if d.applies(config_id, running, numerics)), None)

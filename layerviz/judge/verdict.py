@@ -58,7 +58,8 @@ class Verdict:
     status: str | None = None
     cause: str | None = None
     # The end of the message: what was done and what to do. Fields the caller fills:
-    # {png} (the baseline), {made} (what was written), {root}, {hint}, {keras}.
+    # {png} (the baseline), {made} (what was written), {root}, {hint}, {keras}, and
+    # {backend} with its {release}.
     note: str = ""
 
 
@@ -81,7 +82,8 @@ def decide(found: Found, mode: Mode, divergence: bool = False, shared_matches: b
                 "changed",
                 FIXED_UPSTREAM,
                 'Record the fix: give this divergence keras_before="{keras}" (or the first release that has it) '
-                "in layerviz/core/divergences.py, or the condition it holds under.",
+                'in layerviz/core/divergences.py, or backend_before="{release}" if a {backend} release fixed it, '
+                "or the condition it holds under.",
             )
         cause = DIVERGENCE_CHANGED if divergence else None
         if mode.regen_all:

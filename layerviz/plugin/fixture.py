@@ -193,7 +193,7 @@ class LayerRegression:
     def _locate(self, spec: Subject, key: str, weighted: bool, weights: str) -> Location:
         backend = keras.backend.backend()
         running = self.session.numerics()
-        known = divergences.find(spec.config_id, backend, keras.version(), running) if spec.config_id else None
+        known = divergences.find(spec.config_id, manifest.running_versions(), running) if spec.config_id else None
         return location.locate(
             self.root,
             key,
@@ -276,7 +276,16 @@ class LayerRegression:
         made = f"created {target.png} and its {baselines.stats_path(target.png).name}"
         if isinstance(obtained, Raised):
             made = f"recorded that it raises {obtained} in {baselines.stats_path(target.png)}"
-        facts = {"png": target.png, "made": made, "root": self.root, "hint": target.hint, "keras": keras.version()}
+        running = manifest.running_versions()
+        facts = {
+            "png": target.png,
+            "made": made,
+            "root": self.root,
+            "hint": target.hint,
+            "keras": running["keras"],
+            "backend": running["backend"],
+            "release": running[running["backend"]],
+        }
         note = verdict.note.format(**facts)
         if comparison is not None:
             head = self._found(comparison, label, where, verdict)
