@@ -7,12 +7,12 @@ import json
 import shutil
 
 import html5lib
-from sweep_stacks import COMMITTED, merged_sweep, stack
 
 from layerviz.upgrade import matrix
 from layerviz.upgrade.matrix import Cell, Row, State
 
 import chromium
+from sweep_stacks import COMMITTED, merged_sweep, stack
 
 
 def test_a_cell_says_its_detail_only_where_it_renders_otherwise():

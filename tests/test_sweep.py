@@ -8,10 +8,12 @@ import json
 from pathlib import Path
 
 import pytest
-from sweep_stacks import CHECKS, merged_sweep, stack
 
 from layerviz.cli import main
 from layerviz.upgrade import sweep
+from layerviz.upgrade.packages import Package
+
+from sweep_stacks import CHECKS, merged_sweep, stack
 
 
 @pytest.fixture
@@ -79,7 +81,7 @@ def test_merging_a_damaged_stack_result_is_one_line_naming_it(merged, capsys, te
 
 def test_sweep_needs_its_releases(tmp_path, capsys):
     assert main(["sweep", "--out", str(tmp_path)]) == 2
-    assert "give the releases to sweep with --keras RANGE" in capsys.readouterr().err
+    assert "give the releases to sweep with --releases RANGE" in capsys.readouterr().err
 
 
 def test_a_range_with_an_unknown_end_is_one_line(tmp_path, capsys):
@@ -89,7 +91,7 @@ def test_a_range_with_an_unknown_end_is_one_line(tmp_path, capsys):
         (wheels / f"keras-{version}-py3-none-any.whl").write_bytes(b"")
     command = [
         "sweep",
-        "--keras",
+        "--releases",
         "3.14.0..3.16.0",
         "--find-links",
         str(wheels),
@@ -118,7 +120,7 @@ def test_a_sweep_resumes_from_the_stacks_it_has(merged):
     from layerviz.upgrade.two_stacks import Selection
 
     results = sweep.run(
-        "keras", ["3.10.0", "3.11.0"], [], "torch", stacks.Source(), Selection(), merged, say=said.append
+        Package("keras"), ["3.10.0", "3.11.0"], [], "torch", stacks.Source(), Selection(), merged, say=said.append
     )
     assert said == ["resuming: 2 of 2 releases already swept"]  # nothing rendered again
     assert [r.release for r in results] == ["3.9.0", "3.10.0", "3.11.0", "3.12.0"]

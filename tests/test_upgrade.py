@@ -5,11 +5,8 @@ change, and a second `upgrade` must make no environment."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import shutil
 import textwrap
-import zipfile
 from pathlib import Path
 
 import html5lib
@@ -19,54 +16,36 @@ from layerviz.cli import main
 from layerviz.pipeline.render import decode_png
 from layerviz.upgrade import stacks
 
+from wheels import build_wheel
+
 # Halves the picture in 1.0; 1.1 and 1.2 scale by 0.75 (the change to find is in 1.1).
 FACTORS = {"1.0": 0.5, "1.1": 0.75, "1.2": 0.75}
 PACKAGE = "lvbump"
 
 
-def build_wheel(folder: Path, version: str, factor: float) -> Path:
-    """A pure-Python wheel, written by hand (no build backend, no network)."""
-    files = {
-        f"{PACKAGE}/__init__.py": textwrap.dedent(f"""
-            import keras
+def build_lvbump(folder: Path, version: str, factor: float) -> Path:
+    """lvbump `version`: Brighten scales by `factor`; Darken is new in 1.1."""
+    code = textwrap.dedent(f"""
+        import keras
 
-            class Brighten(keras.layers.Layer):
-                def call(self, x):
-                    return x * {factor}
-            """)
-        + (
-            ""
-            if version == "1.0"
-            else textwrap.dedent("""
+        class Brighten(keras.layers.Layer):
+            def call(self, x):
+                return x * {factor}
+        """)
+    if version != "1.0":
+        code += textwrap.dedent("""
             class Darken(keras.layers.Layer):  # new in 1.1
                 def call(self, x):
                     return x * 0.5
             """)
-        ),
-        f"{PACKAGE}-{version}.dist-info/METADATA": f"Metadata-Version: 2.1\nName: {PACKAGE}\nVersion: {version}\n",
-        f"{PACKAGE}-{version}.dist-info/WHEEL": (
-            "Wheel-Version: 1.0\nGenerator: hand\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
-        ),
-    }
-    record = [
-        f"{name},sha256={base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b'=').decode()},{len(text.encode())}"
-        for name, text in files.items()
-    ]
-    files[f"{PACKAGE}-{version}.dist-info/RECORD"] = (
-        "\n".join([*record, f"{PACKAGE}-{version}.dist-info/RECORD,,"]) + "\n"
-    )
-    wheel = folder / f"{PACKAGE}-{version}-py3-none-any.whl"
-    with zipfile.ZipFile(wheel, "w") as archive:
-        for name, text in files.items():
-            archive.writestr(name, text)
-    return wheel
+    return build_wheel(folder, PACKAGE, version, {f"{PACKAGE}/__init__.py": code})
 
 
 @pytest.fixture(scope="module")
 def wheels(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("wheels")
     for version, factor in FACTORS.items():
-        build_wheel(folder, version, factor)
+        build_lvbump(folder, version, factor)
     return folder
 
 
@@ -279,15 +258,33 @@ def test_bisect_says_what_a_dated_change_means_for_the_recorded_divergences(monk
         divergences.Divergence("edge/x", "torch", "3.2.0", None, "keras#2", "darker"),
     )
     monkeypatch.setattr(divergences, "KNOWN", known)
-    assert divergence_lines("edge/x", "torch", "3.1.0", "3.2.0") == [
-        "edge/x on torch: the divergence covering 3.1.0 (>= 3.0.0, < 3.2.0) ends at 3.2.0: as recorded",
-        "edge/x on torch: the divergence covering 3.2.0 (>= 3.2.0) starts at 3.2.0: as recorded",
+    assert divergence_lines("edge/x", "torch", "keras", "3.1.0", "3.2.0") == [
+        "edge/x on torch: the divergence covering keras 3.1.0 (>= 3.0.0, < 3.2.0) ends at 3.2.0: as recorded",
+        "edge/x on torch: the divergence covering keras 3.2.0 (>= 3.2.0) starts at 3.2.0: as recorded",
     ]
     # A range that the releases contradict: both ends inside one recorded divergence.
-    (line,) = divergence_lines("edge/x", "torch", "3.0.4", "3.0.5")
+    (line,) = divergence_lines("edge/x", "torch", "keras", "3.0.4", "3.0.5")
     assert line.endswith(
-        "covers 3.0.4 and 3.0.5, which render differently: its range should end at 3.0.5 (keras_before='3.0.5')"
+        "covers keras 3.0.4 and 3.0.5, which render differently: its range should end at 3.0.5 (keras_before='3.0.5')"
     )
-    new = divergence_lines("edge/y", "torch", "3.4.0", "3.5.0")
-    assert new[0] == "edge/y on torch: no recorded divergence; if torch computes something else from 3.5.0 on:"
+    new = divergence_lines("edge/y", "torch", "keras", "3.4.0", "3.5.0")
+    assert new[0] == "edge/y on torch: no recorded divergence; if torch computes something else from keras 3.5.0 on:"
     assert 'keras_from="3.5.0", keras_before=None' in new[1] and new[2].strip().startswith("| `edge/y/*` | torch |")
+
+
+def test_a_backend_bisection_reads_the_backends_own_ranges(monkeypatch):
+    """A change bisect dated between two jax releases: the divergence's jax range, not its Keras one."""
+    from layerviz.core import divergences
+    from layerviz.upgrade.two_stacks import divergence_lines
+
+    known = (divergences.Divergence("edge/x", "jax", "3.0.0", None, "jax#1", "older draws", backend_before="0.5.0"),)
+    monkeypatch.setattr(divergences, "KNOWN", known)
+    assert divergence_lines("edge/x", "jax", "jax", "0.4.38", "0.5.0") == [
+        "edge/x on jax: the divergence covering jax 0.4.38 (jax < 0.5.0) ends at 0.5.0: as recorded"
+    ]
+    assert divergence_lines("edge/x", "jax", "jax", "0.4.37", "0.4.38")[0].endswith(
+        "its range should end at 0.4.38 (backend_before='0.4.38')"
+    )
+    new = divergence_lines("edge/y", "jax", "jax", "0.6.2", "0.7.0")
+    assert new[0] == "edge/y on jax: no recorded divergence; if jax computes something else from jax 0.7.0 on:"
+    assert 'backend_from="0.7.0"' in new[1] and "| jax >= 0.7.0 |" in new[2]

@@ -62,7 +62,9 @@ def parser() -> argparse.ArgumentParser:
 
     def stack_options(command: argparse.ArgumentParser) -> None:
         command.add_argument(
-            "--backend", choices=BACKENDS, default="tensorflow", help="the Keras backend (default tensorflow)"
+            "--backend",
+            choices=BACKENDS,
+            help="the Keras backend (default: the swept package's if it is one, else tensorflow)",
         )
         command.add_argument(
             "--with",
@@ -187,7 +189,12 @@ def parser() -> argparse.ArgumentParser:
 
     bisect = commands.add_parser("bisect", help="find the first release whose rendering of the checks changes")
     bisect.add_argument("check", nargs="*", metavar="CHECK", help="check ids, or words in them (default: every check)")
-    bisect.add_argument("--package", default="keras", help="the package whose releases are searched (default keras)")
+    bisect.add_argument(
+        "--package",
+        default="keras",
+        help="whose releases are searched: keras (default), a backend (jax, tensorflow, torch) under the running "
+        "Keras, or any other",
+    )
     bisect.add_argument("--good", metavar="VERSION", help="a release that renders as before (default: the oldest)")
     bisect.add_argument("--bad", metavar="VERSION", help="a release that renders otherwise (default: the newest)")
     bisect.add_argument("--out", type=Path, default=Path("layerviz-bisect"), metavar="DIR")
@@ -201,7 +208,12 @@ def parser() -> argparse.ArgumentParser:
     sweep = commands.add_parser(
         "sweep", help="render the checks on every release of a range: a compatibility matrix (HTML and JSON)"
     )
-    sweep.add_argument("--keras", metavar="RANGE", help="releases to sweep, e.g. 3.0.0..3.15.1 (or one version)")
+    sweep.add_argument(
+        "--package",
+        default="keras",
+        help="whose releases are swept: keras (default), or a backend (jax, tensorflow, torch) under the running Keras",
+    )
+    sweep.add_argument("--releases", metavar="RANGE", help="releases to sweep, e.g. 3.0.0..3.15.1 (or one version)")
     sweep.add_argument("--minor", action="store_true", help="only the newest patch of each minor release")
     sweep.add_argument(
         "--stack", metavar="VERSION", help="sweep this one release (one CI job); merge later with --merge"

@@ -12,6 +12,7 @@ from layerviz.core.versions import between
 from layerviz.store import files, outputs
 from layerviz.upgrade import stacks
 from layerviz.upgrade import two_stacks as upgrades
+from layerviz.upgrade.packages import Package
 
 
 def _obtain(args: argparse.Namespace) -> int:
@@ -34,7 +35,7 @@ def _stack(spec: str, args: argparse.Namespace) -> stacks.Stack:
     requirements = tuple(part for part in spec.replace(",", " ").split() if part)
     if not requirements:
         raise CliError('a stack needs at least one requirement, e.g. --from "keras==3.14.1"')
-    return stacks.Stack((*requirements, *args.extra), args.backend, _source(args))
+    return stacks.Stack((*requirements, *args.extra), args.backend or "tensorflow", _source(args))
 
 
 def _selection(args: argparse.Namespace) -> upgrades.Selection:
@@ -71,46 +72,55 @@ def _upgrade(args: argparse.Namespace) -> int:
 
 def _bisect(args: argparse.Namespace) -> int:
     source = _source(args)
-    known = stacks.releases(args.package, source, args.cache)
+    package = Package.named(args.package)
+    backend = _backend(package, args)
+    known = package.releases(source, args.cache)
     for end in (args.good, args.bad):
         if end:
-            stacks.require(args.package, end, known)
+            stacks.require(package.name, end, known)
     if not known:
-        raise CliError(f"no release of {args.package} found at the index or --find-links")
+        raise CliError(f"no release of {package.name} found at the index or --find-links")
     good, bad = args.good or known[0], args.bad or known[-1]
     versions = between(known, good, bad)
     if len(versions) < 2:
-        raise CliError(f"--good {good} and --bad {bad} leave fewer than two releases of {args.package} to search")
+        raise CliError(f"--good {good} and --bad {bad} leave fewer than two releases of {package.name} to search")
     selection = _selection(args)
     claimed = outputs.claim(args.out, "--out")
-    print(f"bisecting {len(versions)} releases of {args.package}, {good} .. {bad}, on {args.backend}")
+    print(f"bisecting {len(versions)} releases of {package.name}, {good} .. {bad}, on {backend}")
     found = upgrades.bisect(
-        args.package,
+        package.name,
         versions,
-        lambda v: stacks.Stack((f"{args.package}=={v}", *args.extra), args.backend, source),
+        lambda v: package.stack(v, tuple(args.extra), backend, source, args.cache),
         selection,
         args.out,
         args.cache,
     )
     claimed.seal()
     if found is None:
-        print(f"{args.package} {bad} renders as {good} does: nothing changed in between")
+        print(f"{package.name} {bad} renders as {good} does: nothing changed in between")
         return 0
     print(
-        f"first changed in {args.package} {found.bad} ({found.good} renders as {good} does); "
+        f"first changed in {package.name} {found.bad} ({found.good} renders as {good} does); "
         f"{len(found.tried)} releases rendered"
     )
     changes = found.changes
     if changes is not None:
         print_changes(changes)
-        if args.package == "keras" and not args.tests:
+        if package.name in ("keras", backend) and not args.tests:
             print("Recorded divergences (layerviz/core/divergences.py, docs/baselines.md's table):")
             for group in sorted({entry.group for entry in changes.entries}):
-                print(
-                    *(f"  {line}" for line in upgrades.divergence_lines(group, args.backend, found.good, found.bad)),
-                    sep="\n",
-                )
+                lines = upgrades.divergence_lines(group, backend, package.name, found.good, found.bad)
+                print(*(f"  {line}" for line in lines), sep="\n")
     return 1
+
+
+def _backend(package: Package, args: argparse.Namespace) -> str:
+    """The Keras backend the stacks run on: a backend's own releases run on it."""
+    if package.backend and args.backend not in (None, package.backend):
+        raise CliError(
+            f"{package.name} releases run Keras on {package.backend}: give --backend {package.backend} or leave it out"
+        )
+    return package.backend or args.backend or "tensorflow"
 
 
 def _sweep(args: argparse.Namespace) -> int:
@@ -120,17 +130,17 @@ def _sweep(args: argparse.Namespace) -> int:
         return outputs.claim(args.out, "--out", keep=True, made_by_layerviz=sweep.made_by_sweep)
 
     if not args.merge:
-        if bool(args.keras) == bool(args.stack):
-            raise CliError("give the releases to sweep with --keras RANGE, or one with --stack VERSION (or --merge)")
+        if bool(args.releases) == bool(args.stack):
+            raise CliError("give the releases to sweep with --releases RANGE, or one with --stack VERSION (or --merge)")
         args.tests = None
+        package = Package.named(args.package)
+        backend = _backend(package, args)
         selection = _selection(args)
         source = _source(args)
-        versions = sweep.releases_in("keras", args.keras or args.stack, source, args.minor, args.cache)
+        versions = package.span(args.releases or args.stack, source, args.cache, args.minor)
         claimed = claim()
-        print(f"sweeping {len(versions)} releases of keras on {args.backend} into {args.out}")
-        results = sweep.run(
-            "keras", versions, args.extra, args.backend, source, selection, args.out, args.cache, args.jobs
-        )
+        print(f"sweeping {len(versions)} releases of {package.name} on {backend} into {args.out}")
+        results = sweep.run(package, versions, args.extra, backend, source, selection, args.out, args.cache, args.jobs)
         if args.stack:  # a CI job of one release: it fails when that release could not be swept
             claimed.seal()
             return 1 if any(result.error for result in results if result.release in versions) else 0

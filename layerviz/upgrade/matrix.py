@@ -101,13 +101,14 @@ class Matrix:
         }
 
 
-def of(out: Path, package: str = "keras") -> Matrix:
-    """The matrix of the stacks swept into `out`."""
+def of(out: Path) -> Matrix:
+    """The matrix of the stacks swept into `out` (one package's releases)."""
     results = load(out)
     rendered = [r for r in results if not r.error]
     if not rendered:
         raise stacks.StackError(f"{out}: no stack rendered anything; nothing to compare")
     newest = rendered[-1]
+    package = newest.package
     trees = {r.release: out / "stacks" / slug(package, r.release) / "tree" for r in rendered}
     found = {release: baselines.discover(tree) for release, tree in trees.items()}
     checks = sorted(set().union(*found.values()) | {c for r in rendered for c in r.skipped})

@@ -17,6 +17,7 @@ from pathlib import Path
 from layerviz.core import numerics, versions
 from layerviz.store import files, manifest
 from layerviz.upgrade import stacks
+from layerviz.upgrade.packages import Package
 from layerviz.upgrade.two_stacks import Rendered, Selection, render_all
 
 RESULT = "result.json"
@@ -39,28 +40,11 @@ class StackResult:
     versions: dict[str, str] = field(default_factory=dict)
     numerics: str = ""
     skipped: dict[str, str] = field(default_factory=dict)
-
-
-def releases_in(
-    package: str, span: str, source: stacks.Source, minor: bool = False, cache: Path | None = None
-) -> list[str]:
-    """The releases of `span` ("3.0.0..3.15.1", or one version), oldest first; with
-    `minor`, the newest patch of each minor release only."""
-    first, _, last = span.partition("..")
-    known = stacks.releases(package, source, cache)
-    for end in (first, last or first):
-        stacks.require(package, end, known)
-    chosen = versions.between(known, first, last or first)
-    if minor:
-        newest: dict[tuple[int, ...], str] = {}
-        for version in chosen:
-            newest[versions.minor(version)] = version
-        chosen = list(newest.values())
-    return chosen
+    package: str = "keras"  # whose releases were swept (results from before backend sweeps: keras's)
 
 
 def run(
-    package: str,
+    package: Package,
     versions: Sequence[str],
     extra: Sequence[str],
     backend: str,
@@ -74,17 +58,17 @@ def run(
     """Render every release not already in `out` (stacks run in parallel up to the
     cores), and keep each one's result; a stack that cannot install or run is a result
     saying why."""
-    pending = [v for v in versions if not (out / "stacks" / slug(package, v) / RESULT).is_file()]
+    pending = [v for v in versions if not (out / "stacks" / slug(package.name, v) / RESULT).is_file()]
     if len(pending) < len(versions):
         say(f"resuming: {len(versions) - len(pending)} of {len(versions)} releases already swept")
-    trees = {out / "stacks" / slug(package, v) / "tree": v for v in pending}
+    trees = {out / "stacks" / slug(package.name, v) / "tree": v for v in pending}
 
     def keep(done: Rendered) -> None:  # as each ends: an interrupted sweep resumes from it
-        result = _result(trees[done.tree], done)
+        result = _result(package, trees[done.tree], done)
         files.write_atomic(done.tree.parent / RESULT, (json.dumps(asdict(result), indent=2) + "\n").encode())
-        say(f"  {package} {trees[done.tree]}: {result.error or 'rendered'}")
+        say(f"  {package.name} {trees[done.tree]}: {result.error or 'rendered'}")
 
-    jobs = [(stacks.Stack((f"{package}=={v}", *extra), backend, source), tree) for tree, v in trees.items()]
+    jobs = [(package.stack(v, tuple(extra), backend, source, cache), tree) for tree, v in trees.items()]
     render_all(jobs, selection, cache, workers, keep)
     return load(out)
 
@@ -93,7 +77,7 @@ def slug(package: str, version: str) -> str:
     return f"{package}-{version}"
 
 
-def _result(version: str, done: Rendered) -> StackResult:
+def _result(package: Package, version: str, done: Rendered) -> StackResult:
     from layerviz.upgrade import obtain
 
     made = manifest.tree_manifest(done.tree).get("numerics")
@@ -105,12 +89,20 @@ def _result(version: str, done: Rendered) -> StackResult:
         done.versions,
         numerics.summary(made) if made else "",
         obtain.skipped(done.tree) if not done.error else {},
+        package.name,
     )
 
 
 def load(out: Path) -> list[StackResult]:
-    """Every stack result under `out` (one folder a stack), oldest release first."""
+    """Every stack result under `out` (one folder a stack), oldest release first: one
+    package's releases (a folder of two sweeps' is a StackError naming both)."""
     results = [_read_result(path) for path in (out / "stacks").glob(f"*/{RESULT}")]
+    swept = sorted({result.package for result in results})
+    if len(swept) > 1:
+        raise stacks.StackError(
+            f"{out}: holds sweeps of {' and '.join(swept)}; a matrix compares one package's releases: "
+            f"give each its own --out"
+        )
     return sorted(results, key=lambda r: versions.version(r.release))
 
 
@@ -123,6 +115,7 @@ _RESULT_FIELDS: dict[str, type] = {
     "versions": dict,
     "numerics": str,
     "skipped": dict,
+    "package": str,
 }
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from packaging.requirements import Requirement
 
+from layerviz.core import divergences
 from layerviz.pages import tree_diff
 from layerviz.store import manifest
 from layerviz.upgrade import stacks
@@ -272,39 +273,52 @@ def bisect(
     return Bisection(package, known[low], known[high], tried, changes)
 
 
-def divergence_lines(config: str, backend: str, good: str, bad: str) -> list[str]:
-    """What a change bisect dated between `good` and `bad` means for the recorded
-    divergences of `config` on `backend` (`divergences.KNOWN`), and the entry or row to
-    write: the end of a recorded one, the start of one, or a new finding."""
-    from layerviz.core import divergences
-
+def divergence_lines(config: str, backend: str, package: str, good: str, bad: str) -> list[str]:
+    """What a change bisect dated between releases `good` and `bad` of `package` (keras,
+    or the backend's own) means for the recorded divergences of `config` on `backend`
+    (`divergences.KNOWN`), and the entry or row to write: the end of a recorded one, the
+    start of one, or a new finding."""
+    own = "keras" if package == "keras" else "backend"
+    start, before = f"{own}_from", f"{own}_before"
     recorded = [k for k in divergences.KNOWN if (k.config, k.backend) == (config, backend)]
-    ending = next((k for k in recorded if k.covers(good)), None)
-    starting = next((k for k in recorded if k.covers(bad)), None)
+    ending = next((k for k in recorded if k.covers(package, good)), None)
+    starting = next((k for k in recorded if k.covers(package, bad)), None)
     if ending is not None and ending is starting:
         return [
-            f"{config} on {backend}: the divergence recorded for {ending.versions} covers {good} and {bad}, "
-            f"which render differently: its range should end at {bad} (keras_before={bad!r})"
+            f"{config} on {backend}: the divergence recorded for {_range(ending, package)} covers {package} {good} "
+            f"and {bad}, which render differently: its range should end at {bad} ({before}={bad!r})"
         ]
     lines = []
-    for known, at, edge in ((ending, good, "keras_before"), (starting, bad, "keras_from")):
+    for known, at, edge in ((ending, good, before), (starting, bad, start)):
         if known is None:
             continue
-        matches = (known.keras_before == bad) if edge == "keras_before" else (known.keras_from == bad)
-        verdict = (
-            "as recorded" if matches else f"recorded with {edge}={getattr(known, edge)!r}; the releases say {bad!r}"
-        )
+        edge_at = known.range_of(package)[1 if edge == before else 0]
+        verdict = "as recorded" if edge_at == bad else f"recorded with {edge}={edge_at!r}; the releases say {bad!r}"
         lines.append(
-            f"{config} on {backend}: the divergence covering {at} ({known.versions}) "
-            f"{'ends' if edge == 'keras_before' else 'starts'} at {bad}: {verdict}"
+            f"{config} on {backend}: the divergence covering {package} {at} ({_range(known, package)}) "
+            f"{'ends' if edge == before else 'starts'} at {bad}: {verdict}"
         )
     if not lines:
         lines.append(
-            f"{config} on {backend}: no recorded divergence; if {backend} computes something else from {bad} on:"
+            f"{config} on {backend}: no recorded divergence; if {backend} computes something else from {package} "
+            f"{bad} on:"
         )
-        lines.append(
-            f'    Divergence(config="{config}", backend="{backend}", keras_from="{bad}", keras_before=None,\n'
-            f'               upstream="TODO: the Keras issue or pull request", what="TODO: what {backend} computes")'
-        )
-        lines.append(f"    | `{config}/*` | {backend} | always | ≥ {bad}, open | TODO | TODO |")
+        if package == "keras":
+            lines.append(
+                f'    Divergence(config="{config}", backend="{backend}", keras_from="{bad}", keras_before=None,\n'
+                f'               upstream="TODO: the Keras issue or pull request",\n'
+                f'               what="TODO: what {backend} computes")'
+            )
+            lines.append(f"    | `{config}/*` | {backend} | always | ≥ {bad}, open | TODO | TODO |")
+        else:
+            lines.append(
+                f'    Divergence(config="{config}", backend="{backend}", keras_from="3.0.0", keras_before=None,\n'
+                f'               upstream="TODO: the {package} issue or pull request", what="TODO: what it computes",\n'
+                f'               backend_from="{bad}")'
+            )
+            lines.append(f"    | `{config}/*` | {backend} | {backend} >= {bad} | ≥ 3.0.0, open | TODO | TODO |")
     return lines
+
+
+def _range(known: divergences.Divergence, package: str) -> str:
+    return known.versions if package == "keras" else known.backend_versions or f"every {package} release"
