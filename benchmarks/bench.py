@@ -96,7 +96,7 @@ def before(revision: str, quick: bool) -> dict[str, float]:
 
 
 # conftest.py's speed tricks, each turned off by naming it in LAYERVIZ_BENCH_WITHOUT.
-TRICKS = ("gc", "hypothesis-hook", "worker-exit", "hypothesis-summary")
+TRICKS = ("gc", "hypothesis-hook", "hypothesis-summary")
 
 
 def tricks(repeats: int) -> dict[str, dict[str, dict[str, float]]]:
