@@ -1,10 +1,10 @@
 """The atlas beyond the post: its catalogue, NumPy oracles for each new family, and the
-conditions (channels_first, integer inputs, mixed precision, batches, seeds) as
-properties that need no baseline. They run on whichever backend is active."""
+properties every atlas configuration holds that need no baseline (a batch's photos come
+out as they would alone, seeds at their edges); the conditions' own are in
+test_conditions.py. They run on whichever backend is active."""
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from pathlib import Path
 
@@ -15,26 +15,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from layerviz.catalogue import CONFIGS, SECTION_TITLES, atlas, get_case
-from layerviz.catalogue.cases import Case, Step
+from layerviz.catalogue import SECTION_TITLES, atlas, get_case
+from layerviz.catalogue.cases import Case
 from layerviz.core import divergences, versions
-from layerviz.inputs.colorspaces import RGB
 from layerviz.inputs.images import PhotoSet, centre
 from layerviz.pipeline import layers, subject
 from layerviz.pipeline.layers import make_layer
 
 import baseline_tree
-
-BACKEND = keras.backend.backend()
-ATLAS = [config for config in CONFIGS if config.section in atlas.SECTION_TITLES]
-
-
-def photo(size: int = 32, index: int = 0) -> np.ndarray:
-    return PhotoSet.bundled().at(size)[index]
-
-
-def call(layer: keras.layers.Layer, image: np.ndarray, **options) -> np.ndarray:
-    return keras.ops.convert_to_numpy(layer(keras.ops.convert_to_tensor(image[np.newaxis]), **options))[0]
+from atlas_layers import ATLAS, BACKEND, call, photo, skip_if_unavailable
 
 
 def raises_here(config) -> bool:
@@ -47,11 +36,6 @@ def raises_here(config) -> bool:
     known = divergences.find(config.id, manifest.running_versions(), numerics.record(numerics.DEFAULT_MODE))
     folder = root / (baselines.divergence_set(known, name) if known else name)
     return baseline_tree.records_error(baselines.png_path(folder, f"{config.id}/rgb"))
-
-
-def skip_if_unavailable(config) -> None:
-    if reason := subject.unavailable(config):
-        pytest.skip(reason)
 
 
 # --- the catalogue ----------------------------------------------------------------------
@@ -321,73 +305,7 @@ def test_global_pooling_and_preprocessing_oracles():
             assert np.allclose(out, 1 - before, atol=1e-6) or np.array_equal(out, before)
 
 
-# --- conditions -------------------------------------------------------------------------
-
-CHANNELS_FIRST = [c for c in ATLAS if c.section == "channels-first"]
-
-
-@pytest.mark.parametrize("config", CHANNELS_FIRST, ids=lambda c: c.id)
-def test_channels_first_transposed_back_equals_channels_last(config):
-    """The same layer, the same weights, on the transposed photo: once transposed back
-    it must equal the channels-last layer (TensorFlow's CPU refuses some: a recorded
-    divergence, so it is skipped there; with oneDNN they must agree)."""
-    from layerviz.core import numerics
-    from layerviz.store import manifest
-
-    if divergences.find(config.id, manifest.running_versions(), numerics.record(numerics.DEFAULT_MODE)):
-        pytest.skip(f"{config.id} is a known divergence on {BACKEND}")
-    image = photo(32)
-    step = config.steps[1]
-    first = make_layer(step, 1, image.shape, image.shape, config.id)
-    last_step = Step(step.layer, {k: v for k, v in step.options.items() if k != "data_format"})
-    last = make_layer(last_step, 1, image.shape, image.shape, config.id)
-    expected = call(last, image)
-    if last.weights:
-        first.build((None, 3, 32, 32))
-        first.set_weights(last.get_weights())  # a kernel is HWIO in either data format
-    transposed = call(first, np.ascontiguousarray(np.transpose(image, (2, 0, 1))))
-    np.testing.assert_allclose(np.transpose(transposed, (1, 2, 0)), expected, rtol=1e-5, atol=1e-5)
-
-
-INTEGER = [c for c in ATLAS if c.integer_input]
-
-
-@pytest.mark.parametrize("config", INTEGER, ids=lambda c: c.id)
-def test_integer_inputs_match_the_float_path(config):
-    """A uint8 photo through the layer gives what the float photo gives, times 255: to
-    one 8-bit level where the layer rounds back to integers (Resizing, CenterCrop, a flip),
-    to the uint8 input's own rounding where it turns levels into floats (Rescaling)."""
-    skip_if_unavailable(config)
-    case = Case(config, "rgb")
-    as_float = Case(dataclasses.replace(config, integer_input=False), "rgb")
-    levels = subject.trace(subject.of(case), RGB, weights="keras", seed_name=case.id)
-    floats = subject.trace(subject.of(as_float), RGB, weights="keras", seed_name=case.id)
-    assert levels.levels == (config.steps[0].layer != "Rescaling")
-    tolerance = 1.0 if levels.levels else 0.5 / 255 + 1e-6
-    np.testing.assert_allclose(levels.raw, floats.raw * 255.0, atol=tolerance)
-
-
-MIXED = [c for c in ATLAS if c.section == "mixed-precision"]
-# Distance to the float32 output, as a share of its largest magnitude. Measured on
-# tensorflow, jax and torch (Keras 3.15.1), the same to 3 digits on each: float16 at most
-# 0.095%, bfloat16 1.15% (8 significant bits). The bounds are twice that.
-MIXED_BOUND = {"mixed_float16": 2e-3, "mixed_bfloat16": 2.3e-2}
-
-
-@pytest.mark.parametrize("config", MIXED, ids=lambda c: c.id)
-def test_mixed_precision_stays_within_its_measured_distance_of_float32(config):
-    (step,) = config.steps
-    policy = step.options["dtype"]
-    plain = dataclasses.replace(
-        config, steps=(Step(step.layer, {k: v for k, v in step.options.items() if k != "dtype"}, call=step.call),)
-    )
-    mode = "fixed" if config.has_weights else "keras"
-    case = Case(config, "rgb")
-    mixed = subject.trace(subject.of(case), RGB, weights=mode, seed_name=case.id).raw
-    full = subject.trace(subject.of(Case(plain, "rgb")), RGB, weights=mode, seed_name=case.id).raw
-    assert mixed.dtype == np.float32 and not np.array_equal(mixed, full)  # it did run in lower precision
-    assert np.abs(mixed - full).max() <= MIXED_BOUND[policy] * np.abs(full).max()
-
+# --- batches and seeds ------------------------------------------------------------------
 
 BATCHED = [c for c in ATLAS if c.batch_independent and c.inputs == 1 and not c.integer_input]
 
@@ -444,15 +362,6 @@ def test_seeds_at_their_edges_give_the_same_numbers_twice_and_others_elsewhere(s
         if other != seed:
             assert not np.array_equal(kernel(seed), kernel(other))
             assert not np.array_equal(translated(seed), translated(other))
-
-
-@pytest.mark.parametrize("config", [c for c in ATLAS if c.random], ids=lambda c: c.id)
-def test_a_random_layer_with_the_same_seed_draws_the_same_picture(config):
-    skip_if_unavailable(config)
-    case = Case(config, "rgb")
-    first = subject.trace(subject.of(case), RGB, weights="keras", seed_name=case.id).raw
-    keras.utils.set_random_seed(12345)  # the global generator must not matter
-    np.testing.assert_array_equal(subject.trace(subject.of(case), RGB, weights="keras", seed_name=case.id).raw, first)
 
 
 def test_the_keras_fixes_page_names_only_cases_the_catalogue_has():

@@ -5,7 +5,6 @@ from pathlib import Path
 import pytest
 
 from layerviz.catalogue import CONFIGS
-from layerviz.cli import main, tables
 from layerviz.core import divergences, versions
 from layerviz.core.divergences import Divergence
 from layerviz.core.names import BACKENDS
@@ -47,31 +46,6 @@ def test_ranges_of_one_configuration_never_overlap():
     assert divergences.find("edge/avgpool-p3-s2-same", on("torch", "3.5.0"), ANY).keras_before is None
     assert divergences.find("edge/conv2d-transpose-k4-s1-same", on("torch", "3.12.4"), ANY).keras_before == "3.13.0"
     assert divergences.find("edge/conv2d-transpose-k4-s1-same", on("torch", "3.13.0"), ANY).keras_before == "3.15.0"
-
-
-MARKER = "<!-- generated: layerviz list --divergences --evidence docs/sweeps/*.json -->\n"
-
-
-def test_the_documented_table_is_the_generated_one(capsys):
-    """The documentation's table comes from divergences.py, each range beside the committed
-    sweeps that cover it (`layerviz list --divergences --evidence docs/sweeps/*.json`)."""
-    readme = (Path(__file__).resolve().parents[1] / "docs" / "baselines.md").read_text()
-    start = readme.index(MARKER) + len(MARKER)
-    assert main(["list", "--divergences", "--evidence", *map(str, sorted(SWEEPS.glob("*.json")))]) == 0
-    documented = readme[start : readme.index("<!-- end -->", start)]
-    assert documented == capsys.readouterr().out
-    assert "| `edge/conv2d-transpose-k3-s2-same/*` | torch | always | ≥ 3.0.0, < 3.15.0 |" in documented
-    assert documented.splitlines()[
-        [r.startswith("| `edge/conv2d-transpose-k3-s2-same/*`") for r in documented.splitlines()].index(True)
-    ].endswith(" torch |")
-    rows = tables.divergences_markdown().splitlines()[2:]
-    # Every divergence is in exactly one row: its configurations times its backends.
-    cells = [row.split(" | ") for row in rows]
-    assert sum(cell[0].count("`") // 2 * len(cell[1].split(", ")) for cell in cells) == len(divergences.KNOWN)
-    assert "| `edge/avgpool-p3-s2-same/*` | torch | always | ≥ 3.5.0, open |" in rows[1]
-    assert "| `channels-first/conv/*` | tensorflow | TensorFlow's own CPU kernels (oneDNN off, no GPU) |" in (
-        tables.divergences_markdown()
-    )
 
 
 SWEEPS = Path(__file__).resolve().parents[1] / "docs" / "sweeps"
@@ -133,13 +107,3 @@ def test_the_sweeps_page_is_generated_from_the_committed_evidence():
         assert matrix.evidence_markdown(json.loads(path.read_text())) in page, (
             f"regenerate docs/sweeps.md from {path.name}"
         )
-
-
-def test_evidence_that_is_no_sweep_is_one_line(tmp_path, capsys):
-    junk = tmp_path / "notes.json"
-    junk.write_text('{"hello": 1}')
-    assert main(["list", "--divergences", "--evidence", str(junk)]) == 2
-    assert (
-        capsys.readouterr().err
-        == f"layerviz: error: {junk}: not a sweep's evidence; make one with `layerviz sweep --evidence FILE`\n"
-    )

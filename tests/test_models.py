@@ -8,7 +8,8 @@ import pytest
 
 import layerviz.plugin.fixture  # noqa: F401  imported once, out here (see test_pytest_plugin.py)
 from layerviz.pipeline.render import decode_png
-from tests.test_pytest_plugin import make_project
+
+from plugin_projects import make_project
 
 SIX_LAYERS = """
     import os

@@ -9,8 +9,9 @@ from layerviz import cli
 from layerviz.store import baselines, outputs
 from layerviz.store.outputs import RECORD, OutputFolderError, claim
 from layerviz.upgrade import sweep
-from tests.test_pytest_plugin import CASE_ID, make_project
-from tests.test_report import rendering
+
+from plugin_projects import CASE_ID, make_project
+from renderings import rendering
 
 
 def write(path: Path, text: str = "x") -> Path:

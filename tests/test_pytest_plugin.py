@@ -1,18 +1,14 @@
 """The `layer_regression` fixture, run the way a user runs it: inside a real pytest session."""
 
-import errno
 import json
-import os
 import re
 import shutil
-import textwrap
 from pathlib import Path
 
-import keras
 import pytest
 
 import layerviz.plugin.fixture  # noqa: F401  pytester restores sys.modules after each in-process
-from layerviz.core import names, numerics
+from layerviz.core import names
 from layerviz.pipeline.render import decode_png, encode_png
 
 # run: what the fixture imports (Keras, TensorFlow, which cannot be imported a second time)
@@ -21,20 +17,18 @@ from layerviz.store import baselines, manifest
 
 import baseline_tree
 from odd_inputs import png_bytes_header_only
-
-CASE_ID = "merging/add/luminance"  # cheap: no weights
-BACKEND = keras.backend.backend()
-
-
-def make_project(pytester, monkeypatch, name: str, source: str, conftest: str = ""):
-    """An inner pytest project with one test module; the plugin loads by itself."""
-    monkeypatch.delenv("CI", raising=False)
-    if conftest:
-        pytester.makeconftest(textwrap.dedent(conftest))
-    # Plugins the inner sessions do not use; hypothesis alone re-imports in ~1.5 s.
-    pytester.makeini("[pytest]\naddopts = -p no:hypothesispytest -p no:xdist -p no:randomly")
-    pytester.makepyfile(**{name: source})
-    return pytester
+from plugin_projects import (
+    BACKEND,
+    CASE_ID,
+    COMMITTED,
+    KEPT,
+    TWO_CHECKS,
+    make_project,
+    no_layerviz_traceback,
+    snapshot,
+    tamper_first_row,
+    weighted_png,
+)
 
 
 @pytest.fixture
@@ -50,13 +44,6 @@ def project(pytester, monkeypatch):
 
 def baseline_png(pytester):
     return baselines.png_path(pytester.path / "baselines" / "weightless", CASE_ID)
-
-
-def tamper_first_row(png):
-    pixels, _ = decode_png(png.read_bytes())
-    pixels = pixels.copy()
-    pixels[0] = 255 - pixels[0]
-    png.write_bytes(encode_png(pixels))
 
 
 def test_missing_baseline_in_ci_fails_and_writes_nothing(project, monkeypatch):
@@ -233,79 +220,6 @@ def test_report_lists_failed_cases_with_pictures(project):
     assert json.loads((out / "summary.json").read_text())["cases"] == []
 
 
-@pytest.mark.slow  # pytest-xdist starts workers, each importing Keras
-def test_xdist_workers_each_add_their_entries(pytester, monkeypatch):
-    """...and say what they ran on: the controller never imports Keras, which would delay them."""
-    monkeypatch.delenv("CI", raising=False)
-    pytester.makeconftest(
-        """
-        import sys
-
-        def pytest_unconfigure(config):
-            if not hasattr(config, "workerinput"):
-                (config.rootpath / "controller-modules").write_text(" ".join(sorted(sys.modules)))
-        """
-    )
-    pytester.makepyfile(
-        test_inner_cases="""
-        import pytest
-        from layerviz.catalogue import get_case
-
-        @pytest.mark.parametrize("case_id", ["merging/add/luminance", "merging/subtract/luminance",
-                                             "merging/maximum/luminance", "merging/minimum/luminance"])
-        def test_case(case_id, layer_regression):
-            layer_regression.check(get_case(case_id))
-
-        def test_kills_its_worker(layer_regression):  # as a kernel's segfault would
-            import os
-            if os.environ.get("LAYERVIZ_TEST_KILL_WORKER"):
-                os.abort()
-        """
-    )
-    pytester.runpytest("--regen-all", "-p", "no:hypothesispytest").assert_outcomes(passed=5)
-    for name in ("add", "maximum", "minimum"):
-        tamper_first_row(baselines.png_path(pytester.path / "baselines" / "weightless", f"merging/{name}/luminance"))
-    out = pytester.path / "report"
-    monkeypatch.setenv("LAYERVIZ_TEST_KILL_WORKER", "1")  # in the inner run's workers only
-    result = pytester.runpytest_subprocess("-n", "2", f"--layerviz-report={out}", "-p", "no:hypothesispytest")
-    result.assert_outcomes(failed=4, passed=1)
-    summary = json.loads((out / "summary.json").read_text())
-    assert summary["compared"] == 5
-    assert sorted(case["case_id"] for case in summary["cases"]) == [
-        "test_inner_cases.py::test_kills_its_worker",
-        "weightless/merging/add/luminance",
-        "weightless/merging/maximum/luminance",
-        "weightless/merging/minimum/luminance",
-    ]
-    crashed = next(case for case in summary["cases"] if case["case_id"].endswith("worker"))
-    assert crashed["cause"] == "test failed: worker crashed"
-    assert "keras" not in (pytester.path / "controller-modules").read_text().split()
-    assert summary["provenance"]["numerics"] == numerics.summary(numerics.record("strict"))
-    header = result.stdout.str().split("created: 2/2 workers")[0]
-    assert "layerviz: baselines" not in header
-    result.stdout.fnmatch_lines(
-        [f"layerviz: baselines: *; running: keras {keras.version()}/{BACKEND} *", "layerviz: numerics: strict; *"]
-    )
-
-
-@pytest.fixture
-def weighted(pytester, monkeypatch):
-    """A project checking one case with weights in both weight modes."""
-    source = """
-        import pytest
-        from layerviz.catalogue import get_case
-
-        @pytest.mark.parametrize("weights", ["keras", "fixed"])
-        def test_case(weights, layer_regression):
-            layer_regression.check(get_case("conv2d/k3-relu/luminance"), weights=weights)
-        """
-    return make_project(pytester, monkeypatch, "test_weighted", source)
-
-
-def weighted_png(pytester, folder: str):
-    return baselines.png_path(pytester.path / "baselines" / folder, "conv2d/k3-relu/luminance")
-
-
 def test_keras_mode_skips_without_baselines_for_the_backend(weighted):
     """A tree with another backend's keras-mode set, but not this one's, skips; a tree
     with none makes this backend's."""
@@ -344,81 +258,7 @@ def test_report_says_when_only_initial_weights_changed(weighted):
     assert entries[f"keras/{BACKEND}/conv2d/k3-relu/luminance"]["problems"][0].startswith("layer maths changed")
 
 
-def test_prune_removes_only_what_no_check_of_a_whole_run_used(weighted):
-    weighted.runpytest("--regen-all").assert_outcomes(passed=2)
-    root = weighted.path / "baselines"
-    stray = [
-        root / "fixed" / "conv2d" / "k5-relu" / "luminance.png",
-        root / "weightless" / "conv2d" / "k3-relu" / "rgb.png",
-    ]
-    for path in stray:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(weighted_png(weighted, "fixed").read_bytes())
-    result = weighted.runpytest()
-    result.assert_outcomes(passed=2)
-    result.stdout.fnmatch_lines(
-        [
-            "layerviz: 2 baseline files no check used: fixed/conv2d/k5-relu/luminance.png, "
-            "weightless/conv2d/k3-relu/rgb.png; `pytest --regen-all --layerviz-prune` deletes them"
-        ]
-    )
-    assert all(path.is_file() for path in stray)  # never without being asked
-    # A run that deselected a check cannot tell what it would have used: nothing goes.
-    result = weighted.runpytest("--regen-all", "--layerviz-prune", "-k", "fixed")
-    result.assert_outcomes(passed=1, deselected=1)
-    result.stdout.fnmatch_lines(["layerviz: --layerviz-prune deleted nothing: 1 tests were deselected"])
-    assert all(path.is_file() for path in stray) and weighted_png(weighted, f"keras/{BACKEND}").is_file()
-    result = weighted.runpytest("--regen-all", "--layerviz-prune", "test_weighted.py::test_case[fixed]")
-    result.stdout.fnmatch_lines(["layerviz: --layerviz-prune deleted nothing: the run was limited to *"])
-    assert all(path.is_file() for path in stray)
-    # Deselecting a test that checks nothing (as `-m "not slow"` does) leaves no gap.
-    weighted.makepyfile(test_other="def test_nothing_to_do_with_layers():\n    pass\n")
-    result = weighted.runpytest("--regen-all", "--layerviz-prune", "-k", "not test_nothing")
-    result.assert_outcomes(passed=2, deselected=1)
-    result.stdout.fnmatch_lines(["layerviz: deleted 2 baseline files no check used: *"])
-    assert not any(path.exists() for path in stray)
-    assert not (root / "fixed" / "conv2d" / "k5-relu").exists()
-    assert weighted_png(weighted, "fixed").is_file() and weighted_png(weighted, f"keras/{BACKEND}").is_file()
-    assert (root / "fixed" / "MANIFEST.json").is_file()
-
-
 # --- regeneration keeps what still matches -------------------------------------------
-
-COMMITTED = Path(__file__).resolve().parents[1] / "baselines"
-# A few committed checks of every set: (check id, set).
-KEPT = (
-    ("merging/maximum/rgb", "weightless"),
-    ("pooling/average/hsv", "weightless"),
-    ("fixed/conv2d/k3-relu/rgb", "fixed"),
-    ("keras/conv2d/k3-tanh/ycbcr", f"keras/{BACKEND}"),
-)
-
-
-@pytest.fixture
-def committed_copy(pytester, monkeypatch):
-    """A copy of the committed baselines of the kept checks' sections (the other checks
-    there stand by: a regeneration must leave them alone), and a project checking the kept."""
-    tree = pytester.path / "tree"
-    for check_id, name in KEPT:
-        section = check_id.removeprefix(name.split("/")[0] + "/").split("/")[0]
-        shutil.copytree(COMMITTED / name / section, tree / name / section, dirs_exist_ok=True)
-        shutil.copy2(COMMITTED / name / baselines.MANIFEST, tree / name / baselines.MANIFEST)
-    source = f"""
-        import pytest
-        from layerviz.catalogue import CHECKS
-
-        CHOSEN = {[check_id for check_id, _ in KEPT]!r}
-
-        @pytest.mark.parametrize("check", [c for c in CHECKS if c.id in CHOSEN])
-        def test_case(check, layer_regression):
-            layer_regression.check(check.case, weights=check.weights or "keras")
-        """
-    make_project(pytester, monkeypatch, "test_kept", source)
-    return tree
-
-
-def snapshot(tree: Path) -> dict[Path, tuple[bytes, int]]:
-    return {path: (path.read_bytes(), path.stat().st_mtime_ns) for path in tree.rglob("*") if path.is_file()}
 
 
 def nudge_one_pixel(png: Path, levels: int) -> None:
@@ -460,25 +300,6 @@ def test_regeneration_leaves_every_baseline_that_still_matches_untouched(pyteste
     restored, _ = decode_png(hsv_png.read_bytes())
     committed, _ = decode_png(baselines.png_path(COMMITTED / "weightless", "pooling/average/hsv").read_bytes())
     assert abs(restored.astype(int) - committed.astype(int)).max() <= 1
-
-
-def test_regeneration_completes_a_manifest_that_lacks_the_numeric_environment(pytester, committed_copy):
-    """A set made before layerviz recorded numerics gains them from a --regen-all whose
-    checks all still match; nothing else is touched."""
-    tree = committed_copy
-    manifest_file = tree / "weightless" / baselines.MANIFEST
-    old = {key: value for key, value in json.loads(manifest_file.read_text()).items() if key != "numerics"}
-    manifest_file.write_text(json.dumps(old, indent=2))
-    before = snapshot(tree)
-    result = pytester.runpytest("--regen-all", f"--layerviz-baselines={tree}")
-    result.assert_outcomes(passed=len(KEPT))
-    result.stdout.fnmatch_lines(["layerviz: weightless: numeric environment not recorded"])
-    after = snapshot(tree)
-    assert {path.relative_to(tree).as_posix() for path in after if after[path] != before[path]} == {
-        "weightless/MANIFEST.json"
-    }
-    recorded = manifest.read_manifest(tree / "weightless")["numerics"]
-    assert recorded["mode"] == "strict" and recorded["backend"] == BACKEND and recorded["device"]
 
 
 def test_rewrite_refreshes_even_baselines_that_match(pytester, committed_copy):
@@ -635,72 +456,6 @@ def test_a_known_divergence_passes_as_recorded_and_fails_when_it_changes_or_is_f
 
 # --- the numeric environment ------------------------------------------------------------
 
-# The running backend's TF32 and matmul-precision flags, read and set through its own API.
-if BACKEND == "tensorflow":
-    import tensorflow as tf
-
-    def precision_flags():
-        return {"tf32": tf.config.experimental.tensor_float_32_execution_enabled()}
-
-    def set_precision_flags(flags):
-        tf.config.experimental.enable_tensor_float_32_execution(flags["tf32"])
-
-    STRICT, LOOSE = {"tf32": False}, {"tf32": True}
-elif BACKEND == "torch":
-    import torch
-
-    def precision_flags():
-        return {
-            "matmul tf32": torch.backends.cuda.matmul.allow_tf32,
-            "cudnn tf32": torch.backends.cudnn.allow_tf32,
-            "matmul precision": torch.get_float32_matmul_precision(),
-        }
-
-    def set_precision_flags(flags):
-        torch.backends.cuda.matmul.allow_tf32 = flags["matmul tf32"]
-        torch.backends.cudnn.allow_tf32 = flags["cudnn tf32"]
-        torch.set_float32_matmul_precision(flags["matmul precision"])
-
-    STRICT = {"matmul tf32": False, "cudnn tf32": False, "matmul precision": "highest"}
-    LOOSE = {"matmul tf32": True, "cudnn tf32": True, "matmul precision": "high"}
-else:
-    import jax
-
-    def precision_flags():
-        return {"matmul precision": jax.config.jax_default_matmul_precision}
-
-    def set_precision_flags(flags):
-        jax.config.update("jax_default_matmul_precision", flags["matmul precision"])
-
-    STRICT, LOOSE = {"matmul precision": "highest"}, {"matmul precision": None}
-
-
-@pytest.fixture
-def loose_precision():
-    """The backend's flags set loose (TF32 allowed) for a test, and restored after it."""
-    before = precision_flags()
-    set_precision_flags(LOOSE)
-    yield
-    set_precision_flags(before)
-
-
-@pytest.mark.parametrize(("option", "expected"), [((), STRICT), (("-o", "layerviz_numerics=native"), LOOSE)])
-def test_numerics_are_pinned_as_a_session_starts_unless_native(
-    pytester, monkeypatch, loose_precision, option, expected
-):
-    """Strict by default: TF32 off once a session that uses the fixture starts, before
-    its first check; `layerviz_numerics = native` leaves the flags as they were."""
-    source = f"""
-        from test_pytest_plugin import precision_flags
-
-        def test_flags_in_force(layer_regression):
-            assert precision_flags() == {expected!r}
-        """
-    project = make_project(pytester, monkeypatch, "test_flags", source)
-    monkeypatch.syspath_prepend(str(Path(__file__).parent))
-    project.runpytest(*option).assert_outcomes(passed=1)
-    assert precision_flags() == expected
-
 
 def test_an_unknown_numerics_mode_is_a_usage_error(project):
     result = project.runpytest("-o", "layerviz_numerics=fast")
@@ -807,11 +562,6 @@ def failure_lines(result) -> list[str]:
     return [line for line in lines[start + 1 : end] if line.strip()]
 
 
-def no_layerviz_traceback(result) -> None:
-    output = result.stdout.str() + result.stderr.str()
-    assert "layerviz/" not in output and "INTERNALERROR" not in output and "Traceback" not in output, output
-
-
 def test_a_decompression_bomb_baseline_fails_the_check_naming_the_png(project):
     project.runpytest("--regen-all").assert_outcomes(passed=1)
     baseline_png(project).write_bytes(png_bytes_header_only(30_000, 30_000))
@@ -892,32 +642,6 @@ def test_a_baseline_tree_inside_a_file_fails_each_check_in_one_line(project):
     no_layerviz_traceback(result)
 
 
-TWO_CHECKS = f"""
-    from layerviz.catalogue import get_case
-
-    def test_one(layer_regression):
-        layer_regression.check(get_case({CASE_ID!r}))
-
-    def test_two(layer_regression):
-        layer_regression.check(get_case("merging/add/rgb"))
-    """
-
-
-@pytest.fixture
-def full_disk(pytester, monkeypatch):
-    """The file system refusing every rename into the project's baseline tree, as a full
-    disk does (the OS, not Keras or Pillow, is what is replaced)."""
-    real = os.replace
-    tree = str(pytester.path / "baselines")
-
-    def replace(source, target, *args, **kwargs):
-        if str(target).startswith(tree):
-            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(source), None, str(target))
-        return real(source, target, *args, **kwargs)
-
-    return lambda: monkeypatch.setattr(os, "replace", replace)
-
-
 def test_a_full_disk_fails_each_check_in_one_line_and_loses_nothing(pytester, monkeypatch, full_disk):
     project = make_project(pytester, monkeypatch, "test_two", TWO_CHECKS)
     project.runpytest("--regen-all").assert_outcomes(passed=2)
@@ -937,19 +661,6 @@ def test_a_full_disk_fails_each_check_in_one_line_and_loses_nothing(pytester, mo
     assert len(re.findall("the disk is full", result.stdout.str())) == 2  # once a failure
     no_layerviz_traceback(result)
     assert snapshot(project.path / "baselines") == before
-
-
-def test_a_full_disk_making_a_new_tree_says_so_for_its_manifest_too(pytester, monkeypatch, full_disk):
-    project = make_project(pytester, monkeypatch, "test_two", TWO_CHECKS)
-    full_disk()
-    result = project.runpytest("--regen-all")
-    result.assert_outcomes(failed=2)
-    manifest_file = project.path / "baselines" / "weightless" / baselines.MANIFEST
-    said = f"layerviz: cannot write {manifest_file} (No space left on device): the disk is full; *"
-    result.stdout.fnmatch_lines([said])
-    assert result.ret == pytest.ExitCode.TESTS_FAILED
-    no_layerviz_traceback(result)
-    assert not [path for path in (project.path / "baselines").rglob("*") if path.is_file()]
 
 
 def test_a_photo_that_is_not_an_image_fails_the_check_in_one_line(pytester, monkeypatch):
@@ -998,17 +709,3 @@ def test_the_plugin_loads_without_keras_numpy_or_pillow():
     code = f"import sys, layerviz.pytest_plugin; print(sorted({heavy} & set(sys.modules)))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
-
-
-def test_the_documented_options_are_the_options():
-    """docs/usage.md's table is generated from the option definitions (`layerviz list --options`)."""
-    from layerviz.cli.tables import options_markdown
-    from layerviz.pytest_plugin import FLAGS, SETTINGS
-
-    usage = (Path(__file__).resolve().parents[1] / "docs" / "usage.md").read_text()
-    marker = "<!-- generated: layerviz list --options -->\n"
-    start = usage.index(marker) + len(marker)
-    assert usage[start : usage.index("<!-- end -->", start)] == options_markdown()
-    for name in [*SETTINGS, *FLAGS]:
-        assert f"`--layerviz-{name}" in options_markdown()
-    assert "| `--layerviz-numerics=MODE` | `layerviz_numerics` | `strict` |" in options_markdown()

@@ -7,12 +7,11 @@ import numpy as np
 import pytest
 
 from layerviz import catalogue
-from layerviz.core.raised import Raised
 from layerviz.core.seeds import derive_seed
 from layerviz.inputs import colorspaces
 from layerviz.inputs.colorspaces import HSV, LUMINANCE, RGB
 from layerviz.inputs.images import ImageInputError, PhotoSet
-from layerviz.pipeline import outcomes, subject
+from layerviz.pipeline import subject
 from layerviz.pipeline.layers import NUMPY_INITIALIZERS, FixedWeightsError, walk
 
 import cases_run
@@ -186,20 +185,6 @@ def test_a_model_with_several_outputs_is_refused_with_what_to_do():
     model = keras.Model(inputs, [keras.layers.Conv2D(2, 3)(inputs), keras.layers.Conv2D(2, 3)(inputs)])
     with pytest.raises(subject.SubjectError, match="returns 2 outputs; check a sub-model with one output"):
         trace(model, weights="as-is")
-
-
-def test_a_users_exception_is_recorded_only_where_the_check_declares_it():
-    with pytest.raises(ValueError):  # a broken check fails as it is: nothing to record
-        outcomes.outcome(outcomes.Request(subject.of(keras.layers.Conv2D(3, 20)), "x/rgb", RGB, size=16))
-    declared = subject.of(keras.layers.Conv2D(3, 20))
-    rendering, weighted = outcomes.outcome(outcomes.Request(declared, "x/rgb", RGB, size=16, raises=(ValueError,)))
-    assert isinstance(rendering, Raised) and rendering.type == "ValueError" and weighted is None
-    # A catalogue case that Keras refuses records it: that is the case's behaviour.
-    case = catalogue.get_case("conv2d/k3-relu/rgb")
-    refusing = subject.Subject(lambda shape: [keras.layers.Conv2D(3, 20)], "Conv2D(k20)", config_id=case.config.id)
-    assert isinstance(outcomes.outcome(outcomes.Request(refusing, "x/rgb", RGB, size=16))[0], Raised)
-    with pytest.raises(subject.SubjectError):  # layerviz's own errors are not outcomes
-        outcomes.outcome(outcomes.Request(subject.of(keras.layers.Conv2D(3, 3)), "x/rgb", RGB, weights="trained"))
 
 
 class Subclassed(keras.Model):

@@ -8,7 +8,8 @@ import pytest
 
 import layerviz.plugin.fixture  # noqa: F401  imported once, out here (see test_pytest_plugin.py)
 from tests import zoo
-from tests.test_pytest_plugin import make_project
+
+from plugin_projects import make_project
 
 PROJECT = """
     from pathlib import Path

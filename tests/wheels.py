@@ -1,11 +1,18 @@
-"""Wheels written by hand (no build backend, no network), for stacks installed offline."""
+"""Wheels written by hand (no build backend, no network), for stacks installed offline;
+and lvbump, a small package with one Keras layer whose behaviour changes in 1.1, for the
+upgrade and bisect tests (its wheels and a user's suite checking it: tests/conftest.py)."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import textwrap
 import zipfile
 from pathlib import Path
+
+# Halves the picture in 1.0; 1.1 and 1.2 scale by 0.75 (the change to find is in 1.1).
+FACTORS = {"1.0": 0.5, "1.1": 0.75, "1.2": 0.75}
+PACKAGE = "lvbump"
 
 
 def build_wheel(folder: Path, name: str, version: str, files: dict[str, str]) -> Path:
@@ -27,3 +34,25 @@ def build_wheel(folder: Path, name: str, version: str, files: dict[str, str]) ->
         for path, text in files.items():
             archive.writestr(path, text)
     return wheel
+
+
+def build_lvbump(folder: Path, version: str, factor: float) -> Path:
+    """lvbump `version`: Brighten scales by `factor`; Darken is new in 1.1."""
+    code = textwrap.dedent(f"""
+        import keras
+
+        class Brighten(keras.layers.Layer):
+            def call(self, x):
+                return x * {factor}
+        """)
+    if version != "1.0":
+        code += textwrap.dedent("""
+            class Darken(keras.layers.Layer):  # new in 1.1
+                def call(self, x):
+                    return x * 0.5
+            """)
+    return build_wheel(folder, PACKAGE, version, {f"{PACKAGE}/__init__.py": code})
+
+
+def offline(wheels: Path, cache: Path) -> list[str]:
+    return ["--find-links", str(wheels), "--no-index", "--offline", "--cache", str(cache)]
