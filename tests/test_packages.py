@@ -3,6 +3,7 @@ alone, jax with the jaxlib it runs on, TensorFlow as its CPU wheel on Linux x86-
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import platform
 import sys
@@ -72,15 +73,20 @@ def test_a_backend_sweep_runs_on_that_backend_and_a_mismatch_is_one_line(listed,
 
 
 @pytest.mark.slow  # the stack's interpreter starts
-def test_a_backend_bisection_installs_jax_with_its_jaxlib_offline(tmp_path, capsys):
-    """Both ends of `bisect --package jax` are made from local wheels, each release with the
-    jaxlib it runs on, over this environment. These stand-ins are no jax Keras can run, so
-    the good end cannot render, which the bisection says in one line: what it installed is
-    in each stack's record."""
+def test_a_backend_bisection_installs_jax_with_its_jaxlib_and_dependencies_under_the_running_keras(tmp_path, capsys):
+    """Both ends of `bisect --package jax` are made from local wheels: each release with the
+    jaxlib it runs on, the Keras that runs here, and what they depend on. These stand-ins are
+    no jax Keras can run, so the good end cannot render, which the bisection says in one
+    line: what it installed is in the stack."""
     wheels = tmp_path / "wheels"
     wheels.mkdir()
+    stand_in = {"__init__.py": "raise ImportError('a stand-in')\n"}
     for name, release in (("jax", "0.5.0"), ("jax", "0.5.2"), ("jaxlib", "0.5.0"), ("jaxlib", "0.5.1")):
-        build_wheel(wheels, name, release, {f"{name}/__init__.py": "raise ImportError('a stand-in')\n"})
+        files = {f"{name}/{path}": text for path, text in stand_in.items()}
+        build_wheel(wheels, name, release, files, requires=("lvdep",) if name == "jax" else ())
+    running = importlib.metadata.version("keras")
+    build_wheel(wheels, "keras", running, {"keras/__init__.py": "raise ImportError('a stand-in')\n"})
+    build_wheel(wheels, "lvdep", "1.0", {"lvdep/__init__.py": ""})
     cache = tmp_path / "cache"
     command = ["bisect", "merging/add", "--package", "jax", "--good", "0.5.0", "--bad", "0.5.2"]
     offline = ["--find-links", str(wheels), "--no-index", "--offline", "--cache", str(cache)]
@@ -88,8 +94,10 @@ def test_a_backend_bisection_installs_jax_with_its_jaxlib_offline(tmp_path, caps
     said = capsys.readouterr()
     assert said.out.startswith("bisecting 2 releases of jax, 0.5.0 .. 0.5.2, on jax\n")
     assert said.err == "layerviz: error: jax 0.5.0 (the good end) cannot render; choose another --good\n"
-    made = [json.loads(path.read_text())["requirements"] for path in cache.glob("*/layerviz-stack.json")]
-    assert made == [["jax==0.5.0", "jaxlib==0.5.0"]]  # the bad end waits for the good one
+    (record,) = cache.glob("*/layerviz-stack.json")  # the bad end waits for the good one
+    assert json.loads(record.read_text())["requirements"] == ["jax==0.5.0", "jaxlib==0.5.0", f"keras=={running}"]
+    installed = {path.name.split("-")[0] for path in record.parent.glob("lib/*/site-packages/*.dist-info")}
+    assert installed == {"jax", "jaxlib", "keras", "lvdep"}  # jax's dependency came too
     assert "stand-in" in said.out  # why it could not render, as the stack said it
 
 

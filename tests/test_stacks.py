@@ -110,3 +110,6 @@ def test_a_stacks_environment_is_keyed_by_its_pins_and_source(wheels):
     assert first.key() == stacks.Stack(("keras==3.14.0",)).key()  # a pinned release is the same from any index
     assert stacks.Stack(("keras>=3.14",), source=local).key() != stacks.Stack(("keras>=3.14",)).key()
     assert stacks.Stack(("a==1", "b==2")).key() == stacks.Stack(("b==2", "a==1")).key()
+    # With its dependencies, what a pinned release installs depends on where from, and is another environment.
+    resolved = stacks.Stack(("keras==3.14.0",), source=local, dependencies=True)
+    assert resolved.key() not in (first.key(), stacks.Stack(("keras==3.14.0",), dependencies=True).key())

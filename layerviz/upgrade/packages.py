@@ -1,15 +1,15 @@
 """The package whose releases a sweep or a bisection walks, and what one of its releases
-installs over the running environment: a Keras release alone; a backend's under the running
-Keras: jax with the jaxlib it runs on, TensorFlow as its CPU wheel where one exists, torch.
-
-Everything else stays as the running environment has it (stacks install without
-dependencies), so a change between two releases is that package's; a release that cannot
-run with the rest says so, and `--with` pins what it needs (NumPy < 2 for TensorFlow 2.16).
+installs over the running environment: a Keras release alone, everything else as the
+running environment has it, so a change between two releases is Keras's; a backend's
+release under the running Keras, with the dependencies it declares, as installing it would
+(TensorFlow 2.16 takes NumPy < 2, ml_dtypes 0.3 and protobuf 4): jax with the jaxlib it runs
+on, TensorFlow as its CPU wheel where one exists, torch.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib.metadata
 import platform
 import sys
 from dataclasses import dataclass
@@ -74,7 +74,13 @@ class Package:
     def stack(
         self, version: str, extra: tuple[str, ...], backend: str, source: stacks.Source, cache: Path | None = None
     ) -> stacks.Stack:
-        return stacks.Stack((*self.requirements(version, source, cache), *extra), backend, source)
+        """The stack of its release `version` with the `extra` pins; a backend's holds the
+        running Keras to its release."""
+        requirements = self.requirements(version, source, cache)
+        if self.backend is None:
+            return stacks.Stack((*requirements, *extra), backend, source)
+        keras = f"keras=={importlib.metadata.version('keras')}"
+        return stacks.Stack((*requirements, keras, *extra), backend, source, dependencies=True)
 
 
 def _cpu_wheels() -> bool:

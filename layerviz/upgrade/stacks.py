@@ -5,6 +5,9 @@ An environment is layered on the running one: it holds only the packages its
 requirements name (no dependencies), and sees everything else, layerviz included,
 through the running environment's site-packages. So a stack costs one small download,
 a second use installs nothing, and machine differences cancel out between two stacks.
+A backend's release comes with the dependencies it declares instead (`dependencies`),
+resolved with the running Keras, as installing it would: TensorFlow pins NumPy, ml_dtypes
+and protobuf to ranges of its own.
 """
 
 from __future__ import annotations
@@ -79,6 +82,7 @@ class Stack:
     requirements: tuple[str, ...]
     backend: str = "tensorflow"
     source: Source = field(default_factory=Source)
+    dependencies: bool = False  # install what the requirements depend on too, into the stack
 
     def __post_init__(self) -> None:
         # A requirement only, never an option of uv's own (`--with "-e /etc"`).
@@ -102,8 +106,11 @@ class Stack:
             "python": sys.version,
             "parent": _site_packages(sys.executable),
         }
-        if not all(pinned(r) for r in self.requirements):  # a range: what it installs depends on where from
+        # A range, or dependencies resolved: what it installs depends on where from.
+        if self.dependencies or not all(pinned(r) for r in self.requirements):
             identity["source"] = [self.source.index_url, sorted(self.source.find_links), self.source.no_index]
+        if self.dependencies:
+            identity["dependencies"] = True
         return hashlib.sha256(json.dumps(identity, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -170,7 +177,8 @@ def _make(stack: Stack, folder: Path, marker: Path) -> tuple[Path, bool]:
             f"import site; site.addsitedir({_site_packages(sys.executable)!r})\n"
         )
         if stack.requirements:
-            command = [uv(), "pip", "install", "--quiet", "--python", str(python_of(folder)), "--no-deps"]
+            command = [uv(), "pip", "install", "--quiet", "--python", str(python_of(folder))]
+            command += [] if stack.dependencies else ["--no-deps"]
             _run([*command, *stack.source.uv_options(), "--", *stack.requirements], stack)
         write_atomic(marker, (json.dumps({"requirements": list(stack.requirements)}, indent=2) + "\n").encode())
     return python_of(folder), True
