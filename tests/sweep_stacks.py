@@ -22,9 +22,10 @@ def stack(
     changed: str = "",
     skipped: dict[str, str] | None = None,
     sources: dict[str, Path] | None = None,
+    row: int = 0,
 ) -> None:
     """One stack's result folder, as `layerviz sweep --stack` leaves it: each label's
-    committed rendering (`sources`, default CHECKS' own), `changed` inverted in its first row."""
+    committed rendering (`sources`, default CHECKS' own), `changed` inverted in one `row`."""
     folder = out / "stacks" / f"keras-{release}"
     if not error:
         for label, png in (sources or {label: COMMITTED / f"{label}.png" for label in CHECKS}).items():
@@ -35,7 +36,7 @@ def stack(
             if label == changed:
                 pixels, _ = decode_png(target.read_bytes())
                 pixels = pixels.copy()
-                pixels[0] = 255 - pixels[0]
+                pixels[row] = 255 - pixels[row]
                 target.write_bytes(encode_png(pixels))
     result = sweep.StackResult(
         release, [f"keras=={release}"], "torch", error, {"keras": release}, "strict", skipped or {}

@@ -44,8 +44,33 @@ def test_the_matrix_compares_with_the_newest_release_that_rendered(tmp_path):
     assert pooling.cells["3.9.0"] == Cell(State.SKIPPED, "needs Keras >= 3.10")
     assert swept.varying == (add, pooling)
     written = json.loads(json.dumps(swept.as_json()))  # plain JSON, as matrix.json holds it
-    assert written["rows"][1]["cells"]["3.9.0"] == {"state": "skipped", "detail": "needs Keras >= 3.10", "picture": ""}
+    assert written["rows"][1]["cells"]["3.9.0"] == {
+        "state": "skipped",
+        "detail": "needs Keras >= 3.10",
+        "picture": "",
+        "moved": False,
+    }
     assert [r["note"] for r in written["releases"]] == ["", "", "", ""]
+
+
+def test_a_run_of_releases_ends_where_they_render_otherwise_even_if_each_differs_from_the_newest(tmp_path):
+    """Two releases that each differ from the newest, and from each other, are two runs: a
+    divergence recorded across both would hold one baseline for two renderings."""
+    add = "weightless/merging/add/rgb"
+    stack(tmp_path, "3.9.0", changed=add)
+    stack(tmp_path, "3.10.0", changed=add)
+    stack(tmp_path, "3.11.0", changed=add, row=5)
+    stack(tmp_path, "3.12.0")
+    swept = matrix.of(tmp_path)
+    row = next(row for row in swept.rows if row.check == add)
+    assert [(row.cells[r].state, row.cells[r].moved) for r in ("3.9.0", "3.10.0", "3.11.0", "3.12.0")] == [
+        ("differs", False),
+        ("differs", False),
+        ("differs", True),
+        ("same", True),
+    ]
+    (runs,) = [found["runs"] for found in matrix.evidence(swept)["varying"] if found["check"] == add]
+    assert [run[:2] for run in runs] == [["3.9.0", "3.10.0"], ["3.11.0", "3.11.0"], ["3.12.0", "3.12.0"]]
 
 
 def test_a_check_that_never_varies_is_counted_not_shown(tmp_path):

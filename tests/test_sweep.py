@@ -40,7 +40,12 @@ def test_merge_compares_each_check_with_the_newest_release_that_rendered(merged,
     ]
     assert "cannot install" in add["3.12.0"]["detail"]
     pooling = rows["weightless/pooling/max/rgb"]
-    assert pooling["cells"]["3.9.0"] == {"state": "skipped", "detail": "needs Keras >= 3.10", "picture": ""}
+    assert pooling["cells"]["3.9.0"] == {
+        "state": "skipped",
+        "detail": "needs Keras >= 3.10",
+        "picture": "",
+        "moved": False,
+    }
     assert rows["weightless/merging/add/rgb"]["varies"] and pooling["varies"]
     # The evidence: runs of releases with the same outcome, by configuration.
     assert "| `merging/add` | 1 | 3.9.0 .. 3.10.0: differs" in said

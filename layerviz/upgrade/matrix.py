@@ -45,6 +45,9 @@ class Cell:
     state: State
     detail: str = ""  # how much it differs, the exception, why skipped
     picture: str = ""  # the rendering, relative to the sweep folder
+    # It renders otherwise than the release before it did (both rendered, or raised): two
+    # releases can each differ from the newest and from each other.
+    moved: bool = False
 
     @property
     def said(self) -> str:
@@ -115,7 +118,17 @@ def of(out: Path) -> Matrix:
     rows = []
     for check in checks:
         reference = _load(found[newest.release].get(check), check)
-        cells = {r.release: _cell(r, check, found.get(r.release, {}), reference, out) for r in results}
+        cells, before = {}, None
+        for result in results:
+            cell, outcome = _cell(result, check, found.get(result.release, {}), reference, out)
+            moved = (
+                outcome is not None
+                and before is not None
+                and not compare(before, outcome, tree_diff.check_tolerance(check)).ok
+            )
+            cells[result.release] = replace(cell, moved=moved)
+            if cell.state != State.FAILED:  # a stack that did not render: the next compares with the one before
+                before = outcome
         rows.append(Row(check, cells))
     releases = []
     for result in results:
@@ -143,26 +156,27 @@ def _load(path: Path | None, check: str) -> Rendering | Raised | None:
 
 def _cell(
     result: StackResult, check: str, files: dict[str, Path], reference: Rendering | Raised | None, out: Path
-) -> Cell:
+) -> tuple[Cell, Rendering | Raised | None]:
+    """The cell of `check` on `result`'s release, and what the release rendered (None: nothing)."""
     if result.error:
-        return Cell(State.FAILED, result.error)
+        return Cell(State.FAILED, result.error), None
     if check in result.skipped:
-        return Cell(State.SKIPPED, result.skipped[check])
+        return Cell(State.SKIPPED, result.skipped[check]), None
     path = files.get(check)
     if path is None:
-        return Cell(State.ABSENT, "not rendered by this release")
+        return Cell(State.ABSENT, "not rendered by this release"), None
     outcome = baselines.load(path, check)
     picture = path.relative_to(out).as_posix() if isinstance(outcome, Rendering) else ""
     if reference is None:
         if isinstance(outcome, Raised):
-            return Cell(State.RAISES, outcome.type, picture)
-        return Cell(State.DIFFERS, "the newest release does not render it", picture)
+            return Cell(State.RAISES, outcome.type, picture), outcome
+        return Cell(State.DIFFERS, "the newest release does not render it", picture), outcome
     comparison = compare(reference, outcome, tree_diff.check_tolerance(check))
     if comparison.ok:
-        return Cell(State.SAME, "", picture)
+        return Cell(State.SAME, "", picture), outcome
     if isinstance(outcome, Raised):
-        return Cell(State.RAISES, f"{outcome.type}: {outcome.message}", picture)
-    return Cell(State.DIFFERS, comparison.cause or "; ".join(comparison.problems[:1]), picture)
+        return Cell(State.RAISES, f"{outcome.type}: {outcome.message}", picture), outcome
+    return Cell(State.DIFFERS, comparison.cause or "; ".join(comparison.problems[:1]), picture), outcome
 
 
 def write(out: Path, matrix: Matrix) -> Path:
@@ -234,14 +248,17 @@ def _page_cell(cell: Cell) -> _PageCell:
 
 def evidence(matrix: Matrix) -> dict:
     """The matrix reduced to what backs a claim, small enough to commit: each release's
-    stack, and per check that varies, the runs of consecutive releases with the same
-    outcome, e.g. [["3.0.0", "3.14.1", "differs: values shifted …"], ["3.15.0", "3.15.1", "same"]]."""
+    stack, and per check that varies, the runs of consecutive releases that render alike,
+    e.g. [["3.0.0", "3.14.1", "differs: values shifted …"], ["3.15.0", "3.15.1", "same"]]: a
+    run ends where the outcome changes, or where two releases that both differ from the
+    newest differ from each other too."""
     found = []
     for row in matrix.varying:
         runs: list[list[str]] = []
         for release in (r.result.release for r in matrix.releases):
-            said = row.cells[release].said
-            if runs and runs[-1][2] == said:
+            cell = row.cells[release]
+            said = cell.said
+            if runs and runs[-1][2] == said and not cell.moved:
                 runs[-1][1] = release
             else:
                 runs.append([release, release, said])
