@@ -8,13 +8,13 @@ import keras
 import numpy as np
 import pytest
 
-from layerviz.catalogue import CONFIGS, atlas
+from layerviz.catalogue import CONFIGS, sections
 from layerviz.catalogue.cases import LayerConfig
 from layerviz.inputs.images import PhotoSet
 from layerviz.pipeline import subject
 
 BACKEND = keras.backend.backend()
-ATLAS = [config for config in CONFIGS if config.section in atlas.SECTION_TITLES]
+ATLAS = [config for config in CONFIGS if config.section in sections.TITLES]
 
 
 def photo(size: int = 32, index: int = 0) -> np.ndarray:

@@ -15,8 +15,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from layerviz.catalogue import SECTION_TITLES, atlas, get_case
-from layerviz.catalogue.cases import Case
+from layerviz.catalogue import atlas, get_case, sections
+from layerviz.catalogue.cases import Case, Feed
 from layerviz.core import divergences, versions
 from layerviz.inputs.images import PhotoSet, centre
 from layerviz.pipeline import layers, subject
@@ -41,18 +41,6 @@ def raises_here(config) -> bool:
 # --- the catalogue ----------------------------------------------------------------------
 
 
-def test_every_atlas_section_has_a_title_and_says_why_it_is_checked_as_it_is():
-    assert set(atlas.SECTION_TITLES) == set(atlas.SECTION_NOTES) == {c.section for c in ATLAS}
-    for config in ATLAS:
-        assert config.input_size() <= 128, config.id
-        # RGB only, unless colour makes a difference the section note gives.
-        assert config.colorspaces == ("rgb",) or "all four colour spaces" in atlas.SECTION_NOTES[config.section]
-        assert config.random == any(
-            step.layer.startswith("Random") or step.layer == "Solarization" for step in config.steps
-        )
-    assert set(SECTION_TITLES) >= set(atlas.SECTION_TITLES)
-
-
 def test_every_activation_keras_exports_is_checked_or_said_why_not():
     exported = {
         name
@@ -64,7 +52,7 @@ def test_every_activation_keras_exports_is_checked_or_said_why_not():
     explained = {"swish", "hard_swish", "glu", "threshold"}  # aliases, or not tensor to same shape
     assert exported <= checked | in_the_post | explained, exported - checked - in_the_post - explained
     for name in explained | in_the_post:
-        assert name in atlas.SECTION_NOTES["activations"]
+        assert name in sections.NOTES["activations"]
 
 
 # --- NumPy oracles ----------------------------------------------------------------------
@@ -307,7 +295,7 @@ def test_global_pooling_and_preprocessing_oracles():
 
 # --- batches and seeds ------------------------------------------------------------------
 
-BATCHED = [c for c in ATLAS if c.batch_independent and c.inputs == 1 and not c.integer_input]
+BATCHED = [c for c in ATLAS if c.batch_independent and c.inputs == 1 and c.feed is Feed.FLOAT]
 
 
 @pytest.mark.parametrize("config", BATCHED, ids=lambda c: c.id)

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from layerviz.catalogue import CONFIGS, conditions
-from layerviz.catalogue.cases import Case, Step
+from layerviz.catalogue.cases import Case, Feed, Step
 from layerviz.core import divergences
 from layerviz.inputs.colorspaces import RGB
 from layerviz.inputs.images import WORKING_SIZE
@@ -45,7 +45,7 @@ def test_each_condition_runs_a_layer_checked_elsewhere_under_that_condition():
             assert config.input_shape(64) == (height, width) != (WORKING_SIZE, WORKING_SIZE), config.id
             assert f"{height}x{width} input" in config.description
         elif config.section == "integer-inputs":
-            assert config.integer_input, config.id
+            assert config.feed is Feed.UINT8, config.id
         else:
             policy = step.options["dtype"]
             assert config.name.endswith(policy.removeprefix("mixed_")), config.id
@@ -78,7 +78,7 @@ def test_channels_first_transposed_back_equals_channels_last(config):
     np.testing.assert_allclose(np.transpose(transposed, (1, 2, 0)), expected, rtol=1e-5, atol=1e-5)
 
 
-INTEGER = [c for c in ATLAS if c.integer_input]
+INTEGER = [c for c in ATLAS if c.section == "integer-inputs"]
 
 
 @pytest.mark.parametrize("config", INTEGER, ids=lambda c: c.id)
@@ -88,7 +88,7 @@ def test_integer_inputs_match_the_float_path(config):
     to the uint8 input's own rounding where it turns levels into floats (Rescaling)."""
     skip_if_unavailable(config)
     case = Case(config, "rgb")
-    as_float = Case(dataclasses.replace(config, integer_input=False), "rgb")
+    as_float = Case(dataclasses.replace(config, feed=Feed.FLOAT), "rgb")
     levels = subject.trace(subject.of(case), RGB, weights="keras", seed_name=case.id)
     floats = subject.trace(subject.of(as_float), RGB, weights="keras", seed_name=case.id)
     assert levels.levels == (config.steps[0].layer != "Rescaling")

@@ -8,12 +8,14 @@ import re
 from pathlib import Path
 
 import keras
+import numpy as np
 import pytest
 
 from layerviz import pytest_plugin
 from layerviz.core.raised import Raised
 from layerviz.judge.verdict import Mode
-from layerviz.pipeline.render import Rendering
+from layerviz.pipeline import subject as subjects
+from layerviz.pipeline.render import Rendering, Stats
 from layerviz.plugin.fixture import LayerRegression
 from layerviz.plugin.session import LayerSession
 
@@ -107,3 +109,33 @@ def test_an_unknown_colour_space_is_one_line_naming_the_known_ones(run, tmp_path
     said = str(failed.value)
     assert said == "UnknownColorSpaceError: unknown colour space 'lab'; choose one of: luminance, rgb, hsv, ycbcr"
     assert failed.value.pytrace is False and not (tmp_path / "baselines").exists()
+
+
+def test_a_release_recorded_as_drawing_anew_must_draw_two_pictures_in_two_runs(run, monkeypatch):
+    """keras-team/keras#19364: before Keras 3.2.0 a seed of 0 drew anew on every run, which no
+    baseline can hold. A check on a release recorded so renders twice and expects two
+    pictures (an expected failure, naming the bug); on a release that draws the same twice,
+    the record is wrong and the check fails saying so."""
+    from layerviz.catalogue import get_case
+    from layerviz.core import divergences
+    from layerviz.core.divergence import Divergence
+
+    seed0 = get_case("initializers/conv-glorot-seed0/rgb")
+    anew = Divergence(
+        seed0.config.id, keras.backend.backend(), "3.0.0", None, "keras-team/keras#19364", "anew", draws_anew=True
+    )
+    monkeypatch.setattr(divergences, "KNOWN", (anew,))
+    with pytest.raises(
+        pytest.fail.Exception, match="recorded as drawing anew .* but two runs did not draw two pictures"
+    ):
+        run().check(seed0)  # this Keras keeps the seed of 0: the same picture twice
+    checker = run()
+    where = checker._locate(subjects.of(seed0), seed0.id, True, "keras")
+    drawn = [
+        Rendering(seed0.id, pixels, Stats.of(pixels.astype(np.float32), ("r", "g", "b")))
+        for pixels in (np.zeros((4, 4, 3), np.uint8), np.ones((4, 4, 3), np.uint8))
+    ]
+    with pytest.raises(pytest.xfail.Exception, match="keras-team/keras#19364.*two runs drew two pictures"):
+        checker._draws_anew(*drawn, where)
+    with pytest.raises(pytest.fail.Exception):
+        checker._draws_anew(drawn[0], drawn[0], where)

@@ -4,6 +4,7 @@ text from file names escaped, and, in headless Chromium, every image loaded."""
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 from pathlib import Path
@@ -56,7 +57,7 @@ def test_every_picture_is_there_with_a_caption(built):
 
 def test_sections_follow_the_post_and_show_the_flatten_summary(built):
     text = (built / "index.html").read_text()
-    headings = re.findall(r"<h2>([^<]+)</h2>", text)
+    headings = [html.unescape(heading) for heading in re.findall(r"<h2>([^<]+)</h2>", text)]
     post = [SECTION_TITLES[s] for s in SECTIONS if s in POST_SECTIONS]
     beyond = [SECTION_TITLES[s] for s in SECTIONS if s not in POST_SECTIONS]
     assert headings == ["Inputs", *post, "Beyond the post", *beyond]

@@ -95,6 +95,8 @@ def test_sections_follow_the_post_order_then_go_beyond_it():
         "odd-sizes",
         "integer-inputs",
         "mixed-precision",
+        "low-precision",
+        "input-kinds",
     )
 
 

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from layerviz import catalogue
+from layerviz.catalogue.cases import Feed
 from layerviz.core.seeds import derive_seed
 from layerviz.inputs import colorspaces
 from layerviz.inputs.colorspaces import HSV, LUMINANCE, RGB
@@ -271,3 +272,36 @@ def test_every_layer_of_a_users_model_or_list_is_traced_in_the_order_it_returned
     assert nested.trace[0][2].min() >= 0.0  # after its relu: what the next layer was given
     assert trace(keras.layers.Conv2D(3, 3)).trace == ()  # one layer: its output says it all
     assert cases_run.trace_case(catalogue.get_case("conv2d-two/k3-relu-relu/luminance")).trace == ()
+
+
+class Seen(keras.layers.Layer):
+    """Passes its input on as float32, keeping what it was given before Keras converts it
+    (as preprocessing layers see it): its type, dtype and shape."""
+
+    def __call__(self, x, **kwargs):
+        self.given = (type(x), keras.backend.standardize_dtype(x.dtype), tuple(x.shape))
+        return super().__call__(x, **kwargs)
+
+    def call(self, x):
+        return keras.ops.cast(x, "float32")
+
+
+@pytest.mark.parametrize(
+    ("feed", "kind", "dtype", "scale"),
+    [
+        (Feed.FLOAT, "tensor", "float32", 1.0),
+        (Feed.UINT8, "tensor", "uint8", 255.0),
+        (Feed.FLOAT_NUMPY, "numpy", "float32", 1.0),
+        (Feed.UINT8_NUMPY, "numpy", "uint8", 255.0),
+    ],
+)
+def test_the_photos_go_in_as_the_feed_says_and_copies_come_out_side_by_side(feed, kind, dtype, scale):
+    seen = Seen()
+    made = subject.Subject(lambda _shape: seen, "Seen", feed=feed, copies=3)
+    out = subject.trace(made, RGB, size=16, seed_name="tests/feed")
+    given_type, given_dtype, shape = seen.given
+    assert (given_type is np.ndarray) == (kind == "numpy") and given_dtype == dtype and shape == (3, 16, 16, 3)
+    alone = trace(Seen(), size=16)  # one float32 tensor: the photo itself
+    assert out.raw.shape == (16, 48, 3) and out.levels == (scale > 1)
+    for copy in range(3):  # each copy is the photo, in levels where the feed says
+        np.testing.assert_allclose(out.raw[:, 16 * copy : 16 * (copy + 1)], alone.raw * scale, atol=0.5)

@@ -2,10 +2,10 @@
 has changed (resampling, preprocessing, depthwise and separable convolutions, strides and
 dilation, "same" padding on odd sizes, channels_first, integer inputs, reduced precision).
 
-Here: the layers, activations to normalization, and every section's title and note (the
-rest: `preprocessing`, `conditions`). Plain data: every case costs every clone its
-pictures, so each section is checked at 64 px, in RGB only and with NumPy-drawn (fixed)
-weights unless it can show more; `SECTION_NOTES` says why, section by section.
+Here: the layers, activations to normalization (the rest: `preprocessing`, `conditions`,
+`precision`, `feeds`). Plain data: every case costs every clone its pictures, so each
+section is checked at 64 px, in RGB only and with NumPy-drawn (fixed) weights unless it can
+show more; `sections.NOTES` says why, section by section.
 """
 
 from __future__ import annotations
@@ -23,49 +23,6 @@ FIXED = ("fixed",)
 UNIT = (0, 1)
 # A mean per column of a SIZE-wide photo, 0.2 at the left to 0.8 at the right.
 RAMP = tuple(round(0.2 + 0.6 * column / (SIZE - 1), 4) for column in range(SIZE))
-
-SECTION_TITLES = {
-    "activations": "Activations: every one Keras exports, per pixel and in a 3x3 convolution",
-    "initializers": "Initializers: by name",
-    "convolutions": "Convolutions: depthwise, separable, strides, dilation, groups, transposed",
-    "pooling-strides": "Pooling: strides other than the pool, global pooling",
-    "resampling": "Resampling: upsampling, resizing, padding, cropping, rescaling",
-    "normalization": "Normalization",
-    "preprocessing": "Image preprocessing: deterministic",
-    "augmentation": "Image augmentation: random, with a fixed seed",
-    "channels-first": "Condition: channels_first",
-    "odd-sizes": "Condition: odd and non-square inputs",
-    "integer-inputs": "Condition: integer (uint8) inputs",
-    "mixed-precision": "Condition: mixed precision (float16, bfloat16)",
-}
-SECTION_NOTES = {
-    "activations": "RGB only, fixed weights: an activation acts on each value alone, so other colour "
-    "spaces only change its input, and NumPy-drawn weights make it the same picture on every backend. "
-    "relu, sigmoid, softplus, tanh and linear are in the post's sections; swish and hard_swish are "
-    "aliases of silu and hard_silu (a property checks they agree); glu halves the channels and threshold "
-    "needs arguments, so neither maps a tensor to one of its shape.",
-    "initializers": "RGB only, keras weights: the check is that Keras finds the initializer by its name; "
-    "identity draws nothing, so it comes out the same on every backend.",
-    "convolutions": "RGB only, fixed weights, except one keras-weights case for each layer whose "
-    "initializers the post does not have (DepthwiseConv2D, SeparableConv2D).",
-    "pooling-strides": "RGB only; global pooling (one colour per photo, a swatch) in all four colour spaces, "
-    "where the average or maximum colour differs.",
-    "resampling": "RGB only: resampling moves pixels, not colours. Up from 48 px, down from 128 px.",
-    "normalization": "RGB only: the statistics are per channel, and another colour space only changes "
-    "what is normalized.",
-    "preprocessing": "RGB only, values in [0, 1] (value_range) as the photos are.",
-    "augmentation": "RGB only, each layer with a seed of its own and training=True (in inference they "
-    "pass the photo through); the random draws differ between backends, so the baselines are per "
-    "backend, as keras-mode weights are.",
-    "channels-first": "RGB, fixed weights: the layer on the photo transposed to channels first, then "
-    "transposed back; a property checks it equals the channels-last layer on every backend.",
-    "odd-sizes": "RGB, fixed weights: 63 x 63 and 63 x 48 inputs beside a 64 x 64 one, where padding and "
-    "strides do their arithmetic.",
-    "integer-inputs": "RGB: the photo as uint8 levels 0-255 (an integer output is shown divided by 255); "
-    "a property compares each with the float path.",
-    "mixed-precision": "RGB, fixed weights, under the dtype policies mixed_float16 and mixed_bfloat16; "
-    "a property bounds the distance to float32 with a measured tolerance.",
-}
 
 # Canonical names: aliases (swish, hard_swish) are checked against these by a property.
 ACTIVATIONS = (
@@ -118,6 +75,15 @@ def _initializers() -> Iterable[LayerConfig]:
         "dense-identity",
         "Dense(channels, kernel_initializer='identity') on each pixel: the photo itself",
         Step("Dense", {"units": CHANNELS, "kernel_initializer": "identity"}),
+        modes=(Weights.KERAS,),
+    )
+    # A seed of 0 drew anew on every run before Keras 3.2.0 (keras-team/keras#19364): a
+    # baseline made since fails on those releases.
+    yield config(
+        "initializers",
+        "conv-glorot-seed0",
+        "Conv2D kernel 3, kernel_initializer GlorotUniform(seed=0): the case's own seed, left as given",
+        Step("Conv2D", {"filters": CHANNELS, "kernel_size": 3, "kernel_initializer": "glorot_uniform-seed0"}),
         modes=(Weights.KERAS,),
     )
 

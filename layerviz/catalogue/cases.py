@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from types import MappingProxyType
 
 from layerviz.core.names import Weights
@@ -30,6 +31,25 @@ INPUT_SHAPE = "input-shape"  # H, W, C of the case's input
 SEED = "seed"  # a seed derived from the case id, for a random layer's own generator
 # Options as a short title shows them: Conv2DTranspose(k3, s2, same).
 _SHORT_OPTIONS = {"kernel_size": "k", "strides": "s", "pool_size": "p", "dilation_rate": "d", "depth_multiplier": "m"}
+
+
+class Feed(StrEnum):
+    """What the photos go into the first layer as: Keras's preprocessing and augmentation
+    layers take other paths for integer tensors and for NumPy arrays than for float tensors."""
+
+    FLOAT = "float32"  # a float32 tensor of values in [0, 1]: what every other check feeds
+    UINT8 = "uint8"  # a uint8 tensor of 8-bit levels (0-255)
+    FLOAT_NUMPY = "float32 NumPy"  # a float32 NumPy array in [0, 1]
+    UINT8_NUMPY = "uint8 NumPy"  # a uint8 NumPy array of levels
+
+    @property
+    def levels(self) -> bool:
+        """Whether it holds 8-bit levels (0-255) rather than values in [0, 1]."""
+        return self in (Feed.UINT8, Feed.UINT8_NUMPY)
+
+    @property
+    def numpy(self) -> bool:
+        return self in (Feed.FLOAT_NUMPY, Feed.UINT8_NUMPY)
 
 
 class UnknownNameError(LookupError):
@@ -110,8 +130,11 @@ class LayerConfig:
     # It draws from Keras's random generator as it runs (augmentation): its baselines are
     # per backend, as keras-mode weights are.
     random: bool = False
-    # The photos go in as uint8 levels (0-255) instead of floats in [0, 1].
-    integer_input: bool = False
+    # What the photos go in as (uint8 levels, NumPy arrays) instead of a float tensor.
+    feed: Feed = Feed.FLOAT
+    # A batch of this many copies of the photo, shown side by side: whether a random layer
+    # draws once per image or once per batch.
+    copies: int = 1
     # Why a record that is constant (every pixel and statistic) is still worth its check.
     blind: str = ""
     # Whether each photo of a batch comes out as it would alone (batch statistics, random

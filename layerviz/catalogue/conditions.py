@@ -1,13 +1,13 @@
 """The atlas's conditions: layers the atlas and the post already have, run under the
 conditions where Keras has changed (channels_first, odd and non-square sizes, uint8
-inputs, mixed precision). Why each is checked as it is: `atlas.SECTION_NOTES`."""
+inputs, mixed precision). Why each is checked as it is: `sections.NOTES`."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from layerviz.catalogue.atlas import CENTRED, FIXED, config
-from layerviz.catalogue.cases import CHANNELS, SEED, LayerConfig, Step
+from layerviz.catalogue.cases import CHANNELS, SEED, Feed, LayerConfig, Step
 
 # bfloat16 keeps 8 significant bits: the same output rounds to values 2^-8 (0.4%) apart on
 # different backends (measured: 0.4% at most, in Dense(tanh)'s statistics).
@@ -120,7 +120,7 @@ def _integer_inputs() -> Iterable[LayerConfig]:
             name,
             f"{description} on uint8 levels",
             step,
-            integer_input=True,
+            feed=Feed.UINT8,
             random=step.layer.startswith("Random"),
             batch_independent=not step.layer.startswith("Random"),
         )

@@ -1,6 +1,6 @@
 """The atlas's preprocessing and augmentation layers: deterministic ones on the photo's
 values in [0, 1], and random ones each with a seed of its own, in training (why each is
-checked as it is: `atlas.SECTION_NOTES`)."""
+checked as it is: `sections.NOTES`)."""
 
 from __future__ import annotations
 

@@ -11,9 +11,10 @@ zero biases, glorot_uniform kernels): the suite exists to notice when they chang
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 
-from layerviz.catalogue import atlas, conditions, preprocessing
+from layerviz.catalogue import atlas, conditions, feeds, precision, preprocessing, sections
 from layerviz.catalogue.cases import (
     CHANNELS,
     INPUT_SHAPE,
@@ -38,6 +39,7 @@ __all__ = [
     "CONFIGS",
     "INPUT_SHAPE",
     "SECTIONS",
+    "SECTION_NOTES",
     "SECTION_TITLES",
     "SEED",
     "VOLUME",
@@ -132,8 +134,10 @@ SECTION_TITLES = {
     "conv2d-two": "Convolutional layers: two layers",
     "conv2d-transpose": "Convolutional layers: transpose",
     "edge": "Edge cases: where backends have disagreed",
-    **atlas.SECTION_TITLES,
+    **sections.TITLES,
 }
+# Why each section beyond the post is checked as it is.
+SECTION_NOTES = sections.NOTES
 # The sections of the seed post; the others are "Beyond the post".
 POST_SECTIONS = ("merging", "pooling", "dense", "dense-flatten", "conv2d", "conv2d-two", "conv2d-transpose")
 
@@ -277,6 +281,10 @@ CONFIGS: tuple[LayerConfig, ...] = (
     *atlas.CONFIGS,
     *preprocessing.CONFIGS,
     *conditions.CONFIGS,
+    # LAYERVIZ_CANDIDATES=1: every candidate the low-precision and input-kind checks were
+    # chosen from, to measure them again on the sweeps (the tests know only those kept).
+    *(precision.CANDIDATES if os.environ.get("LAYERVIZ_CANDIDATES") == "1" else precision.CONFIGS),
+    *(feeds.CANDIDATES if os.environ.get("LAYERVIZ_CANDIDATES") == "1" else feeds.CONFIGS),
 )
 SECTIONS: tuple[str, ...] = tuple(dict.fromkeys(config.section for config in CONFIGS))
 CASES: tuple[Case, ...] = tuple(Case(config, space) for config in CONFIGS for space in config.colorspaces)

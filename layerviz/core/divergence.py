@@ -36,6 +36,9 @@ class Divergence:
     # a backend release brought or fixed it; None, None: every release.
     backend_from: str | None = None
     backend_before: str | None = None
+    # It draws anew on every run (a seed the release ignores): no baseline can hold it, so
+    # its check renders twice and expects two pictures.
+    draws_anew: bool = False
 
     def applies(self, config_id: str, running: Mapping[str, str], numerics: Mapping[str, Any]) -> bool:
         """Whether it applies to a check of `config_id` run with `running`'s versions
@@ -87,3 +90,22 @@ class Divergence:
         when = f" with {self.when}" if self.when else ""
         own = f" and {self.backend_versions}" if self.backend_versions else ""
         return f"{self.config} on {self.backend}{when}, keras {self.versions}{own}: {self.what} ({self.upstream})"
+
+
+def each(
+    configs: tuple[str, ...],
+    backends: tuple[str, ...],
+    keras: tuple[str, str | None],
+    upstream: str,
+    what: str,
+    when: Condition | None = None,
+    backend_releases: tuple[str | None, str | None] = (None, None),
+    draws_anew: bool = False,
+) -> tuple[Divergence, ...]:
+    """One divergence, the same for several configurations or backends (`backend_releases`:
+    the backend's own from and before)."""
+    return tuple(
+        Divergence(c, b, keras[0], keras[1], upstream, what, when, *backend_releases, draws_anew)
+        for c in configs
+        for b in backends
+    )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from layerviz.catalogue import POST_SECTIONS, SECTION_TITLES, atlas
+from layerviz.catalogue import POST_SECTIONS, SECTION_NOTES, SECTION_TITLES
 from layerviz.core.raised import Raised
 from layerviz.pages import page
 from layerviz.pages.gallery import Gallery, Item, input_path, section_key, sheet_path
@@ -100,7 +100,7 @@ def _section(gallery: Gallery, section: str, beyond: bool) -> _Section:
     return _Section(
         section,
         re.sub(r"[^a-z0-9]+", "-", section.lower()).strip("-"),
-        atlas.SECTION_NOTES.get(section_key(section), ""),
+        SECTION_NOTES.get(section_key(section), ""),
         sheet_path(section) if len(gallery.sections) > 1 else "",
         summaries,
         shown,

@@ -24,6 +24,11 @@ ACTIVATION_VARIANTS: dict[str, tuple[str, dict[str, object]]] = {
     "softmax-spatial": ("softmax", {"axis": (1, 2)}),
     "log_softmax-spatial": ("log_softmax", {"axis": (1, 2)}),
 }
+# Initializers with a seed of the case's own, which layerviz leaves as given: before Keras
+# 3.2.0 a seed of 0 drew anew on every run (keras-team/keras#19364).
+INITIALIZER_VARIANTS: dict[str, tuple[str, dict[str, object]]] = {
+    "glorot_uniform-seed0": ("GlorotUniform", {"seed": 0}),
+}
 
 
 def _resolve(key: str, value: object, in_shape: tuple[int, ...], case_shape: tuple[int, ...], seed: int) -> object:
@@ -38,6 +43,11 @@ def _resolve(key: str, value: object, in_shape: tuple[int, ...], case_shape: tup
     if key == "activation" and value in ACTIVATION_VARIANTS:
         name, options = ACTIVATION_VARIANTS[value]
         return functools.partial(getattr(keras.activations, name), **options)
+    if key.endswith("_initializer") and value in INITIALIZER_VARIANTS:
+        name, options = INITIALIZER_VARIANTS[value]
+        initializer = getattr(keras.initializers, name)(**options)
+        initializer._layerviz_own_seed = True  # seeded by the case: `_seed_initializers` leaves it
+        return initializer
     return value
 
 
@@ -51,13 +61,16 @@ def _initializers(layer: keras.layers.Layer) -> dict[str, keras.initializers.Ini
 
 
 def _seed_initializers(layer: keras.layers.Layer, case_id: str, index: int, suite_seed: int) -> None:
-    """Give each of the layer's *default* random initializers an explicit seed.
+    """Give each of the layer's *default* random initializers an explicit seed (not one a
+    catalogue case seeds itself: `INITIALIZER_VARIANTS`).
 
     The initializer class stays Keras's default, so a change of default is noticed;
     only the seed is pinned. It must happen before the layer is built: an unseeded
     initializer draws from the global generator, whose state depends on what ran before.
     """
     for attribute, initializer in _initializers(layer).items():
+        if getattr(initializer, "_layerviz_own_seed", False):
+            continue
         config = initializer.get_config()
         if "seed" in config:
             config["seed"] = derive_seed(case_id, f"{index}.{attribute}", suite_seed)

@@ -31,7 +31,7 @@ from typing import Any, cast
 import keras
 import numpy as np
 
-from layerviz.catalogue.cases import Case, LayerConfig, LayerInfo
+from layerviz.catalogue.cases import Case, Feed, LayerConfig, LayerInfo
 from layerviz.core.names import Weights
 from layerviz.core.seeds import DEFAULT_SUITE_SEED, derive_seed
 from layerviz.core.versions import version
@@ -62,7 +62,8 @@ class Subject:
     # By step of a list: the options of its call (training=True) and whether it adapts first.
     calls: tuple[Mapping[str, object], ...] = ()
     adapts: tuple[bool, ...] = ()
-    integer_input: bool = False  # photos as uint8 levels 0-255
+    feed: Feed = Feed.FLOAT  # what the photos go in as: a float tensor, uint8 levels, NumPy arrays
+    copies: int = 1  # a batch of that many copies of each photo, shown side by side
     random: bool = False  # draws from Keras's generator as it runs: per-backend baselines
     # Every draw it makes is seeded from the check's name (a catalogue case: its initializers
     # and random layers): Keras's global generator need not be reseeded for it.
@@ -173,7 +174,8 @@ def _case_subject(case: Case) -> Subject:
         config_id=config.id,
         calls=tuple(step.call for step in config.steps),
         adapts=tuple(step.adapt for step in config.steps),
-        integer_input=config.integer_input,
+        feed=config.feed,
+        copies=config.copies,
         random=config.random,
         tolerance=config.tolerance,
         seeded=True,
@@ -239,11 +241,7 @@ def run(
             )
         keras_layers.seed_initializers(walked, seed_name, suite_seed)
     images = photos(input_count(subject.inputs, thing), shape[0], shape[1])
-    # float32, or uint8 levels: since Keras 3.4 integer arrays stay integer (and wrap around).
-    if subject.integer_input:
-        images = [np.rint(np.clip(image, 0.0, 1.0) * 255.0).astype(np.uint8) for image in images]
-    dtype = "uint8" if subject.integer_input else "float32"
-    batch = [keras.ops.convert_to_tensor(image[np.newaxis], dtype=dtype) for image in images]
+    batch = [_fed(image, subject.feed, subject.copies) for image in images]
     value: Any = batch if len(batch) > 1 else batch[0]  # a tensor, or a list of them
     if weights == "fixed":
         keras_layers.fix_weights(thing, steps, value, seed_name, suite_seed)
@@ -273,10 +271,11 @@ def run(
             f"{subject.title}: weights='as-is' keeps the weights a subject already has, but {', '.join(drawn)} had "
             f"none until this check built it; build or load it first, or use weights='keras' or 'fixed'"
         )
-    raw = keras.ops.convert_to_numpy(value)[0]
+    out = keras.ops.convert_to_numpy(value)
+    raw = out[0] if subject.copies == 1 else np.concatenate(list(out), axis=1)  # the copies side by side
     # 8-bit levels out: an integer output, or floats a layer kept on the uint8 scale
     # (CenterCrop, RandomFlip); Rescaling(1/255) brings them back to [0, 1].
-    levels = np.issubdtype(raw.dtype, np.integer) or (subject.integer_input and float(np.max(raw)) > 1.0)
+    levels = np.issubdtype(raw.dtype, np.integer) or (subject.feed.levels and float(np.max(raw)) > 1.0)
     if subject.upsample > 1 and raw.ndim == 3:
         raw = repeat_pixels(raw, subject.upsample)
         pre_activation = [(i, name, repeat_pixels(x, subject.upsample)) for i, name, x in pre_activation]
@@ -291,6 +290,17 @@ def run(
         tuple(trace),
         len(images),
     )
+
+
+def _fed(image: np.ndarray, feed: Feed, copies: int) -> Any:
+    """A photo (H x W x C floats in [0, 1]) as a batch of `copies`, in what `feed` says: a
+    tensor or a NumPy array, of floats or of uint8 levels (since Keras 3.4 integer arrays
+    stay integer, and wrap around)."""
+    if feed.levels:
+        image = np.rint(np.clip(image, 0.0, 1.0) * 255.0).astype(np.uint8)
+    # A new, writable array (the photos are shared and read-only).
+    batch = np.repeat(image[np.newaxis], copies, axis=0).astype(np.uint8 if feed.levels else np.float32, copy=False)
+    return batch if feed.numpy else keras.ops.convert_to_tensor(batch, dtype=batch.dtype.name)
 
 
 @contextlib.contextmanager

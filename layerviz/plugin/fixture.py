@@ -143,6 +143,9 @@ class LayerRegression:
             raise obtained.error  # type: ignore[union-attr, misc]
         if where.skip:
             pytest.skip(where.skip)
+        if where.divergence is not None and where.divergence.draws_anew:
+            again, _, _ = self._render(spec, key, space, images, size, weights, caught)
+            self._draws_anew(obtained, again, where)
         obtained = self._name(obtained, where.target, description)
         self._show(obtained, spec.title, photos.labels[: len(images)] if photos and images else (), description)
         self.verify(obtained, where, self.session.settings.tolerance.at_least(spec.tolerance), recordable=not broken)
@@ -159,6 +162,20 @@ class LayerRegression:
         if inputs is not None:
             spec = dataclasses.replace(spec, inputs=inputs)
         return spec, colorspaces.get(colorspace or spec.colorspace or "rgb")
+
+    def _draws_anew(self, first: Outcome, second: Outcome, where: Location) -> None:
+        """A release that ignores its seed draws anew on every run, which no baseline can
+        hold: the check expects two runs to give two pictures, and fails if they do not
+        (then the release does not have the bug, and the divergence's range is wrong)."""
+        __tracebackhide__ = True
+        pixels = [outcome.pixels for outcome in (first, second) if isinstance(outcome, Rendering)]
+        if len(pixels) == 2 and not np.array_equal(pixels[0], pixels[1]):
+            pytest.xfail(f"{where.divergence}: two runs drew two pictures, so no baseline can hold it")
+        pytest.fail(
+            f"{where.target.label(self.root)}: recorded as drawing anew on every run ({where.divergence}), "
+            "but two runs did not draw two pictures; correct its range in layerviz.core.divergences.KNOWN",
+            pytrace=False,
+        )
 
     def _render(
         self,
