@@ -61,3 +61,44 @@ def test_the_documented_options_are_the_options():
     for name in [*SETTINGS, *FLAGS]:
         assert f"`--layerviz-{name}" in options_markdown()
     assert "| `--layerviz-numerics=MODE` | `layerviz_numerics` | `strict` |" in options_markdown()
+
+
+FIXES = Path(__file__).resolve().parents[1] / "docs" / "keras-fixes.md"
+FIXES_MARKER = "<!-- generated: layerviz list --fixes docs/keras-fixes.md --evidence docs/sweeps/*.json -->\n"
+
+
+def test_every_fix_with_a_case_is_shown_on_both_sides_by_a_sweep_or_says_why_not(capsys):
+    """docs/keras-fixes.md's evidence: each fix with a case, the committed sweeps that show
+    the case change exactly at the fix, generated, so no row claims a picture no sweep shows."""
+    page = FIXES.read_text()
+    start = page.index(FIXES_MARKER) + len(FIXES_MARKER)
+    command = ["list", "--fixes", str(FIXES), "--evidence", *map(str, sorted(SWEEPS.glob("*.json")))]
+    assert main(command) == 0
+    generated = capsys.readouterr().out
+    assert page[start : page.index("<!-- end -->", start)] == generated
+    rows = [row for row in generated.splitlines() if row.startswith("| 3.")]
+    assert rows and all(" from " in row.split(" | ")[2] or "not shown: " in row for row in rows)
+
+
+def test_a_fix_is_shown_only_by_a_change_exactly_at_its_release():
+    fixes = "| 3.5.0 | a layer | a bug | `x/y` |\n| 3.6.0 | another | bug | `x/z` |\n| 3.7.0 | none | bug | — |\n"
+    sweep = {
+        "package": "keras",
+        "backend": "torch",
+        "configurations": ["x/y", "x/z"],
+        "varying": [
+            {"check": "x/y/rgb", "runs": [["3.0.0", "3.4.1", "differs: values changed"], ["3.5.0", "3.6.0", "same"]]},
+            {"check": "x/z/rgb", "runs": [["3.0.0", "3.5.0", "skipped"], ["3.6.0", "3.6.0", "same"]]},
+        ],
+    }
+    said = tables.fixes_markdown(fixes, [("torch", sweep)]).splitlines()
+    assert said[0] == "1 of the 2 fixes with a case show it on both sides."
+    assert said[4] == "| 3.5.0 | `x/y` | `x/y` on torch: differs: values changed until 3.4.1, same from 3.5.0 |"
+    assert said[5].endswith("not shown: the case is skipped before 3.6.0, which brought an option or layer it needs |")
+    earlier = [["3.0.0", "3.3.0", "raises: E: x"], ["3.4.0", "3.6.0", "same"]]
+    moved = {**sweep, "varying": [{"check": "x/y/rgb", "runs": earlier}]}
+    assert "not shown: the case changes at 3.4.0, not at 3.5.0" in tables.fixes_markdown(fixes, [("t", moved)])
+    steady = {**sweep, "varying": []}
+    assert "not shown: the case renders the same on every swept release" in tables.fixes_markdown(
+        fixes, [("t", steady)]
+    )

@@ -49,8 +49,15 @@ def _list(args: argparse.Namespace) -> int:
     if args.options:
         print(tables.options_markdown(), end="")
         return 0
+    evidence = [(path.stem, _read_evidence(path)) for path in args.evidence]
+    if args.fixes:
+        try:
+            fixes = args.fixes.read_text()
+        except (OSError, UnicodeDecodeError) as error:
+            raise CliError(f"{args.fixes}: cannot read it ({error}); give the Markdown file of Keras's fixes") from None
+        print(tables.fixes_markdown(fixes, evidence), end="")
+        return 0
     if args.markdown or args.divergences:
-        evidence = [(path.stem, _read_evidence(path)) for path in args.evidence]
         print(tables.cases_markdown(cases) if args.markdown else tables.divergences_markdown(evidence), end="")
         return 0
     for case in cases:

@@ -134,13 +134,21 @@ def parser() -> argparse.ArgumentParser:
     shape.add_argument("--markdown", action="store_true", help="a Markdown table per section (docs/cases.md)")
     shape.add_argument("--divergences", action="store_true", help="the known divergences, as a Markdown table")
     shape.add_argument("--options", action="store_true", help="the pytest options, as a Markdown table")
+    shape.add_argument(
+        "--fixes",
+        type=Path,
+        metavar="FILE",
+        help="for each fix of FILE's table (docs/keras-fixes.md) with a case: the sweeps (--evidence) that show "
+        "it change at the fix, as a Markdown table",
+    )
     listing.add_argument(
         "--evidence",
         nargs="+",
         type=Path,
         default=[],
         metavar="FILE",
-        help="with --divergences: sweep results (`layerviz sweep --evidence`) to name beside each range they cover",
+        help="with --divergences or --fixes: sweep results (`layerviz sweep --evidence`) to name beside each "
+        "range they cover",
     )
 
     render = commands.add_parser("render", help="render one case to a PNG file")
