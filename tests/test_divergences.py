@@ -1,8 +1,10 @@
 import itertools
 import json
+import tomllib
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
 
 from layerviz.catalogue import CONFIGS
 from layerviz.core import divergences, versions
@@ -107,3 +109,32 @@ def test_the_sweeps_page_is_generated_from_the_committed_evidence():
         assert matrix.evidence_markdown(json.loads(path.read_text())) in page, (
             f"regenerate docs/sweeps.md from {path.name}"
         )
+
+
+@pytest.mark.parametrize("package", ["jax", "tensorflow"])
+def test_a_backends_lowest_supported_release_is_the_oldest_swept_one_every_check_holds_on(package):
+    """pyproject.toml's lower bound of a swept backend states what was measured: on it and on
+    every later swept release, each check renders as on the reference or has a recorded
+    divergence; on the swept release before it, some check fails."""
+    project = tomllib.loads((SWEEPS.parents[1] / "pyproject.toml").read_text())["project"]
+    (requirement,) = map(Requirement, project["optional-dependencies"][package])
+    found = json.loads((SWEEPS / f"{package}-releases.json").read_text())
+    rendered = [r["release"] for r in found["releases"] if not r["error"]]
+    (keras_release,) = {r["versions"]["keras"] for r in found["releases"] if not r["error"]}
+
+    def holds(release: str) -> bool:
+        running = on(found["backend"], keras_release, release)
+        for row in found["varying"]:
+            config = findings.describe(row["check"])[0]
+            at = versions.version(release)
+            (said,) = (
+                said for first, last, said in row["runs"] if versions.version(first) <= at <= versions.version(last)
+            )
+            if said not in ("same", "skipped") and not divergences.find(config, running, found["numerics"]):
+                return False
+        return True
+
+    supported = [release for release in rendered if requirement.specifier.contains(release, prereleases=True)]
+    older = rendered[: rendered.index(supported[0])]
+    assert all(holds(release) for release in supported)
+    assert not older or not holds(older[-1]), f"{requirement}: it holds on {older[-1]} too"
