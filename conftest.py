@@ -129,7 +129,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     config = session.config
     if "hypothesis-summary" in WITHOUT:
         return
-    if "hypothesis" in sys.modules or config.getoption("hypothesis_show_statistics"):
+    if "hypothesis" in sys.modules or config.getoption("hypothesis_show_statistics", False):
         return
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     reports = [report for reports in (reporter.stats.values() if reporter else ()) for report in reports]
