@@ -271,6 +271,9 @@ def _edge() -> Iterable[LayerConfig]:
 
 
 # In the seed post's order, then the edge cases, then the atlas beyond the post and its conditions.
+# LAYERVIZ_CANDIDATES=1: every candidate the low-precision and input-kind checks were chosen
+# from, to measure them again on the sweeps (the tests know only those kept).
+_CANDIDATES = os.environ.get("LAYERVIZ_CANDIDATES") == "1"
 CONFIGS: tuple[LayerConfig, ...] = (
     *_merging(),
     *_pooling(),
@@ -281,10 +284,8 @@ CONFIGS: tuple[LayerConfig, ...] = (
     *atlas.CONFIGS,
     *preprocessing.CONFIGS,
     *conditions.CONFIGS,
-    # LAYERVIZ_CANDIDATES=1: every candidate the low-precision and input-kind checks were
-    # chosen from, to measure them again on the sweeps (the tests know only those kept).
-    *(precision.CANDIDATES if os.environ.get("LAYERVIZ_CANDIDATES") == "1" else precision.CONFIGS),
-    *(feeds.CANDIDATES if os.environ.get("LAYERVIZ_CANDIDATES") == "1" else feeds.CONFIGS),
+    *(precision.CANDIDATES if _CANDIDATES else precision.CONFIGS),
+    *(feeds.CANDIDATES if _CANDIDATES else feeds.CONFIGS),
 )
 SECTIONS: tuple[str, ...] = tuple(dict.fromkeys(config.section for config in CONFIGS))
 CASES: tuple[Case, ...] = tuple(Case(config, space) for config in CONFIGS for space in config.colorspaces)
