@@ -23,7 +23,6 @@ would delay the start of its workers.
 
 from __future__ import annotations
 
-import functools
 import io
 import json
 import os
@@ -106,9 +105,18 @@ def unused_files(root: Path, labels: Iterable[str], sets: Iterable[str]) -> list
     )
 
 
-@functools.cache
-def _every_set_name(known: tuple[divergences.Divergence, ...]) -> frozenset[str]:
-    return frozenset(set_names()) | {divergence_set(k, name) for k in known for name in set_names()}
+# The known divergences last seen, and every set name with theirs. Kept by identity, not
+# value: hashing every Divergence at each label read cost a report of 15,000 labels seconds
+# (and tests swap KNOWN for their own).
+_SET_NAMES: list[tuple[tuple[divergences.Divergence, ...], frozenset[str]]] = []
+
+
+def _every_set_name() -> frozenset[str]:
+    known = divergences.KNOWN
+    if not _SET_NAMES or _SET_NAMES[0][0] is not known:
+        names = frozenset(set_names()) | {divergence_set(k, name) for k in known for name in set_names()}
+        _SET_NAMES[:] = [(known, names)]
+    return _SET_NAMES[0][1]
 
 
 @dataclass(frozen=True)
@@ -125,7 +133,7 @@ class Label:
         parts = text.split("/")
         for depth in range(len(parts) - 1, 0, -1):  # the longest known set first
             name = "/".join(parts[:depth])
-            if name in _every_set_name(tuple(divergences.KNOWN)):
+            if name in _every_set_name():
                 return cls(name, "/".join(parts[depth:]))
         return cls("", text)
 
