@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from xml.etree import ElementTree
 
 import html5lib
 import numpy as np
@@ -57,23 +58,27 @@ HOSTILE = st.lists(st.sampled_from(FRAGMENTS) | st.text(CHARACTERS, min_size=1),
 PLAIN = "h"  # and a number: plain values are distinct too
 
 
-def shape(text: str) -> list[tuple[str, tuple[str, ...]]]:
+def parsed(text: str) -> ElementTree.Element:
+    """The page's tree, parsed strictly: any parse error raises."""
+    parser = html5lib.HTMLParser(strict=True, tree=html5lib.getTreeBuilder("etree"), namespaceHTMLElements=False)
+    return parser.parse(text)
+
+
+def shape(tree: ElementTree.Element) -> list[tuple[str, tuple[str, ...]]]:
     """The page's elements with their attributes' names, in document order."""
-    html5lib.HTMLParser(strict=True).parse(text)  # raises on any parse error
-    tree = html5lib.parse(text, namespaceHTMLElements=False)
     return [(element.tag, tuple(sorted(element.attrib))) for element in tree.iter()]
 
 
-def shown(text: str) -> str:
+def shown(tree: ElementTree.Element) -> str:
     """Everything the page shows as data: its text and its attributes' values."""
-    tree = html5lib.parse(text, namespaceHTMLElements=False)
     return "".join(tree.itertext()) + "\0" + "\0".join(v for element in tree.iter() for v in element.attrib.values())
 
 
 def assert_only_data(make, values: list[str]) -> None:
     """`make(values)` and `make(plain values)` are the same markup, and shows every value
     (values are distinct, as the plain ones are: which fields are equal can shape a page)."""
-    hostile, plain = make(values), make([f"{PLAIN}{number}" for number in range(len(values))])
+    hostile = parsed(make(values))
+    plain = parsed(make([f"{PLAIN}{number}" for number in range(len(values))]))
     assert shape(hostile) == shape(plain)
     seen = shown(hostile)
     for value in values:
