@@ -10,6 +10,9 @@
 - the whole `pytest` run (on every core, as configured, and in one process), the visual
   checks alone (`pytest tests/test_visual.py`), the slow tests (`pytest -m slow`) and
   `layerviz gallery`, as a user runs them (the two with a target: the median of 5 pairs);
+- the floor under the two with a target: each command with every test deselected, so that
+  it starts, imports Keras in its workers and collects, and runs nothing (5 pairs each);
+  and Keras alone on the naive cases, the layers made and called with nothing of layerviz's;
 - peak resident memory.
 
 Run: `python benchmarks/bench.py [--json FILE] [--quick] [--before REV] [--tricks]` from
@@ -45,9 +48,18 @@ NAIVE_CASES = (
 )
 
 
+# Matches no test: the floor commands start, collect and deselect everything.
+NO_TEST = ["-k", "layerviz_bench_floor_matches_no_test"]
+NO_TESTS_RAN = 5  # pytest's exit code when no test ran
+
+
 def run_timed(command: list[str], **kwargs) -> float:
     start = time.perf_counter()
-    subprocess.run(command, check=True, capture_output=True, cwd=ROOT, **kwargs)
+    done = subprocess.run(command, capture_output=True, cwd=ROOT, **kwargs)
+    # A floor command must have run no test at all (its -k deselects every one).
+    expected = NO_TESTS_RAN if command[-len(NO_TEST) :] == NO_TEST else 0
+    if done.returncode != expected:
+        raise subprocess.CalledProcessError(done.returncode, command, done.stdout, done.stderr)
     return time.perf_counter() - start
 
 
@@ -177,6 +189,7 @@ def in_process() -> dict[str, float]:
 
     from layerviz.catalogue import get_case
     from layerviz.judge.compare import compare
+    from layerviz.pipeline.subject import of
     from layerviz.store import baselines
 
     sys.path.insert(0, str(ROOT / "tests"))  # the tests' own look inside a case
@@ -192,12 +205,20 @@ def in_process() -> dict[str, float]:
             baseline = baselines.load(baselines.png_path(folder, check.case.id), check.case.id)
             compare(baseline, rendering)
         compare_times.append(time.perf_counter() - start)
-    direct, naive = [], []
+    direct, naive, alone = [], [], []
     for case_id in NAIVE_CASES:
         case = get_case(case_id)
         start = time.perf_counter()
         trace_case(case)
         direct.append(time.perf_counter() - start)
+        # Keras alone: the case's layers made (unseeded) and called once, nothing else.
+        tensors = [keras.ops.convert_to_tensor(x[None]) for x in case_inputs(case)]
+        start = time.perf_counter()
+        value = tensors if len(tensors) > 1 else tensors[0]
+        for layer in of(case).make(tuple(tensors[0].shape[1:])):
+            value = layer(value)
+        keras.ops.convert_to_numpy(value)
+        alone.append(time.perf_counter() - start)
         start = time.perf_counter()
         inputs = [x[None] for x in case_inputs(case)]
         build_model(case).predict(inputs if len(inputs) > 1 else inputs[0], verbose=0)
@@ -210,6 +231,7 @@ def in_process() -> dict[str, float]:
         "compare_total": sum(compare_times),
         "naive_per_case": statistics.median(naive),
         "direct_per_case": statistics.median(direct),
+        "keras_alone_per_case": statistics.median(alone),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
 
@@ -243,6 +265,8 @@ def main() -> int:
         commands["pytest_total"] = (pytest, 5)
         commands["pytest_serial_total"] = ([*pytest, "-n", "0"], 1)
         commands["visual_total"] = ([*pytest, "tests/test_visual.py"], 5)
+        commands["pytest_floor_total"] = ([*pytest, *NO_TEST], 5)
+        commands["visual_floor_total"] = ([*pytest, "tests/test_visual.py", *NO_TEST], 5)
         commands["slow_total"] = ([*pytest, "-m", "slow"], 1)
     with tempfile.TemporaryDirectory() as out:
         commands["gallery_total"] = ([sys.executable, "-m", "layerviz", "gallery", "--out", out], 1)
@@ -275,6 +299,7 @@ def main() -> int:
         ),
         ("", "naive Model+predict, per case", figures["naive_per_case"], ""),
         ("", "direct layer calls, same cases", figures["direct_per_case"], ""),
+        ("", "  Keras alone: made and called", figures["keras_alone_per_case"], ""),
         ("gallery_total", "layerviz gallery (whole command)", figures["gallery_total"], ""),
     ]
     if not args.quick:
@@ -285,8 +310,10 @@ def main() -> int:
                 figures["pytest_total"],
                 _target(targets, "pytest_total"),
             ),
+            ("pytest_floor_total", "  floor: the same, no test run", figures["pytest_floor_total"], ""),
             ("pytest_serial_total", "pytest -n 0 (one process)", figures["pytest_serial_total"], ""),
             ("visual_total", "pytest tests/test_visual.py", figures["visual_total"], _target(targets, "visual_total")),
+            ("visual_floor_total", "  floor: the same, no check run", figures["visual_floor_total"], ""),
             ("slow_total", "pytest -m slow", figures["slow_total"], ""),
         ]
         if args.before:
